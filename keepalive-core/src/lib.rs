@@ -1,0 +1,40 @@
+//! The keep-alive policy model behind the `#[keepalive]` attribute: one duration grammar,
+//! one [`Policy`], one platform table and one set of rules, used by the macro while a crate
+//! compiles and by the runtime for values that arrive while it runs.
+//!
+//! ```
+//! use keepalive_core::{parse_duration, validate, Policy, LINUX};
+//!
+//! let policy = Policy::new()
+//!     .with_timeout(parse_duration("2h")?)
+//!     .with_interval(parse_duration("1s")?)
+//!     .with_retries(10);
+//! assert_eq!(validate(&policy, Some(&LINUX)), Ok(()));
+//!
+//! let too_long = Policy::new().with_timeout(parse_duration("10h")?);
+//! let errors = validate(&too_long, Some(&LINUX)).unwrap_err();
+//! assert!(errors[0].to_string().contains("maximum Linux accepts for TCP_KEEPIDLE (32767 s)"));
+//! # Ok::<(), keepalive_core::DurationError>(())
+//! ```
+//!
+//! This crate has no dependencies and does no I/O.
+
+mod duration;
+mod platform;
+mod policy;
+mod text;
+mod validate;
+
+pub use duration::{
+    DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
+};
+pub use platform::{
+    ANDROID, APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, OptionSpec, PLATFORMS, Platform,
+    Support, TARGET, Unit, WINDOWS,
+};
+pub use policy::{DetectionError, Knob, KnobValue, Policy};
+pub use text::Message;
+pub use validate::{
+    Violation, check_detection, check_knob, check_knob_on, check_user_timeout, first_violation,
+    panic_on, validate,
+};
