@@ -19,12 +19,14 @@
 //!
 //! This crate has no dependencies and does no I/O.
 
+mod bounds;
 mod duration;
 mod platform;
 mod policy;
 mod text;
 mod validate;
 
+pub use bounds::{BoundKind, BoundViolation, Bounds, check_bounds, panic_on_bound};
 pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
