@@ -21,6 +21,7 @@
 
 mod bounds;
 mod duration;
+pub mod keys;
 mod platform;
 mod policy;
 mod text;
