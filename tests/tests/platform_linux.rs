@@ -22,7 +22,11 @@ fn set(fd: i32, name: libc::c_int, value: i64) -> io::Result<()> {
             size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 fn option_constant(name: &str) -> libc::c_int {
@@ -41,16 +45,32 @@ fn table_limits_are_the_kernel_limits() {
     let socket = TcpListener::bind("127.0.0.1:0").unwrap();
     let fd = socket.as_raw_fd();
     for knob in Knob::ALL {
-        let spec = row.support(knob).option().expect("Linux supports every knob");
+        let spec = row
+            .support(knob)
+            .option()
+            .expect("Linux supports every knob");
         let name = option_constant(spec.name);
-        set(fd, name, spec.max as i64)
-            .unwrap_or_else(|e| panic!("{} = {} (the table's max) refused: {e}", spec.name, spec.max));
-        set(fd, name, spec.min as i64)
-            .unwrap_or_else(|e| panic!("{} = {} (the table's min) refused: {e}", spec.name, spec.min));
+        set(fd, name, spec.max as i64).unwrap_or_else(|e| {
+            panic!(
+                "{} = {} (the table's max) refused: {e}",
+                spec.name, spec.max
+            )
+        });
+        set(fd, name, spec.min as i64).unwrap_or_else(|e| {
+            panic!(
+                "{} = {} (the table's min) refused: {e}",
+                spec.name, spec.min
+            )
+        });
         // One past the maximum: as a C int, i32::MAX + 1 wraps negative, which the kernel
         // refuses too, so the bound is tight either way.
         let above = set(fd, name, spec.max as i64 + 1).expect_err(spec.name);
-        assert_eq!(above.raw_os_error(), Some(libc::EINVAL), "{} above max", spec.name);
+        assert_eq!(
+            above.raw_os_error(),
+            Some(libc::EINVAL),
+            "{} above max",
+            spec.name
+        );
         // Below the minimum: 0 is EINVAL for the keep-alive options; for TCP_USER_TIMEOUT
         // 0 means "system default", which is why the table starts at 1 ms and the crate
         // never sends 0 (it is rejected as a zero duration before any call).
@@ -58,7 +78,12 @@ fn table_limits_are_the_kernel_limits() {
             Unit::Millis => set(fd, name, 0).expect("TCP_USER_TIMEOUT = 0 resets to default"),
             _ => {
                 let below = set(fd, name, spec.min as i64 - 1).expect_err(spec.name);
-                assert_eq!(below.raw_os_error(), Some(libc::EINVAL), "{} below min", spec.name);
+                assert_eq!(
+                    below.raw_os_error(),
+                    Some(libc::EINVAL),
+                    "{} below min",
+                    spec.name
+                );
             }
         }
     }
