@@ -22,6 +22,7 @@
 mod bounds;
 mod duration;
 pub mod keys;
+mod overrides;
 mod platform;
 mod policy;
 mod text;
@@ -31,6 +32,7 @@ pub use bounds::{BoundKind, BoundViolation, Bounds, check_bounds, panic_on_bound
 pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
+pub use overrides::{OverrideError, PolicyOverride};
 pub use platform::{
     ANDROID, APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, OptionSpec, PLATFORMS, Platform,
     Support, TARGET, Unit, WINDOWS,

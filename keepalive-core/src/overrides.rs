@@ -1,0 +1,404 @@
+//! Changes to a policy that arrive at run time (configuration files, the environment, a
+//! builder), checked by the same rules as the attribute.
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::duration::{DurationError, parse_duration};
+use crate::keys;
+use crate::platform::Platform;
+use crate::policy::{Knob, Policy};
+use crate::validate::{Violation, validate};
+
+/// Changes to a [`Policy`]: each key either left alone or replaced.
+///
+/// ```
+/// use core::time::Duration;
+/// use keepalive_core::{Policy, PolicyOverride, LINUX};
+///
+/// const LIBRARY_DEFAULT: Policy = Policy::new()
+///     .with_timeout(Duration::from_secs(7200))
+///     .with_interval(Duration::from_secs(1));
+///
+/// let mut change = PolicyOverride::new().retries(4);
+/// change.set("timeout", "30s")?;
+/// let policy = change.apply_to(LIBRARY_DEFAULT, Some(&LINUX))?;
+/// assert_eq!(policy.timeout(), Some(Duration::from_secs(30)));
+/// assert_eq!(policy.interval(), Some(Duration::from_secs(1)));
+///
+/// let err = PolicyOverride::new().set("timeout", "2hrs").unwrap_err();
+/// assert_eq!(err.to_string(), "keep-alive override `timeout = \"2hrs\"`: unknown unit `hrs`; write `h` (at byte 1)");
+/// # Ok::<(), keepalive_core::OverrideError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PolicyOverride {
+    enabled: Option<bool>,
+    timeout: Option<Duration>,
+    interval: Option<Duration>,
+    retries: Option<u32>,
+    user_timeout: Option<Duration>,
+}
+
+/// A rejected override, naming the key and the rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OverrideError {
+    /// A key that is not a policy key.
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// The key it most likely meant.
+        suggestion: Option<&'static str>,
+    },
+    /// A duration outside the grammar.
+    Duration {
+        /// The key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+        /// What is wrong with it.
+        error: DurationError,
+    },
+    /// A value of the wrong kind (not a whole number for `retries`, not a bool for
+    /// `enabled`).
+    Value {
+        /// The key.
+        key: &'static str,
+        /// The value as written.
+        value: String,
+        /// What the key takes.
+        expected: &'static str,
+    },
+    /// The resulting policy breaks one or more rules.
+    Invalid(Vec<Violation>),
+}
+
+impl fmt::Display for OverrideError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OverrideError::UnknownKey {
+                key,
+                suggestion: Some(s),
+            } => {
+                write!(f, "unknown keep-alive key `{key}`; did you mean `{s}`?")
+            }
+            OverrideError::UnknownKey {
+                key,
+                suggestion: None,
+            } => write!(
+                f,
+                "unknown keep-alive key `{key}`; the keys are {}",
+                keys::POLICY_KEYS.join(", ")
+            ),
+            OverrideError::Duration { key, value, error } => {
+                write!(f, "keep-alive override `{key} = {value:?}`: {error}")
+            }
+            OverrideError::Value {
+                key,
+                value,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "keep-alive override `{key} = {value:?}`: expected {expected}"
+                )
+            }
+            OverrideError::Invalid(violations) => {
+                f.write_str("keep-alive override rejected: ")?;
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; and ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for OverrideError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OverrideError::Duration { error, .. } => Some(error),
+            OverrideError::Invalid(violations) if violations.len() == 1 => Some(&violations[0]),
+            _ => None,
+        }
+    }
+}
+
+impl PolicyOverride {
+    /// Changes nothing.
+    pub const fn new() -> Self {
+        PolicyOverride {
+            enabled: None,
+            timeout: None,
+            interval: None,
+            retries: None,
+            user_timeout: None,
+        }
+    }
+
+    /// Turns keep-alive on or (deliberately) off.
+    pub const fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = Some(enabled);
+        self
+    }
+
+    /// Replaces the idle time before the first probe.
+    pub const fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Replaces the time between unanswered probes.
+    pub const fn interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// Replaces the number of unanswered probes.
+    pub const fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// Replaces the user timeout.
+    pub const fn user_timeout(mut self, user_timeout: Duration) -> Self {
+        self.user_timeout = Some(user_timeout);
+        self
+    }
+
+    /// Whether nothing is changed.
+    pub fn is_empty(&self) -> bool {
+        *self == PolicyOverride::new()
+    }
+
+    /// Sets one key from text, as configuration files and the environment give it:
+    /// durations in the grammar of [`parse_duration`], `retries` a whole number, `enabled`
+    /// `true` or `false`.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), OverrideError> {
+        let key = known_key(key)?;
+        let value = value.trim();
+        let duration = || {
+            parse_duration(value).map_err(|error| OverrideError::Duration {
+                key,
+                value: value.to_owned(),
+                error,
+            })
+        };
+        match key {
+            keys::TIMEOUT => self.timeout = Some(duration()?),
+            keys::INTERVAL => self.interval = Some(duration()?),
+            keys::USER_TIMEOUT => self.user_timeout = Some(duration()?),
+            keys::RETRIES => {
+                let count = value.parse().map_err(|_| OverrideError::Value {
+                    key,
+                    value: value.to_owned(),
+                    expected: "a whole number of probes, such as 5",
+                })?;
+                self.retries = Some(count);
+            }
+            _ => {
+                let on = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(OverrideError::Value {
+                            key,
+                            value: value.to_owned(),
+                            expected: "true or false",
+                        });
+                    }
+                };
+                self.enabled = Some(on);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets `retries` from a number (configuration formats that type their values).
+    pub fn set_count(&mut self, key: &str, value: i128) -> Result<(), OverrideError> {
+        let key = known_key(key)?;
+        match (key, u32::try_from(value)) {
+            (keys::RETRIES, Ok(count)) => {
+                self.retries = Some(count);
+                Ok(())
+            }
+            (keys::RETRIES, Err(_)) => Err(OverrideError::Value {
+                key,
+                value: value.to_string(),
+                expected: "a whole number of probes from 1 to 4294967295",
+            }),
+            (keys::ENABLED, _) => Err(OverrideError::Value {
+                key,
+                value: value.to_string(),
+                expected: "true or false",
+            }),
+            _ => Err(OverrideError::Value {
+                key,
+                value: value.to_string(),
+                expected: "a duration with a unit, such as \"30s\"",
+            }),
+        }
+    }
+
+    /// Sets `enabled` from a bool (configuration formats that type their values).
+    pub fn set_bool(&mut self, key: &str, value: bool) -> Result<(), OverrideError> {
+        let key = known_key(key)?;
+        if key == keys::ENABLED {
+            self.enabled = Some(value);
+            return Ok(());
+        }
+        let expected = match key {
+            keys::RETRIES => "a whole number of probes, such as 5",
+            _ => "a duration with a unit, such as \"30s\"",
+        };
+        Err(OverrideError::Value {
+            key,
+            value: value.to_string(),
+            expected,
+        })
+    }
+
+    /// The policy that results from applying these changes to `base`, checked by every rule
+    /// (and by `platform`'s limits, if given). `enabled = false` discards the base's
+    /// timings; `enabled = true` turns a disabled base on.
+    pub fn apply_to(
+        &self,
+        base: Policy,
+        platform: Option<&Platform>,
+    ) -> Result<Policy, OverrideError> {
+        let mut policy = match (self.enabled, base.is_enabled()) {
+            (Some(false), _) => Policy::disabled(),
+            (Some(true), false) => Policy::new(),
+            _ => base,
+        };
+        let changes = [
+            (Knob::Timeout, self.timeout),
+            (Knob::Interval, self.interval),
+            (Knob::UserTimeout, self.user_timeout),
+        ];
+        for (knob, value) in changes {
+            if let Some(d) = value {
+                policy = policy
+                    .with(knob, crate::KnobValue::Time(d))
+                    .unwrap_or(policy);
+            }
+        }
+        if let Some(n) = self.retries {
+            policy = policy.with_retries(n);
+        }
+        validate(&policy, platform).map_err(OverrideError::Invalid)?;
+        Ok(policy)
+    }
+}
+
+fn known_key(key: &str) -> Result<&'static str, OverrideError> {
+    let normal = key.trim().to_ascii_lowercase().replace('-', "_");
+    keys::POLICY_KEYS
+        .iter()
+        .copied()
+        .find(|k| *k == normal)
+        .ok_or_else(|| OverrideError::UnknownKey {
+            key: key.to_owned(),
+            suggestion: keys::suggest_key(key, keys::POLICY_KEYS),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::LINUX;
+
+    const fn s(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    const BASE: Policy = Policy::new()
+        .with_timeout(s(60))
+        .with_interval(s(5))
+        .with_retries(3);
+
+    #[test]
+    fn text_values() {
+        let mut o = PolicyOverride::new();
+        o.set("timeout", "30s").unwrap();
+        o.set("interval", " 2s ").unwrap();
+        o.set("RETRIES", "6").unwrap();
+        let p = o.apply_to(BASE, Some(&LINUX)).unwrap();
+        assert_eq!(
+            (p.timeout(), p.interval(), p.retries()),
+            (Some(s(30)), Some(s(2)), Some(6))
+        );
+    }
+
+    #[test]
+    fn each_failure_names_the_key() {
+        let mut o = PolicyOverride::new();
+        let e = o.set("idle", "30s").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown keep-alive key `idle`; did you mean `timeout`?"
+        );
+        let e = o.set("retries", "many").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "keep-alive override `retries = \"many\"`: expected a whole number of probes, such as 5"
+        );
+        let e = o.set("enabled", "yes").unwrap_err();
+        assert!(e.to_string().contains("expected true or false"));
+        let e = o.set_count("timeout", 30).unwrap_err();
+        assert!(e.to_string().contains("a duration with a unit"));
+        let e = o.set_count("retries", -1).unwrap_err();
+        assert!(e.to_string().contains("`retries = \"-1\"`"));
+    }
+
+    #[test]
+    fn rules_apply_to_the_result() {
+        let e = PolicyOverride::new()
+            .timeout(s(40_000))
+            .apply_to(BASE, Some(&LINUX))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("above the maximum Linux accepts for TCP_KEEPIDLE"),
+            "{e}"
+        );
+        let e = PolicyOverride::new()
+            .user_timeout(s(10))
+            .apply_to(BASE, Some(&LINUX))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("is shorter than timeout + interval × retries = 1m 15s"),
+            "{e}"
+        );
+        let e = PolicyOverride::new()
+            .enabled(false)
+            .retries(2)
+            .apply_to(BASE, None)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            OverrideError::Invalid(vec![Violation::DisabledWith {
+                knob: Knob::Retries
+            }])
+        );
+    }
+
+    #[test]
+    fn enabled_switches_the_base() {
+        let off = PolicyOverride::new()
+            .enabled(false)
+            .apply_to(BASE, None)
+            .unwrap();
+        assert_eq!(off, Policy::disabled());
+        let on = PolicyOverride::new()
+            .enabled(true)
+            .timeout(s(9))
+            .apply_to(Policy::disabled(), None);
+        assert_eq!(on, Ok(Policy::new().with_timeout(s(9))));
+        assert_eq!(PolicyOverride::new().apply_to(BASE, None), Ok(BASE));
+    }
+}
