@@ -117,6 +117,19 @@ impl DurationError {
         self.len == 0
     }
 
+    /// The message without the byte offset, for callers that point at the input
+    /// themselves (the attribute macro spans the literal).
+    ///
+    /// ```
+    /// let err = keepalive_core::parse_duration("5").unwrap_err();
+    /// assert_eq!(err.message().as_str(), "`5` has no unit; write \"5s\" (units: ms, s, m, h)");
+    /// ```
+    pub const fn message(&self) -> crate::text::Message {
+        let mut out = crate::text::Message::new();
+        self.write(&mut out);
+        out
+    }
+
     /// The message, without the offset, as a const-evaluable string.
     pub(crate) const fn write(&self, out: &mut crate::text::Message) {
         let found = self.found.as_str();

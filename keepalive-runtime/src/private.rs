@@ -3,6 +3,18 @@
 
 pub use core::time::Duration;
 pub use keepalive_core::{
-    Bounds, Policy, TARGET, check_bounds, check_detection, first_violation, panic_on,
-    panic_on_bound,
+    Bounds, Knob, Policy, TARGET, Violation, check_bounds, check_detection, check_user_timeout,
+    first_violation, panic_on, panic_on_bound,
 };
+
+/// One knob's own rules, for a value behind a const path: not zero, and within the limits
+/// of the target being compiled (this crate is compiled for it, so `TARGET` is that target).
+pub const fn knob_violation(policy: &Policy, knob: Knob) -> Option<Violation> {
+    if let Some(v) = keepalive_core::check_knob(policy, knob) {
+        return Some(v);
+    }
+    match TARGET {
+        Some(platform) => keepalive_core::check_knob_on(policy, knob, platform),
+        None => None,
+    }
+}

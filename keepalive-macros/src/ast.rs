@@ -1,0 +1,161 @@
+//! The struct as the macro understands it: its name, generics and socket field.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Member, Type};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{NOT_TCP_TYPES, TCP_TYPES};
+
+pub(crate) struct Input<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) generics: &'a Generics,
+    pub(crate) socket: Socket<'a>,
+}
+
+pub(crate) struct Socket<'a> {
+    pub(crate) member: Member,
+    pub(crate) ty: &'a Type,
+    /// Whether the type names a type parameter, so the impl needs a where-clause bound.
+    pub(crate) generic: bool,
+}
+
+impl<'a> Input<'a> {
+    /// `None` (with errors in `cx`) when there is no usable socket field.
+    pub(crate) fn from_syn(
+        cx: &Ctxt,
+        input: &'a DeriveInput,
+        marked: &[(usize, TokenStream)],
+    ) -> Option<Self> {
+        let fields = match &input.data {
+            Data::Struct(s) => &s.fields,
+            Data::Enum(e) => {
+                cx.error_spanned_by(
+                    &e.enum_token,
+                    "#[keepalive] goes on a struct that holds the TCP stream, not on an enum; put it on the connection struct each variant holds",
+                );
+                return None;
+            }
+            Data::Union(u) => {
+                cx.error_spanned_by(
+                    &u.union_token,
+                    "#[keepalive] goes on a struct that holds the TCP stream, not on a union; use a struct",
+                );
+                return None;
+            }
+        };
+        let index = match marked {
+            [] => only_candidate(cx, input, fields)?,
+            [(index, _)] => *index,
+            [_, (_, second), ..] => {
+                cx.error_spanned_by(
+                    second,
+                    "only one field can be the socket; remove all but one `#[keepalive(socket)]`",
+                );
+                return None;
+            }
+        };
+        let field = fields.iter().nth(index)?;
+        if let Some((name, why)) = not_tcp(&field.ty) {
+            cx.error_spanned_by(
+                &field.ty,
+                format!(
+                    "keep-alive needs a TCP stream; `{name}` is not one ({why}); use std::net::TcpStream, std::net::TcpListener, socket2::Socket, or tokio::net::TcpStream"
+                ),
+            );
+            return None;
+        }
+        let member = match &field.ident {
+            Some(ident) => Member::Named(ident.clone()),
+            None => Member::Unnamed(index.into()),
+        };
+        Some(Input {
+            ident: &input.ident,
+            generics: &input.generics,
+            socket: Socket {
+                member,
+                ty: &field.ty,
+                generic: mentions_type_param(&field.ty, &input.generics),
+            },
+        })
+    }
+}
+
+fn only_candidate(cx: &Ctxt, input: &DeriveInput, fields: &Fields) -> Option<usize> {
+    let candidates: Vec<(usize, &syn::Field)> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| socket_type_name(&f.ty).is_some())
+        .collect();
+    match candidates.as_slice() {
+        [(index, _)] => Some(*index),
+        [] => {
+            cx.error_spanned_by(
+                &input.ident,
+                format!(
+                    "`{}` has no socket field; add a field of type std::net::TcpStream (or another TCP socket), or mark the field that holds it with `#[keepalive(socket)]`",
+                    input.ident
+                ),
+            );
+            None
+        }
+        [_, (_, second), ..] => {
+            let names: Vec<String> = candidates
+                .iter()
+                .map(|(i, f)| match &f.ident {
+                    Some(ident) => format!("`{ident}`"),
+                    None => format!("`{i}`"),
+                })
+                .collect();
+            cx.error_spanned_by(
+                &second.ty,
+                format!(
+                    "several fields could be the socket ({}); mark the one keep-alive applies to with `#[keepalive(socket)]`",
+                    names.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The last path segment of a type, through references and parentheses.
+fn last_segment(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| &s.ident),
+        Type::Reference(r) => last_segment(&r.elem),
+        Type::Paren(p) => last_segment(&p.elem),
+        Type::Group(g) => last_segment(&g.elem),
+        _ => None,
+    }
+}
+
+/// Whether the type's name is one of the socket types the macro knows, TCP or not.
+fn socket_type_name(ty: &Type) -> Option<String> {
+    let name = last_segment(ty)?.to_string();
+    let known = TCP_TYPES.contains(&name.as_str()) || NOT_TCP_TYPES.iter().any(|(n, _)| *n == name);
+    known.then_some(name)
+}
+
+fn not_tcp(ty: &Type) -> Option<(String, &'static str)> {
+    let name = last_segment(ty)?.to_string();
+    NOT_TCP_TYPES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, why)| (name, *why))
+}
+
+fn mentions_type_param(ty: &Type, generics: &Generics) -> bool {
+    let params: Vec<String> = generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
+    fn walk(tokens: TokenStream, params: &[String]) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(i) => params.contains(&i.to_string()),
+            TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && walk(ty.to_token_stream(), &params)
+}

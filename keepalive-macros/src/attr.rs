@@ -1,0 +1,582 @@
+//! Reads `#[keepalive(...)]` into plain data. Duration strings go through keepalive-core's
+//! grammar here; rules that combine values live in `valid`.
+
+use core::time::Duration;
+
+use keepalive_core::{Knob, parse_duration};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Data, DeriveInput, Expr, Lit, Token, UnOp};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::*;
+
+/// A value as written: a literal the macro knows, or a path to a `const` that only
+/// constant evaluation knows.
+pub(crate) enum Value<T> {
+    Lit { value: T, tokens: TokenStream },
+    Const { path: syn::Path },
+}
+
+impl<T: Copy> Value<T> {
+    pub(crate) fn literal(&self) -> Option<T> {
+        match self {
+            Value::Lit { value, .. } => Some(*value),
+            Value::Const { .. } => None,
+        }
+    }
+}
+
+impl<T> Value<T> {
+    /// The tokens of the value, for errors that cover all of it.
+    pub(crate) fn tokens(&self) -> TokenStream {
+        match self {
+            Value::Lit { tokens, .. } => tokens.clone(),
+            Value::Const { path } => path.to_token_stream(),
+        }
+    }
+
+    /// The first token of the value, where generated checks are spanned.
+    pub(crate) fn span(&self) -> Span {
+        self.tokens()
+            .into_iter()
+            .next()
+            .map_or_else(Span::call_site, |t| t.span())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApplyAt {
+    BeforeConnect,
+    AfterConnect,
+}
+
+/// The struct attribute. Every key optional; `None` leaves the OS default.
+#[derive(Default)]
+pub(crate) struct Attrs {
+    pub(crate) timeout: Option<Value<Duration>>,
+    pub(crate) interval: Option<Value<Duration>>,
+    pub(crate) retries: Option<Value<u32>>,
+    pub(crate) user_timeout: Option<Value<Duration>>,
+    pub(crate) enabled: Option<(bool, TokenStream)>,
+    pub(crate) apply: Option<(ApplyAt, TokenStream)>,
+    pub(crate) max_detect: Option<Value<Duration>>,
+    pub(crate) bounds: Option<syn::Path>,
+    pub(crate) krate: Option<syn::Path>,
+    seen: Vec<&'static str>,
+}
+
+impl Attrs {
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled.as_ref().is_none_or(|(on, _)| *on)
+    }
+
+    pub(crate) fn time(&self, knob: Knob) -> Option<&Value<Duration>> {
+        match knob {
+            Knob::Timeout => self.timeout.as_ref(),
+            Knob::Interval => self.interval.as_ref(),
+            Knob::UserTimeout => self.user_timeout.as_ref(),
+            Knob::Retries => None,
+        }
+    }
+
+    /// Tokens of the value written for `knob`, if any.
+    pub(crate) fn knob_tokens(&self, knob: Knob) -> Option<TokenStream> {
+        match knob {
+            Knob::Retries => self.retries.as_ref().map(Value::tokens),
+            _ => self.time(knob).map(Value::tokens),
+        }
+    }
+
+    pub(crate) fn knob_span(&self, knob: Knob) -> Option<Span> {
+        match knob {
+            Knob::Retries => self.retries.as_ref().map(Value::span),
+            _ => self.time(knob).map(Value::span),
+        }
+    }
+
+    pub(crate) fn knob_is_const(&self, knob: Knob) -> bool {
+        match knob {
+            Knob::Retries => matches!(self.retries, Some(Value::Const { .. })),
+            _ => matches!(self.time(knob), Some(Value::Const { .. })),
+        }
+    }
+
+    /// Records a key; false (with an error) if it was already written.
+    fn first(&mut self, cx: &Ctxt, key: &'static str, path: &syn::Path) -> bool {
+        if self.seen.contains(&key) {
+            cx.error_spanned_by(
+                path,
+                format!("duplicate `{key}`; write each key once and remove this one"),
+            );
+            return false;
+        }
+        self.seen.push(key);
+        true
+    }
+}
+
+/// Parses the tokens inside `#[keepalive(...)]`. Errors go to `cx`; what parsed is kept.
+pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attrs {
+    let mut attrs = Attrs::default();
+    let parser = syn::meta::parser(|meta| parse_key(cx, &mut attrs, meta));
+    if let Err(err) = parser.parse2(args) {
+        cx.syn_error(err);
+    }
+    attrs
+}
+
+fn parse_key(
+    cx: &Ctxt,
+    attrs: &mut Attrs,
+    meta: syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<()> {
+    let path = &meta.path;
+    let Some(ident) = path.get_ident() else {
+        cx.error_spanned_by(
+            path,
+            format!("expected a key, not a path; keys are {}", key_list()),
+        );
+        skip_value(meta.input)?;
+        return Ok(());
+    };
+    let name = ident.to_string();
+    // Each arm: read the value whatever happens, so the next key still parses.
+    match name.as_str() {
+        TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT => {
+            let key = KEYS.iter().copied().find(|k| *k == name).unwrap();
+            let Some(expr) = value_expr(cx, &meta, key)? else {
+                return Ok(());
+            };
+            let value = duration_value(cx, key, expr);
+            if attrs.first(cx, key, path) {
+                let slot = match key {
+                    TIMEOUT => &mut attrs.timeout,
+                    INTERVAL => &mut attrs.interval,
+                    USER_TIMEOUT => &mut attrs.user_timeout,
+                    _ => &mut attrs.max_detect,
+                };
+                *slot = value;
+            }
+        }
+        RETRIES => {
+            let Some(expr) = value_expr(cx, &meta, RETRIES)? else {
+                return Ok(());
+            };
+            let value = retries_value(cx, expr);
+            if attrs.first(cx, RETRIES, path) {
+                attrs.retries = value;
+            }
+        }
+        ENABLED => {
+            let Some(expr) = value_expr(cx, &meta, ENABLED)? else {
+                return Ok(());
+            };
+            let tokens = expr.to_token_stream();
+            let value = match expr {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => Some(b.value),
+                _ => {
+                    cx.error_spanned_by(
+                        &tokens,
+                        "`enabled` takes `true` or `false`; write `enabled = false` to turn keep-alive off deliberately (it is on by default)",
+                    );
+                    None
+                }
+            };
+            if attrs.first(cx, ENABLED, path) {
+                attrs.enabled = value.map(|v| (v, tokens));
+            }
+        }
+        APPLY => {
+            let Some(expr) = value_expr(cx, &meta, APPLY)? else {
+                return Ok(());
+            };
+            let tokens = expr.to_token_stream();
+            let written = match &expr {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => s.value(),
+                other => other.to_token_stream().to_string(),
+            };
+            let value = match written.as_str() {
+                BEFORE_CONNECT if is_str(&expr) => Some(ApplyAt::BeforeConnect),
+                AFTER_CONNECT if is_str(&expr) => Some(ApplyAt::AfterConnect),
+                _ => {
+                    cx.error_spanned_by(
+                        &tokens,
+                        format!(
+                            "unknown `apply` value `{written}`; write `apply = \"{BEFORE_CONNECT}\"` (the default) or `apply = \"{AFTER_CONNECT}\"`"
+                        ),
+                    );
+                    None
+                }
+            };
+            if attrs.first(cx, APPLY, path) {
+                attrs.apply = value.map(|v| (v, tokens));
+            }
+        }
+        BOUNDS => {
+            let Some(expr) = value_expr(cx, &meta, BOUNDS)? else {
+                return Ok(());
+            };
+            let value = match expr {
+                Expr::Path(p) if p.qself.is_none() => Some(p.path),
+                other => {
+                    cx.error_spanned_by(
+                        other,
+                        "`bounds` takes the path of a `keepalive_runtime::Bounds` const, such as `bounds = my_org::PRODUCTION`",
+                    );
+                    None
+                }
+            };
+            if attrs.first(cx, BOUNDS, path) {
+                attrs.bounds = value;
+            }
+        }
+        CRATE => {
+            let Some(expr) = value_expr(cx, &meta, CRATE)? else {
+                return Ok(());
+            };
+            let value = match &expr {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => match s.parse::<syn::Path>() {
+                    Ok(p) => Some(p),
+                    Err(_) => {
+                        cx.error_spanned_by(
+                            s,
+                            format!(
+                                "`crate = \"{}\"` is not a path; write the path where the runtime is re-exported, such as `crate = \"my_lib::keepalive\"`",
+                                s.value()
+                            ),
+                        );
+                        None
+                    }
+                },
+                other => {
+                    cx.error_spanned_by(
+                        other,
+                        format!(
+                            "`crate` takes the path in quotes: `crate = \"{}\"`",
+                            other.to_token_stream()
+                        ),
+                    );
+                    None
+                }
+            };
+            if attrs.first(cx, CRATE, path) {
+                attrs.krate = value;
+            }
+        }
+        SOCKET => {
+            cx.error_spanned_by(
+                path,
+                "`socket` marks a field, not the struct; put `#[keepalive(socket)]` on the field that holds the TCP stream",
+            );
+            skip_value(meta.input)?;
+        }
+        _ => {
+            cx.error_spanned_by(path, unknown_key(&name));
+            skip_value(meta.input)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_str(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(_),
+            ..
+        })
+    )
+}
+
+fn example(key: &str) -> &'static str {
+    match key {
+        TIMEOUT => "timeout = \"30s\"",
+        INTERVAL => "interval = \"5s\"",
+        RETRIES => "retries = 4",
+        USER_TIMEOUT => "user_timeout = \"50s\"",
+        ENABLED => "enabled = false",
+        APPLY => "apply = \"after_connect\"",
+        MAX_DETECT => "max_detect = \"1m\"",
+        BOUNDS => "bounds = my_org::PRODUCTION",
+        _ => "crate = \"my_lib::keepalive\"",
+    }
+}
+
+/// The expression after `key =`, or `None` (with an error) when there is none.
+fn value_expr(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    key: &'static str,
+) -> syn::Result<Option<Expr>> {
+    let input = meta.input;
+    if !input.peek(Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` needs a value; write `{}`", example(key)),
+        );
+        skip_value(input)?;
+        return Ok(None);
+    }
+    let eq: Token![=] = input.parse()?;
+    if input.is_empty() || input.peek(Token![,]) {
+        cx.error_spanned_by(
+            quote::quote!(#eq),
+            format!("missing value after `{key} =`; write `{}`", example(key)),
+        );
+        return Ok(None);
+    }
+    let expr = match input.parse::<Expr>() {
+        Ok(expr) => expr,
+        Err(err) => {
+            cx.syn_error(err);
+            skip_rest(input)?;
+            return Ok(None);
+        }
+    };
+    if !input.is_empty() && !input.peek(Token![,]) {
+        let rest = skip_rest(input)?;
+        let whole = format!("{} {}", expr.to_token_stream(), rest);
+        let message = match key {
+            TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT => {
+                format!("a duration with several units goes in quotes: write `{key} = \"{whole}\"`")
+            }
+            _ => format!("unexpected `{rest}`; separate keys with `,`"),
+        };
+        cx.error_spanned_by(rest, message);
+        return Ok(None);
+    }
+    Ok(Some(expr))
+}
+
+/// Tokens up to the next `,` (or the end).
+fn skip_rest(input: ParseStream<'_>) -> syn::Result<TokenStream> {
+    let mut rest = TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        rest.extend([input.parse::<TokenTree>()?]);
+    }
+    Ok(rest)
+}
+
+/// Consumes `= value` or `(...)` after a key that was already reported.
+fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+    }
+    skip_rest(input).map(drop)
+}
+
+/// Reads a duration: `"1h 30m"`, `90s`, or a const path. Errors through core's grammar.
+fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
+    let tokens = expr.to_token_stream();
+    let text = match expr {
+        Expr::Path(p) if p.qself.is_none() => return Some(Value::Const { path: p.path }),
+        Expr::Lit(syn::ExprLit { lit, .. }) => match lit {
+            Lit::Str(s) => s.value(),
+            // rustc hands `90s` and `1h30m` over as an integer with a suffix.
+            Lit::Int(i) => format!("{}{}", i.base10_digits(), i.suffix()),
+            Lit::Float(f) => f.to_string(),
+            other => {
+                not_a_duration(cx, key, other);
+                return None;
+            }
+        },
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
+            let inner = match *u.expr {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => s.value(),
+                other => other.to_token_stream().to_string(),
+            };
+            format!("-{inner}")
+        }
+        other => {
+            not_a_duration(cx, key, other);
+            return None;
+        }
+    };
+    match parse_duration(&text) {
+        Ok(value) => Some(Value::Lit { value, tokens }),
+        Err(err) => {
+            cx.error_spanned_by(tokens, err.message().as_str());
+            None
+        }
+    }
+}
+
+fn not_a_duration(cx: &Ctxt, key: &str, tokens: impl ToTokens) {
+    cx.error_spanned_by(
+        tokens,
+        format!(
+            "`{key}` takes a duration: a string such as `{key} = \"1h 30m\"`, a literal such as `{key} = 30s`, or the path of a `const` Duration"
+        ),
+    );
+}
+
+fn retries_value(cx: &Ctxt, expr: Expr) -> Option<Value<u32>> {
+    let tokens = expr.to_token_stream();
+    let error = |message: String| {
+        cx.error_spanned_by(&tokens, message);
+        None
+    };
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => Some(Value::Const { path: p.path }),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => match i.suffix() {
+            "" | "u32" => match i.base10_parse::<u32>() {
+                Ok(value) => Some(Value::Lit {
+                    value,
+                    tokens: tokens.clone(),
+                }),
+                Err(_) => error(format!(
+                    "`retries = {}` does not fit in u32; platforms accept far fewer (Linux at most 127)",
+                    i.base10_digits()
+                )),
+            },
+            _ => error(format!(
+                "`retries` counts probes and takes no unit; write `retries = {}`",
+                i.base10_digits()
+            )),
+        },
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => error(format!(
+            "`retries` takes a number, not a string; write `retries = {}`",
+            s.value().trim()
+        )),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
+            error("`retries` cannot be negative; write at least `retries = 1`".to_owned())
+        }
+        _ => error(
+            "`retries` takes a number of probes such as `retries = 4`, or the path of a `const` u32"
+                .to_owned(),
+        ),
+    }
+}
+
+fn key_list() -> String {
+    KEYS.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unknown_key(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let synonym = SYNONYMS
+        .iter()
+        .find(|(alias, _)| *alias == lower)
+        .map(|(_, key)| *key);
+    let near = || {
+        KEYS.iter()
+            .map(|k| (distance(&lower, k), *k))
+            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, k)| k)
+    };
+    match synonym.or_else(near) {
+        Some(key) => format!("unknown key `{name}`; did you mean `{key}`?"),
+        None => format!("unknown key `{name}`; expected one of {}", key_list()),
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Removes `#[keepalive(socket)]` from every field (it is not a real attribute) and returns
+/// the index of each field that carried it, with the marker's tokens.
+pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Vec<(usize, TokenStream)> {
+    let mut marked = Vec::new();
+    let fields: Vec<&mut syn::Field> = match &mut input.data {
+        Data::Struct(s) => s.fields.iter_mut().collect(),
+        Data::Enum(e) => e
+            .variants
+            .iter_mut()
+            .flat_map(|v| v.fields.iter_mut())
+            .collect(),
+        Data::Union(u) => u.fields.named.iter_mut().collect(),
+    };
+    for (index, field) in fields.into_iter().enumerate() {
+        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut field.attrs)
+            .into_iter()
+            .partition(|a| a.path().is_ident("keepalive"));
+        field.attrs = theirs;
+        for attr in ours {
+            if field_marker(cx, &attr) {
+                marked.push((index, attr.to_token_stream()));
+            }
+        }
+    }
+    marked
+}
+
+fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        cx.error_spanned_by(
+            attr,
+            "write `#[keepalive(socket)]` to mark the socket field",
+        );
+        return false;
+    }
+    let mut socket = false;
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident(SOCKET) && meta.input.is_empty() {
+            socket = true;
+        } else if meta.path.is_ident(SOCKET) {
+            cx.error_spanned_by(&meta.path, "`socket` takes no value; write `#[keepalive(socket)]`");
+            skip_value(meta.input)?;
+        } else {
+            let key = meta.path.to_token_stream().to_string();
+            let hint = if KEYS.contains(&key.as_str()) {
+                format!("`{key}` belongs in the `#[keepalive(...)]` on the struct; on a field only `#[keepalive(socket)]` is allowed")
+            } else {
+                format!("unknown field key `{key}`; on a field only `#[keepalive(socket)]` is allowed")
+            };
+            cx.error_spanned_by(&meta.path, hint);
+            skip_value(meta.input)?;
+        }
+        Ok(())
+    });
+    if let Err(err) = result {
+        cx.syn_error(err);
+    }
+    socket
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synonyms_and_near_misses() {
+        assert!(unknown_key("idle").contains("did you mean `timeout`"));
+        assert!(unknown_key("keepcnt").contains("did you mean `retries`"));
+        assert!(unknown_key("intvl").contains("did you mean `interval`"));
+        assert!(unknown_key("timout").contains("did you mean `timeout`"));
+        assert!(unknown_key("retires").contains("did you mean `retries`"));
+        assert!(unknown_key("zzz").contains("expected one of"));
+    }
+}

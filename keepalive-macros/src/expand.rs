@@ -1,0 +1,226 @@
+//! Tokens out: the user's struct (markers removed), the `KeepAlive` impl, cfg'd platform
+//! errors and the const assertions for values only constant evaluation can see.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::DeriveInput;
+use syn::spanned::Spanned;
+
+use crate::ast::Input;
+use crate::attr::{self, ApplyAt, Attrs, Value};
+use crate::ctxt::Ctxt;
+use crate::valid::{self, CfgError, ConstCheck};
+
+/// The whole macro: attribute tokens and item tokens in, item and impl out.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut input: DeriveInput = match syn::parse2(item.clone()) {
+        Ok(input) => input,
+        Err(err) => {
+            let mut ours = syn::Error::new(
+                err.span(),
+                "#[keepalive] goes on a struct that holds the TCP stream",
+            );
+            ours.combine(err);
+            let err = ours.to_compile_error();
+            return quote!(#item #err);
+        }
+    };
+    let cx = Ctxt::new();
+    let attrs = attr::parse(&cx, args);
+    let marked = attr::take_field_markers(&cx, &mut input);
+    let ast = Input::from_syn(&cx, &input, &marked);
+    let checks = valid::check(&cx, &attrs);
+    let krate = attrs
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::keepalive_runtime), ToTokens::to_token_stream);
+    let cfg_errors = checks.cfg_errors.iter().map(cfg_error);
+    match cx.check() {
+        Ok(()) => {
+            let ast = ast.expect("a socket field when there is no error");
+            let policy = policy_expr(&attrs, &krate);
+            let apply = match attrs.apply.as_ref().map(|(a, _)| *a) {
+                Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
+                _ => quote!(#krate::Apply::BeforeConnect),
+            };
+            let imp = impl_block(&ast, &krate, &policy, &apply);
+            let asserts = checks
+                .const_checks
+                .iter()
+                .map(|c| const_check(c, &attrs, &krate, &policy));
+            quote! {
+                #input
+                #imp
+                #(#cfg_errors)*
+                #(#asserts)*
+            }
+        }
+        Err(err) => {
+            let err = err.to_compile_error();
+            // A stub impl keeps uses of `Conn::POLICY` elsewhere from piling on more errors.
+            let stub = ast.map(|ast| {
+                let policy = quote!(#krate::__private::Policy::new());
+                let apply = quote!(#krate::Apply::BeforeConnect);
+                impl_block(&ast, &krate, &policy, &apply)
+            });
+            quote! {
+                #input
+                #err
+                #stub
+                #(#cfg_errors)*
+            }
+        }
+    }
+}
+
+/// `Policy::new().with_timeout(...)...`, a const expression with no parsing left in it.
+fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
+    let p = quote!(#krate::__private);
+    let mut expr = if attrs.enabled() {
+        quote!(#p::Policy::new())
+    } else {
+        quote!(#p::Policy::disabled())
+    };
+    let times = [
+        (&attrs.timeout, quote!(with_timeout)),
+        (&attrs.interval, quote!(with_interval)),
+    ];
+    for (value, method) in times {
+        if let Some(value) = value {
+            let d = duration(value, &p);
+            expr = quote!(#expr.#method(#d));
+        }
+    }
+    match &attrs.retries {
+        Some(Value::Lit { value, .. }) => {
+            let n = proc_macro2::Literal::u32_unsuffixed(*value);
+            expr = quote!(#expr.with_retries(#n));
+        }
+        Some(Value::Const { path }) => expr = quote!(#expr.with_retries(#path)),
+        None => {}
+    }
+    if let Some(value) = &attrs.user_timeout {
+        let d = duration(value, &p);
+        expr = quote!(#expr.with_user_timeout(#d));
+    }
+    expr
+}
+
+fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream {
+    match value {
+        // The grammar's resolution is one millisecond and its maximum u64::MAX ms.
+        Value::Lit { value, .. } => {
+            let ms = proc_macro2::Literal::u64_unsuffixed(value.as_millis() as u64);
+            quote!(#p::Duration::from_millis(#ms))
+        }
+        Value::Const { path } => path.to_token_stream(),
+    }
+}
+
+fn impl_block(
+    input: &Input<'_>,
+    krate: &TokenStream,
+    policy: &TokenStream,
+    apply: &TokenStream,
+) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let ty = input.socket.ty;
+    let member = &input.socket.member;
+    let mut predicates: Vec<TokenStream> = where_clause
+        .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect())
+        .unwrap_or_default();
+    if input.socket.generic {
+        // Spanned at the field type: an instantiation with a non-TCP type is reported there.
+        let bound = respan(quote!(#krate::KeepAliveSocket), ty.span());
+        predicates.push(quote_spanned!(ty.span()=> #ty: #bound));
+    }
+    let where_clause = (!predicates.is_empty()).then(|| quote!(where #(#predicates),*));
+    // Spanned at the field type, so the trait bound's on_unimplemented message for an alias
+    // of a non-TCP type points there.
+    let socket_ty = quote_spanned!(ty.span()=> type Socket = #ty;);
+    quote! {
+        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+            const POLICY: #krate::__private::Policy = #policy;
+            const APPLY: #krate::Apply = #apply;
+            #socket_ty
+            #[inline]
+            fn socket(&self) -> &Self::Socket {
+                &self.#member
+            }
+        }
+    }
+}
+
+/// `#[cfg(target_os = ...)] compile_error!(...)` at the value, naming the platform.
+fn cfg_error(e: &CfgError) -> TokenStream {
+    let oses = e.target_os.iter();
+    let message = &e.message;
+    quote_spanned! {e.span=>
+        #[cfg(any(#(target_os = #oses),*))]
+        ::core::compile_error! { #message }
+    }
+}
+
+/// `const _: () = { const P: Policy = ...; panic_on(...); };` spanned at the user's value,
+/// so the const-evaluation error points there.
+fn const_check(
+    check: &ConstCheck,
+    attrs: &Attrs,
+    krate: &TokenStream,
+    policy: &TokenStream,
+) -> TokenStream {
+    let span = match check {
+        ConstCheck::Knob(_, s)
+        | ConstCheck::UserTimeout(s)
+        | ConstCheck::Detection(s)
+        | ConstCheck::Bounds(s) => *s,
+    };
+    let p = respan(quote!(#krate::__private), span);
+    let call = match check {
+        ConstCheck::Knob(knob, _) => {
+            let variant = syn::Ident::new(&format!("{knob:?}"), span);
+            quote_spanned!(span=> #p::panic_on(#p::knob_violation(&P, #p::Knob::#variant)))
+        }
+        ConstCheck::UserTimeout(_) => {
+            quote_spanned!(span=> #p::panic_on(#p::check_user_timeout(&P)))
+        }
+        ConstCheck::Detection(_) => {
+            let bound = attrs
+                .max_detect
+                .as_ref()
+                .map(|v| respan(duration(v, &p), span));
+            quote_spanned!(span=> #p::panic_on(#p::check_detection(&P, #bound)))
+        }
+        ConstCheck::Bounds(_) => {
+            let bounds = attrs
+                .bounds
+                .as_ref()
+                .map(|b| respan(b.to_token_stream(), span));
+            quote_spanned!(span=> #p::panic_on_bound(#p::check_bounds(&P, &#bounds)))
+        }
+    };
+    quote_spanned! {span=>
+        const _: () = {
+            const P: #p::Policy = #policy;
+            #call;
+        };
+    }
+}
+
+/// The same tokens, every one at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            if let TokenTree::Group(g) = &t {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                t = TokenTree::Group(group);
+            } else {
+                t.set_span(span);
+            }
+            t
+        })
+        .collect()
+}

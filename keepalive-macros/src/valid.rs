@@ -1,0 +1,165 @@
+//! Applies keepalive-core's rules to the attribute. No rule and no message lives here that
+//! core does not own, except for the macro-only key `apply`.
+//!
+//! Literal values are checked now. Platform limits become `compile_error!`s behind
+//! `#[cfg(target_os = ...)]`, so they hold for the target being compiled, not the host
+//! running the macro. Values behind a const path are checked during constant evaluation.
+
+use keepalive_core::{
+    Knob, PLATFORMS, Policy, Violation, check_detection, check_knob, check_knob_on,
+    check_user_timeout,
+};
+use proc_macro2::{Span, TokenStream};
+
+use crate::attr::{Attrs, Value};
+use crate::ctxt::Ctxt;
+
+/// A violation that only some targets have.
+pub(crate) struct CfgError {
+    pub(crate) target_os: &'static [&'static str],
+    pub(crate) message: String,
+    pub(crate) span: Span,
+}
+
+/// A check left to constant evaluation, spanned at the user's token.
+pub(crate) enum ConstCheck {
+    /// Zero and the compiled target's limits for one knob.
+    Knob(Knob, Span),
+    /// `user_timeout` against `timeout + interval × retries`.
+    UserTimeout(Span),
+    /// `max_detect`.
+    Detection(Span),
+    /// `bounds = path`.
+    Bounds(Span),
+}
+
+#[derive(Default)]
+pub(crate) struct Checks {
+    pub(crate) cfg_errors: Vec<CfgError>,
+    pub(crate) const_checks: Vec<ConstCheck>,
+}
+
+/// The policy made of the literal values only.
+fn literal_policy(attrs: &Attrs) -> Policy {
+    let mut policy = if attrs.enabled() {
+        Policy::new()
+    } else {
+        Policy::disabled()
+    };
+    if let Some(d) = attrs.timeout.as_ref().and_then(Value::literal) {
+        policy = policy.with_timeout(d);
+    }
+    if let Some(d) = attrs.interval.as_ref().and_then(Value::literal) {
+        policy = policy.with_interval(d);
+    }
+    if let Some(n) = attrs.retries.as_ref().and_then(Value::literal) {
+        policy = policy.with_retries(n);
+    }
+    if let Some(d) = attrs.user_timeout.as_ref().and_then(Value::literal) {
+        policy = policy.with_user_timeout(d);
+    }
+    policy
+}
+
+pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
+    let mut checks = Checks::default();
+    if !attrs.enabled() {
+        disabled(cx, attrs);
+        if let Some(path) = &attrs.bounds {
+            checks
+                .const_checks
+                .push(ConstCheck::Bounds(first_span(path)));
+        }
+        return checks;
+    }
+    let policy = literal_policy(attrs);
+    for knob in Knob::ALL {
+        let Some(span) = attrs.knob_span(knob) else {
+            continue;
+        };
+        if attrs.knob_is_const(knob) {
+            checks.const_checks.push(ConstCheck::Knob(knob, span));
+            continue;
+        }
+        if let Some(v) = check_knob(&policy, knob) {
+            report(cx, attrs, &v, None);
+            continue;
+        }
+        for platform in PLATFORMS {
+            if let Some(v) = check_knob_on(&policy, knob, platform) {
+                checks.cfg_errors.push(CfgError {
+                    target_os: platform.target_os,
+                    message: v.to_string(),
+                    span,
+                });
+            }
+        }
+    }
+    let any_const = Knob::ALL.iter().any(|k| attrs.knob_is_const(*k));
+    if let (Some(user_timeout), Some(_)) = (&attrs.user_timeout, &attrs.retries) {
+        if any_const {
+            checks
+                .const_checks
+                .push(ConstCheck::UserTimeout(user_timeout.span()));
+        } else if let Some(v) = check_user_timeout(&policy) {
+            report(cx, attrs, &v, Some(user_timeout.tokens()));
+        }
+    }
+    if let Some(bound) = &attrs.max_detect {
+        match bound.literal() {
+            Some(bound) if !any_const => {
+                if let Some(v) = check_detection(&policy, bound) {
+                    let at = attrs.max_detect.as_ref().map(Value::tokens);
+                    // The missing knob is not written, so the bound is where to look.
+                    cx.error_spanned_by(at.unwrap_or_default(), v);
+                }
+            }
+            _ => checks
+                .const_checks
+                .push(ConstCheck::Detection(bound.span())),
+        }
+    }
+    if let Some(path) = &attrs.bounds {
+        checks
+            .const_checks
+            .push(ConstCheck::Bounds(first_span(path)));
+    }
+    checks
+}
+
+/// `enabled = false`: every other policy key is an error, through core's messages.
+fn disabled(cx: &Ctxt, attrs: &Attrs) {
+    for knob in Knob::ALL {
+        if let Some(tokens) = attrs.knob_tokens(knob) {
+            cx.error_spanned_by(tokens, Violation::DisabledWith { knob });
+        }
+    }
+    if let Some(max_detect) = &attrs.max_detect {
+        let v = check_detection(&Policy::disabled(), core::time::Duration::ZERO);
+        if let Some(v) = v {
+            cx.error_spanned_by(max_detect.tokens(), v);
+        }
+    }
+    if let Some((_, tokens)) = &attrs.apply {
+        cx.error_spanned_by(
+            tokens,
+            "`enabled = false` turns keep-alive off, so `apply` would have no effect; remove `apply`, or remove `enabled = false` to keep keep-alive on",
+        );
+    }
+}
+
+/// A platform-independent violation, spanned on the value of the knob at fault.
+fn report(cx: &Ctxt, attrs: &Attrs, v: &Violation, fallback: Option<TokenStream>) {
+    let at = v
+        .knob()
+        .and_then(|k| attrs.knob_tokens(k))
+        .or(fallback)
+        .unwrap_or_default();
+    cx.error_spanned_by(at, v);
+}
+
+fn first_span(path: &syn::Path) -> Span {
+    path.segments
+        .first()
+        .map_or_else(Span::call_site, |s| s.ident.span())
+}
