@@ -9,9 +9,38 @@
 //! }
 //!
 //! assert_eq!(Conn::POLICY.retries(), Some(5));
+//!
+//! // On a real connection: set the options, then read back what the kernel holds.
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! let conn = Conn { stream: std::net::TcpStream::connect(listener.local_addr()?)? };
+//! conn.apply_keepalive()?;
+//! assert!(conn.keepalive_report()?.all_match());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! - [`apply()`] / [`apply_unchecked`]: a policy onto any [`KeepAliveSocket`] (std, socket2,
+//!   and with feature `tokio` the tokio TCP types), before or after connect, or onto a
+//!   listener, whose accepted sockets inherit it ([`accept`] covers Apple, where they do not
+//!   fully).
+//! - [`connect()`] / [`connect_with`] and, with feature `tokio`, [`tokio::connect`]: connect
+//!   paths that honour [`Apply`].
+//! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
+//! - [`Error`]: which option, which knob, the OS error and what was already set.
 
+mod apply;
+mod connect;
+mod error;
+mod readback;
 mod socket;
+mod sys;
+
+pub use apply::{apply, apply_unchecked};
+#[cfg(feature = "tokio")]
+pub use connect::tokio;
+pub use connect::{accept, connect, connect_with};
+pub use error::{Applied, Error, option_name};
+pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
+pub use readback::{Entry, Report, State, Value, read_back};
 
 pub use keepalive_core::{
     BoundViolation, Bounds, DetectionError, DurationError, Knob, KnobValue, Platform, Policy,
@@ -42,6 +71,18 @@ pub trait KeepAlive {
     type Socket: KeepAliveSocket;
     /// The socket field.
     fn socket(&self) -> &Self::Socket;
+
+    /// Applies [`Self::POLICY`] to the socket field (an established stream, a listener, or
+    /// a socket not yet connected). See [`apply()`].
+    fn apply_keepalive(&self) -> Result<Applied, Error> {
+        apply(self.socket(), &Self::POLICY)
+    }
+
+    /// Reads back what the kernel holds for the socket field and compares it with
+    /// [`Self::POLICY`]. See [`read_back`].
+    fn keepalive_report(&self) -> Result<Report, Error> {
+        read_back(self.socket(), &Self::POLICY)
+    }
 }
 
 /// What generated code names. Not part of the public API.

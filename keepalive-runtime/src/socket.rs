@@ -37,6 +37,13 @@ stream_types! {
     socket2::Socket => false,
 }
 
+#[cfg(feature = "tokio")]
+stream_types! {
+    tokio::net::TcpStream => true,
+    tokio::net::TcpSocket => true,
+    tokio::net::TcpListener => true,
+}
+
 impl<T: KeepAliveSocket + ?Sized> KeepAliveSocket for &T {
     const KNOWN_STREAM: bool = T::KNOWN_STREAM;
     fn sock_ref(&self) -> SockRef<'_> {

@@ -1,0 +1,280 @@
+//! Typed errors: which option, which knob, the OS error, and what was already set.
+
+use core::fmt;
+use std::io;
+
+use keepalive_core::{Knob, TARGET, Violation};
+
+/// The name of the option that carries `knob` on the compilation target (`TCP_KEEPIDLE`,
+/// `TCP_KEEPALIVE` on Apple, `SIO_KEEPALIVE_VALS` on Windows), or the knob's key where the
+/// target has none.
+pub fn option_name(knob: Knob) -> &'static str {
+    match TARGET.and_then(|p| p.support(knob).option()) {
+        Some(spec) => spec.name,
+        None => knob.key(),
+    }
+}
+
+/// The options an apply call has set, in the order it set them. A small `Copy` set: no
+/// allocation, carried in errors to say how far a failed apply got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Applied {
+    knobs: u8,
+    defaulted: u8,
+    keepalive: Option<bool>,
+}
+
+const fn bit(knob: Knob) -> u8 {
+    match knob {
+        Knob::Timeout => 1,
+        Knob::Interval => 2,
+        Knob::Retries => 4,
+        Knob::UserTimeout => 8,
+    }
+}
+
+impl Applied {
+    /// Nothing set.
+    pub const EMPTY: Applied = Applied {
+        knobs: 0,
+        defaulted: 0,
+        keepalive: None,
+    };
+
+    /// Whether the option for `knob` was set.
+    pub const fn contains(&self, knob: Knob) -> bool {
+        self.knobs & bit(knob) != 0
+    }
+
+    /// Whether `knob` was not in the policy but had to be sent anyway, as the OS's
+    /// documented default, because its option carries two values (Windows
+    /// SIO_KEEPALIVE_VALS: 2 h idle time, 1 s interval).
+    pub const fn defaulted(&self, knob: Knob) -> bool {
+        self.defaulted & bit(knob) != 0
+    }
+
+    /// `Some(on)` once SO_KEEPALIVE (or its Windows equivalent) was written.
+    pub const fn keepalive(&self) -> Option<bool> {
+        self.keepalive
+    }
+
+    /// Whether nothing at all was set.
+    pub const fn is_empty(&self) -> bool {
+        self.knobs == 0 && self.keepalive.is_none()
+    }
+
+    /// The knobs whose options were set, in apply order.
+    pub fn knobs(&self) -> impl Iterator<Item = Knob> + '_ {
+        Knob::ALL.into_iter().filter(|k| self.contains(*k))
+    }
+
+    pub(crate) fn insert(&mut self, knob: Knob) {
+        self.knobs |= bit(knob);
+    }
+
+    #[cfg_attr(not(windows), allow(dead_code))]
+    pub(crate) fn insert_defaulted(&mut self, knob: Knob) {
+        self.knobs |= bit(knob);
+        self.defaulted |= bit(knob);
+    }
+
+    pub(crate) fn set_keepalive(&mut self, on: bool) {
+        self.keepalive = Some(on);
+    }
+}
+
+impl fmt::Display for Applied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("nothing");
+        }
+        let mut first = true;
+        let mut sep = |f: &mut fmt::Formatter<'_>| {
+            let s = if first { "" } else { ", " };
+            first = false;
+            f.write_str(s)
+        };
+        for knob in self.knobs() {
+            sep(f)?;
+            write!(f, "{} ({knob})", option_name(knob))?;
+            if self.defaulted(knob) {
+                f.write_str(" [OS default sent]")?;
+            }
+        }
+        if let Some(on) = self.keepalive {
+            sep(f)?;
+            write!(f, "SO_KEEPALIVE={}", u8::from(on))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a policy was not (fully) applied, or a socket could not be read or connected.
+///
+/// The caller's socket is never closed or dropped by a failure; [`Error::already_set`]
+/// says which options it holds now. Keep-alive itself (SO_KEEPALIVE) is always written
+/// last, so a refusal part-way leaves it as it was.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value arrived at run time that breaks a rule of the policy model or is out of the
+    /// target's range. Nothing was set.
+    Invalid(Vec<Violation>),
+    /// The socket is not a stream socket (SO_TYPE read back as something else). Linux
+    /// accepts SO_KEEPALIVE on UDP and does nothing, so nothing was set.
+    NotStream {
+        /// The socket type read back.
+        socket_type: socket2::Type,
+    },
+    /// The target has no per-socket option for a knob of the policy.
+    Unsupported {
+        /// The knob.
+        knob: Knob,
+    },
+    /// The OS refused to set an option.
+    Set {
+        /// The option's name (`TCP_KEEPIDLE`).
+        option: &'static str,
+        /// The knob it carries; `None` for SO_KEEPALIVE itself.
+        knob: Option<Knob>,
+        /// The OS error.
+        source: io::Error,
+        /// What was set before the refusal.
+        already_set: Applied,
+    },
+    /// The OS refused to read an option (SO_TYPE before applying, or during read-back).
+    Get {
+        /// The option's name.
+        option: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Creating, connecting or accepting a socket failed.
+    Io {
+        /// What was being done (`socket`, `connect`, `accept`).
+        during: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// The option the OS refused, if the error is about one.
+    pub fn option(&self) -> Option<&'static str> {
+        match self {
+            Error::Set { option, .. } | Error::Get { option, .. } => Some(option),
+            Error::NotStream { .. } => Some("SO_TYPE"),
+            _ => None,
+        }
+    }
+
+    /// The knob concerned, if one is.
+    pub fn knob(&self) -> Option<Knob> {
+        match self {
+            Error::Set { knob, .. } => *knob,
+            Error::Unsupported { knob } => Some(*knob),
+            Error::Invalid(v) => v.first().and_then(Violation::knob),
+            _ => None,
+        }
+    }
+
+    /// The OS error, if there is one.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        match self {
+            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+
+    /// What the socket holds after the failure; empty unless an option was refused
+    /// part-way.
+    pub fn already_set(&self) -> Applied {
+        match self {
+            Error::Set { already_set, .. } => *already_set,
+            _ => Applied::EMPTY,
+        }
+    }
+
+    pub(crate) fn set(
+        option: &'static str,
+        knob: Option<Knob>,
+        source: io::Error,
+        already_set: Applied,
+    ) -> Error {
+        Error::Set {
+            option,
+            knob,
+            source,
+            already_set,
+        }
+    }
+
+    pub(crate) fn io(during: &'static str) -> impl FnOnce(io::Error) -> Error {
+        move |source| Error::Io { during, source }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(violations) => {
+                f.write_str("invalid keep-alive policy: ")?;
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
+            Error::NotStream { socket_type } => write!(
+                f,
+                "keep-alive needs a TCP stream socket, but SO_TYPE is {socket_type:?}; nothing was set"
+            ),
+            Error::Unsupported { knob } => write!(
+                f,
+                "`{knob}` has no per-socket option on this OS; nothing was set"
+            ),
+            Error::Set {
+                option,
+                knob,
+                source,
+                already_set,
+            } => {
+                write!(f, "setting {option}")?;
+                if let Some(knob) = knob {
+                    write!(f, " ({knob})")?;
+                }
+                write!(f, " failed: {source}; already set: {already_set}")
+            }
+            Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
+            Error::Io { during, source } => write!(f, "{during} failed: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match &e {
+            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
+                source.kind()
+            }
+            Error::Invalid(_) | Error::NotStream { .. } => io::ErrorKind::InvalidInput,
+            Error::Unsupported { .. } => io::ErrorKind::Unsupported,
+        };
+        io::Error::new(kind, e)
+    }
+}

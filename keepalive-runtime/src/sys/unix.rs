@@ -1,0 +1,192 @@
+//! Unix: one `setsockopt` per knob at `IPPROTO_TCP`, then SO_KEEPALIVE.
+
+use std::io;
+use std::os::fd::AsRawFd;
+
+use keepalive_core::{Knob, OptionSpec, Policy, TARGET};
+use libc::c_int;
+use socket2::SockRef;
+
+use crate::error::{Applied, Error};
+
+/// Apple's `TCP_RXT_CONNDROPTIME` (XNU bsd/netinet/tcp.h), which libc does not export.
+#[cfg(target_vendor = "apple")]
+const TCP_RXT_CONNDROPTIME: c_int = 0x80;
+
+#[cfg(target_vendor = "apple")]
+const IDLE: Option<c_int> = Some(libc::TCP_KEEPALIVE);
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+))]
+const IDLE: Option<c_int> = Some(libc::TCP_KEEPIDLE);
+
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+))]
+mod timing {
+    use libc::c_int;
+    pub(super) const INTERVAL: Option<c_int> = Some(libc::TCP_KEEPINTVL);
+    pub(super) const COUNT: Option<c_int> = Some(libc::TCP_KEEPCNT);
+}
+
+#[cfg(not(any(
+    target_vendor = "apple",
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+)))]
+mod timing {
+    use libc::c_int;
+    pub(super) const INTERVAL: Option<c_int> = None;
+    pub(super) const COUNT: Option<c_int> = None;
+}
+#[cfg(not(any(
+    target_vendor = "apple",
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+)))]
+const IDLE: Option<c_int> = None;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_USER_TIMEOUT);
+#[cfg(target_vendor = "apple")]
+const USER_TIMEOUT: Option<c_int> = Some(TCP_RXT_CONNDROPTIME);
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+const USER_TIMEOUT: Option<c_int> = None;
+
+/// The option number and the platform-table entry (name, unit) for `knob`.
+fn option(knob: Knob) -> Option<(c_int, &'static OptionSpec)> {
+    let number = match knob {
+        Knob::Timeout => IDLE,
+        Knob::Interval => timing::INTERVAL,
+        Knob::Retries => timing::COUNT,
+        Knob::UserTimeout => USER_TIMEOUT,
+    }?;
+    let spec = TARGET?.support(knob).option()?;
+    Some((number, spec))
+}
+
+fn set_int(sock: &SockRef<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    let len = size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: the descriptor is borrowed for the call; `value` is a live c_int and `len`
+    // is its size, which is what every IPPROTO_TCP integer option reads.
+    let rc = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (&raw const value).cast(),
+            len,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn get_int(sock: &SockRef<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+    let mut value: c_int = 0;
+    let mut len = size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: the descriptor is borrowed for the call; `value` and `len` are live locals
+    // and `len` holds the size of `value`, so the kernel writes at most that many bytes.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (&raw mut value).cast(),
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        Ok(value)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Every written knob, one `setsockopt` each in [`Knob::ALL`] order, then SO_KEEPALIVE=1
+/// last, so a refusal part-way leaves keep-alive as it was.
+pub(crate) fn apply_enabled(sock: &SockRef<'_>, policy: &Policy) -> Result<Applied, Error> {
+    let mut done = Applied::EMPTY;
+    for knob in Knob::ALL {
+        let Some(value) = policy.get(knob) else {
+            continue;
+        };
+        let Some((number, spec)) = option(knob) else {
+            return Err(Error::Unsupported { knob });
+        };
+        set_int(
+            sock,
+            libc::IPPROTO_TCP,
+            number,
+            super::to_os(value, spec.unit),
+        )
+        .map_err(|e| Error::set(spec.name, Some(knob), e, done))?;
+        done.insert(knob);
+    }
+    sock.set_keepalive(true)
+        .map_err(|e| Error::set("SO_KEEPALIVE", None, e, done))?;
+    done.set_keepalive(true);
+    Ok(done)
+}
+
+/// One knob as the kernel holds it; `None` where this OS has no option to read.
+pub(crate) fn read_knob(
+    sock: &SockRef<'_>,
+    knob: Knob,
+) -> Option<Result<keepalive_core::KnobValue, Error>> {
+    let (number, spec) = option(knob)?;
+    Some(
+        get_int(sock, libc::IPPROTO_TCP, number)
+            .map(|raw| super::from_os(raw, spec.unit))
+            .map_err(|source| Error::Get {
+                option: spec.name,
+                source,
+            }),
+    )
+}
+
+/// XNU's `tcp_input` copies the listener's TCP_KEEPINTVL and TCP_KEEPCNT to an accepted
+/// socket but not its idle time (TCP_KEEPALIVE), so it is set again there. Elsewhere the
+/// accepted socket inherits everything and this makes no system call.
+pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Error> {
+    if cfg!(target_vendor = "apple") && policy.is_enabled() {
+        if let (Some(value), Some((number, spec))) =
+            (policy.get(Knob::Timeout), option(Knob::Timeout))
+        {
+            set_int(
+                sock,
+                libc::IPPROTO_TCP,
+                number,
+                super::to_os(value, spec.unit),
+            )
+            .map_err(|e| Error::set(spec.name, Some(Knob::Timeout), e, Applied::EMPTY))?;
+        }
+    }
+    Ok(())
+}

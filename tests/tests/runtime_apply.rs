@@ -1,0 +1,351 @@
+//! Each knob reaches the kernel, checked with raw getsockopt: std, socket2 and tokio types,
+//! before and after connect, and sockets accepted from a configured listener.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use keepalive_runtime::{
+    Apply, KeepAlive, Knob, Policy, State, Value, accept, apply, connect, connect_with, read_back,
+};
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use support::{Kernel, kernel, listener, pair};
+
+/// Every knob set to a value no OS default uses.
+const FULL: Policy = Policy::new()
+    .with_timeout(Duration::from_secs(37))
+    .with_interval(Duration::from_secs(7))
+    .with_retries(6)
+    .with_user_timeout(Duration::from_secs(37 + 7 * 6));
+
+const FULL_KERNEL: Kernel = Kernel {
+    keepalive: true,
+    idle_s: 37,
+    intvl_s: 7,
+    cnt: 6,
+    user_timeout_ms: 79_000,
+};
+
+/// Two knobs written: the others must stay as the OS has them.
+const PARTIAL: Policy = Policy::new()
+    .with_interval(Duration::from_secs(3))
+    .with_retries(11);
+
+fn partial_kernel() -> Kernel {
+    let d = support::defaults();
+    assert!(!d.keepalive, "a fresh socket has keep-alive off");
+    Kernel {
+        keepalive: true,
+        intvl_s: 3,
+        cnt: 11,
+        ..d
+    }
+}
+
+struct Conn {
+    stream: TcpStream,
+}
+
+impl KeepAlive for Conn {
+    const POLICY: Policy = FULL;
+    const APPLY: Apply = Apply::BeforeConnect;
+    type Socket = TcpStream;
+    fn socket(&self) -> &TcpStream {
+        &self.stream
+    }
+}
+
+struct LateConn {
+    stream: Socket,
+}
+
+impl KeepAlive for LateConn {
+    const POLICY: Policy = PARTIAL;
+    const APPLY: Apply = Apply::AfterConnect;
+    type Socket = Socket;
+    fn socket(&self) -> &Socket {
+        &self.stream
+    }
+}
+
+/// README's example, through the attribute.
+#[keepalive_runtime::keepalive(timeout = "2h", interval = "1s", retries = 5)]
+struct ReadmeConn {
+    stream: TcpStream,
+}
+
+#[test]
+fn readme_attribute_reaches_the_kernel() {
+    let l = listener();
+    let conn = ReadmeConn {
+        stream: connect::<ReadmeConn>(support::addr(&l)).unwrap(),
+    };
+    assert_eq!(
+        kernel(conn.socket()),
+        Kernel {
+            keepalive: true,
+            idle_s: 7200,
+            intvl_s: 1,
+            cnt: 5,
+            ..support::defaults_on()
+        }
+    );
+    assert_eq!(ReadmeConn::APPLY, Apply::BeforeConnect);
+    let report = conn.keepalive_report().unwrap();
+    assert!(report.all_match(), "{report}");
+
+    // The same type on an established stream.
+    let (client, _server) = pair();
+    let conn = ReadmeConn { stream: client };
+    conn.apply_keepalive().unwrap();
+    assert_eq!(kernel(conn.socket()).idle_s, 7200);
+}
+
+#[test]
+fn std_stream_after_connect() {
+    let (client, _server) = pair();
+    assert_ne!(kernel(&client), FULL_KERNEL);
+    let done = apply(&client, &FULL).unwrap();
+    assert_eq!(kernel(&client), FULL_KERNEL);
+    assert_eq!(done.keepalive(), Some(true));
+    assert!(Knob::ALL.iter().all(|k| done.contains(*k)));
+}
+
+#[test]
+fn only_written_knobs_are_sent() {
+    let expected = partial_kernel();
+    let (client, _server) = pair();
+    apply(&client, &PARTIAL).unwrap();
+    assert_eq!(kernel(&client), expected);
+}
+
+#[test]
+fn socket2_before_connect_then_connected() {
+    let l = listener();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    apply(&socket, &FULL).unwrap();
+    assert_eq!(kernel(&socket), FULL_KERNEL, "on the unconnected socket");
+    socket.connect(&support::addr(&l).into()).unwrap();
+    assert_eq!(kernel(&socket), FULL_KERNEL, "after connect");
+}
+
+#[test]
+fn socket2_after_connect() {
+    let l = listener();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket.connect(&support::addr(&l).into()).unwrap();
+    apply(&socket, &FULL).unwrap();
+    assert_eq!(kernel(&socket), FULL_KERNEL);
+}
+
+#[test]
+fn ipv6_loopback() {
+    let Ok(l) = TcpListener::bind("[::1]:0") else {
+        eprintln!("SKIPPED: no IPv6 loopback here");
+        return;
+    };
+    let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    apply(&c, &FULL).unwrap();
+    assert_eq!(kernel(&c), FULL_KERNEL);
+}
+
+#[test]
+fn disabled_policy_writes_keepalive_off_only() {
+    let (client, _server) = pair();
+    apply(&client, &FULL).unwrap();
+    let done = apply(&client, &Policy::disabled()).unwrap();
+    assert_eq!(done.keepalive(), Some(false));
+    assert!(done.knobs().next().is_none());
+    assert_eq!(
+        kernel(&client),
+        Kernel {
+            keepalive: false,
+            ..FULL_KERNEL
+        }
+    );
+}
+
+#[test]
+fn listener_accepted_sockets_inherit_every_option() {
+    let l = listener();
+    apply(&l, &FULL).unwrap();
+    assert_eq!(kernel(&l), FULL_KERNEL, "the listener itself");
+    let client = TcpStream::connect(support::addr(&l)).unwrap();
+    let (plain, _) = l.accept().unwrap();
+    assert_eq!(kernel(&plain), FULL_KERNEL, "TcpListener::accept");
+    let _client2 = TcpStream::connect(support::addr(&l)).unwrap();
+    let (helped, _) = accept(&l, &FULL).unwrap();
+    assert_eq!(kernel(&helped), FULL_KERNEL, "keepalive_runtime::accept");
+    assert_ne!(
+        kernel(&client),
+        FULL_KERNEL,
+        "the connecting side is not touched"
+    );
+}
+
+#[test]
+fn connect_before_connect() {
+    let l = listener();
+    let stream = connect::<Conn>(support::addr(&l)).unwrap();
+    assert_eq!(kernel(&stream), FULL_KERNEL);
+    let conn = Conn { stream };
+    let report = conn.keepalive_report().unwrap();
+    assert!(report.all_match(), "{report}");
+}
+
+#[test]
+fn connect_after_connect() {
+    let expected = partial_kernel();
+    let l = listener();
+    let stream = connect::<LateConn>(support::addr(&l)).unwrap();
+    assert_eq!(kernel(&stream), expected);
+    // The connection works.
+    let conn = LateConn { stream };
+    let (mut server, _) = l.accept().unwrap();
+    (&conn.stream).write_all(b"ping").unwrap();
+    let mut buf = [0; 4];
+    server.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+}
+
+#[test]
+fn connect_with_runtime_policy_is_validated_first() {
+    let l = listener();
+    let too_long = Policy::new().with_timeout(Duration::from_secs(40_000));
+    let err = connect_with(support::addr(&l), &too_long, Apply::BeforeConnect).unwrap_err();
+    assert!(matches!(err, keepalive_runtime::Error::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("32767"), "{err}");
+}
+
+#[test]
+fn connect_refused_is_a_typed_io_error() {
+    // Bind, learn the port, close: nothing listens there now.
+    let addr: SocketAddr = support::addr(&listener());
+    let err = connect_with(addr, &FULL, Apply::BeforeConnect).unwrap_err();
+    match &err {
+        keepalive_runtime::Error::Io { during, source } => {
+            assert_eq!(*during, "connect");
+            assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
+        }
+        other => panic!("expected Io, got {other:?}"),
+    }
+}
+
+#[test]
+fn read_back_reports_each_option() {
+    let (client, _server) = pair();
+    let before = read_back(&client, &FULL).unwrap();
+    assert!(!before.all_match());
+    assert_eq!(
+        before.keepalive().state,
+        State::Differs {
+            expected: Value::Flag(true),
+            actual: Value::Flag(false)
+        }
+    );
+    apply(&client, &PARTIAL).unwrap();
+    let report = read_back(&client, &PARTIAL).unwrap();
+    assert!(report.all_match(), "{report}");
+    let k = kernel(&client);
+    assert_eq!(
+        report.knob(Knob::Timeout).state,
+        State::NotSet(Value::Time(Duration::from_secs(k.idle_s as u64)))
+    );
+    assert_eq!(
+        report.knob(Knob::Interval).state,
+        State::Matches(Value::Time(Duration::from_secs(3)))
+    );
+    assert_eq!(
+        report.knob(Knob::Retries).state,
+        State::Matches(Value::Count(11))
+    );
+    assert_eq!(report.knob(Knob::Interval).option, "TCP_KEEPINTVL");
+    let shown = report.to_string();
+    assert!(shown.contains("TCP_KEEPCNT"), "{shown}");
+    assert!(shown.contains("left to the OS"), "{shown}");
+    // Changed behind the policy's back: the report says so.
+    SockRef::from(&client).set_keepalive(false).unwrap();
+    let report = read_back(&client, &PARTIAL).unwrap();
+    assert!(!report.all_match());
+    assert!(report.to_string().contains("DIFFERS"));
+}
+
+mod with_tokio {
+    use super::*;
+    use keepalive_runtime::tokio as kt;
+    use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+    struct AsyncConn {
+        stream: TcpStream,
+    }
+
+    impl KeepAlive for AsyncConn {
+        const POLICY: Policy = FULL;
+        const APPLY: Apply = Apply::BeforeConnect;
+        type Socket = TcpStream;
+        fn socket(&self) -> &TcpStream {
+            &self.stream
+        }
+    }
+
+    struct AsyncLate {
+        stream: TcpStream,
+    }
+
+    impl KeepAlive for AsyncLate {
+        const POLICY: Policy = FULL;
+        const APPLY: Apply = Apply::AfterConnect;
+        type Socket = TcpStream;
+        fn socket(&self) -> &TcpStream {
+            &self.stream
+        }
+    }
+
+    #[tokio::test]
+    async fn tcp_socket_before_connect_and_stream_after() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = TcpSocket::new_v4().unwrap();
+        apply(&socket, &FULL).unwrap();
+        assert_eq!(kernel(&socket), FULL_KERNEL, "TcpSocket");
+        let stream = socket.connect(l.local_addr().unwrap()).await.unwrap();
+        assert_eq!(kernel(&stream), FULL_KERNEL, "TcpStream after connect");
+
+        let stream = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        apply(&stream, &FULL).unwrap();
+        assert_eq!(
+            kernel(&stream),
+            FULL_KERNEL,
+            "TcpStream applied after connect"
+        );
+    }
+
+    #[tokio::test]
+    async fn listener_accepted_sockets_inherit() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        apply(&l, &FULL).unwrap();
+        let _c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (accepted, _) = kt::accept(&l, &FULL).await.unwrap();
+        assert_eq!(kernel(&accepted), FULL_KERNEL);
+        let _c2 = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (plain, _) = l.accept().await.unwrap();
+        assert_eq!(kernel(&plain), FULL_KERNEL);
+    }
+
+    #[tokio::test]
+    async fn connect_paths_honour_apply() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let early = AsyncConn {
+            stream: kt::connect::<AsyncConn>(addr).await.unwrap(),
+        };
+        assert_eq!(kernel(early.socket()), FULL_KERNEL);
+        let late = AsyncLate {
+            stream: kt::connect::<AsyncLate>(addr).await.unwrap(),
+        };
+        assert_eq!(kernel(late.socket()), FULL_KERNEL);
+        assert!(late.keepalive_report().unwrap().all_match());
+    }
+}
