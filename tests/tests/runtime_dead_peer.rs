@@ -1,0 +1,157 @@
+//! A vanished peer is detected within the policy's worst case: inside a private network
+//! namespace (`unshare -n`), a loopback connection whose `lo` is then set down.
+//!
+//! Each test re-runs itself, alone, in a child process started by `unshare -n`, so the
+//! namespace (and `ip link set lo down`) touches nothing outside. Without the privilege
+//! for that it prints why it skipped, unless `CI=true`, where it fails instead.
+#![cfg(target_os = "linux")]
+
+use std::io::{ErrorKind, Read};
+use std::net::{TcpListener, TcpStream};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use keepalive_runtime::{Policy, apply};
+
+const CHILD: &str = "KEEPALIVE_TESTS_IN_NETNS";
+
+/// Why this process cannot create a network namespace, if it cannot.
+fn cannot_unshare() -> Option<String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("not running as root".into());
+    }
+    match Command::new("unshare").args(["-n", "true"]).output() {
+        Err(e) => return Some(format!("cannot run `unshare`: {e}")),
+        Ok(out) if !out.status.success() => {
+            return Some(format!(
+                "`unshare -n` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(_) => {}
+    }
+    match Command::new("ip").arg("-V").output() {
+        Err(e) => Some(format!("cannot run `ip` (Debian package iproute2): {e}")),
+        Ok(_) => None,
+    }
+}
+
+/// Runs `body` inside a fresh network namespace with `lo` up, by re-running the test
+/// named `name` in a child under `unshare -n`.
+fn in_private_netns(name: &str, body: fn()) {
+    if std::env::var_os(CHILD).is_some() {
+        ip_link_lo("up");
+        body();
+        return;
+    }
+    if let Some(why) = cannot_unshare() {
+        let msg = format!("SKIPPED: needs CAP_SYS_ADMIN for unshare -n ({why})");
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{msg}; CI=true, so this is a failure");
+        }
+        eprintln!("\n*** {msg} ***\n");
+        return;
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = Command::new("unshare")
+        .arg("-n")
+        .arg(exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("run the test under unshare -n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Indented, so the child's own summary line is not read as this run's.
+    for line in stdout
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stderr).lines())
+    {
+        println!("    netns | {line}");
+    }
+    assert!(out.status.success(), "the test failed inside the namespace");
+    assert!(
+        stdout.contains("1 passed"),
+        "the test did not run inside the namespace"
+    );
+}
+
+fn ip_link_lo(state: &str) {
+    let status = Command::new("ip")
+        .args(["link", "set", "lo", state])
+        .status()
+        .expect("run ip");
+    assert!(status.success(), "ip link set lo {state}");
+}
+
+/// Connects over loopback, applies `policy`, cuts the path and blocks on a read until the
+/// kernel gives up. Returns the time from apply to the error, and the error.
+fn vanish(policy: &Policy) -> (Duration, std::io::Error) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    // A guard against hanging forever; it must not be what ends the read.
+    client
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    apply(&client, policy).unwrap();
+    let start = Instant::now();
+    ip_link_lo("down");
+    let mut buf = [0u8; 16];
+    let err = client
+        .read(&mut buf)
+        .expect_err("a read on a connection whose peer vanished must fail");
+    let elapsed = start.elapsed();
+    drop(server);
+    (elapsed, err)
+}
+
+fn assert_detected_within_bound(policy: &Policy, what: &str) {
+    let bound = policy.worst_case_detection().unwrap();
+    let (elapsed, err) = vanish(policy);
+    let upper = bound.mul_f64(1.25) + Duration::from_millis(500);
+    println!(
+        "{what}: dead peer detected after {:.3} s (worst case {:.3} s, allowed up to {:.3} s): {err}",
+        elapsed.as_secs_f64(),
+        bound.as_secs_f64(),
+        upper.as_secs_f64()
+    );
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err:?}");
+    assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT));
+    assert!(
+        elapsed >= bound,
+        "{what}: detected after {elapsed:?}, before the bound {bound:?}"
+    );
+    assert!(
+        elapsed <= upper,
+        "{what}: detected after {elapsed:?}, later than {upper:?}"
+    );
+}
+
+#[test]
+fn dead_peer_detected_within_timeout_plus_interval_times_retries() {
+    in_private_netns(
+        "dead_peer_detected_within_timeout_plus_interval_times_retries",
+        || {
+            let policy = Policy::new()
+                .with_timeout(Duration::from_secs(1))
+                .with_interval(Duration::from_secs(1))
+                .with_retries(3);
+            assert_eq!(policy.worst_case_detection(), Ok(Duration::from_secs(4)));
+            assert_detected_within_bound(&policy, "timeout 1s, interval 1s, retries 3");
+        },
+    );
+}
+
+#[test]
+fn user_timeout_ends_the_connection() {
+    in_private_netns("user_timeout_ends_the_connection", || {
+        // No retries: TCP_USER_TIMEOUT alone ends it, at the first probe past 2.5 s.
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(1))
+            .with_interval(Duration::from_secs(1))
+            .with_user_timeout(Duration::from_millis(2500));
+        assert_eq!(policy.worst_case_detection(), Ok(Duration::from_secs(3)));
+        assert_detected_within_bound(&policy, "timeout 1s, interval 1s, user_timeout 2.5s");
+    });
+}
