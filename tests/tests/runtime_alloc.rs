@@ -1,0 +1,74 @@
+//! Applying a policy makes no heap allocation (checked with a counting allocator).
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::Duration;
+
+use keepalive_runtime::{Policy, apply, apply_unchecked};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts, per thread.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract for `alloc` is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn apply_allocates_nothing() {
+    let (client, _server) = support::pair();
+    let socket = socket2::Socket::from(client.try_clone().unwrap());
+    let policy = Policy::new()
+        .with_timeout(Duration::from_secs(30))
+        .with_interval(Duration::from_secs(5))
+        .with_user_timeout(Duration::from_secs(50));
+    assert_eq!(
+        allocations_during(|| {
+            apply(&client, &policy).unwrap();
+        }),
+        0
+    );
+    assert_eq!(
+        allocations_during(|| {
+            apply(&socket, &policy).unwrap();
+        }),
+        0
+    );
+    assert_eq!(
+        allocations_during(|| {
+            apply_unchecked(&client, &policy).unwrap();
+        }),
+        0
+    );
+    assert_eq!(
+        allocations_during(|| {
+            apply(&client, &Policy::disabled()).unwrap();
+        }),
+        0
+    );
+    // The counter works.
+    assert!(allocations_during(|| drop(vec![1u8; 16])) > 0);
+}
