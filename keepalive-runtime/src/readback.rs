@@ -118,12 +118,16 @@ impl fmt::Display for Report {
             }
             let key = e.knob.map_or("", Knob::key);
             write!(f, "{:<20} {key:<13} ", e.option)?;
+            // Value's Display writes pieces; padding needs the whole text.
+            let cell = |v: Value| v.to_string();
             match e.state {
-                State::Matches(v) => write!(f, "{v:<16} matches the policy"),
-                State::Differs { expected, actual } => {
-                    write!(f, "{actual:<16} DIFFERS: the policy says {expected}")
-                }
-                State::NotSet(v) => write!(f, "{v:<16} left to the OS"),
+                State::Matches(v) => write!(f, "{:<16} matches the policy", cell(v)),
+                State::Differs { expected, actual } => write!(
+                    f,
+                    "{:<16} DIFFERS: the policy says {expected}",
+                    cell(actual)
+                ),
+                State::NotSet(v) => write!(f, "{:<16} left to the OS", cell(v)),
                 State::Unreadable => write!(f, "{:<16} not readable on this OS", "?"),
             }?;
         }

@@ -1,0 +1,156 @@
+//! README's first command: `cargo run -p keepalive-runtime --example demo`.
+//!
+//! Starts a local server, connects an annotated connection type, prints its policy, what
+//! the kernel holds (read back with getsockopt) and the worst-case detection time. Where
+//! it may create a private network namespace (root, `unshare`, `ip`), it then makes the
+//! peer vanish and prints the measured detection time next to the bound.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::time::Instant;
+
+use keepalive_runtime::{KeepAlive, Knob, Policy, connect, format_duration, keepalive};
+
+/// The connection of this demonstration.
+#[keepalive(timeout = "2h", interval = "1s", retries = 5)]
+struct Conn {
+    stream: TcpStream,
+}
+
+/// A policy short enough to watch: dead after 1 s + 3 × 1 s.
+#[keepalive(timeout = "1s", interval = "1s", retries = 3, max_detect = "5s")]
+struct FastConn {
+    stream: TcpStream,
+}
+
+const IN_NETNS: &str = "KEEPALIVE_DEMO_IN_NETNS";
+
+fn show_policy(name: &str, policy: &Policy) {
+    print!(
+        "{name}: keep-alive {}",
+        if policy.is_enabled() { "on" } else { "off" }
+    );
+    for knob in Knob::ALL {
+        match policy.get(knob) {
+            Some(keepalive_runtime::KnobValue::Time(d)) => {
+                print!(", {knob} {}", format_duration(d))
+            }
+            Some(keepalive_runtime::KnobValue::Count(n)) => print!(", {knob} {n}"),
+            None => print!(", {knob} left to the OS"),
+        }
+    }
+    println!();
+    match policy.worst_case_detection() {
+        Ok(d) => println!(
+            "worst-case dead-peer detection (timeout + interval x retries): {}",
+            format_duration(d)
+        ),
+        Err(why) => println!("worst-case dead-peer detection: unknown ({why})"),
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var_os(IN_NETNS).is_some() {
+        return vanish();
+    }
+
+    let server = TcpListener::bind("127.0.0.1:0")?;
+    let addr = server.local_addr()?;
+    println!("server listening on {addr}");
+    let conn = Conn {
+        stream: connect::<Conn>(addr)?,
+    };
+    let (_accepted, peer) = server.accept()?;
+    println!(
+        "connected {peer} -> {addr}, options applied {:?}\n",
+        Conn::APPLY
+    );
+    show_policy("Conn", &Conn::POLICY);
+    println!("\nwhat the kernel holds (getsockopt):");
+    let report = conn.keepalive_report()?;
+    println!("{report}");
+    println!(
+        "=> {}",
+        if report.all_match() {
+            "every option matches the policy"
+        } else {
+            "the kernel differs from the policy"
+        }
+    );
+
+    println!("\n--- dead peer ---");
+    match cannot_unshare() {
+        Some(why) => println!(
+            "skipped: making the peer vanish needs a private network namespace ({why}); run as root with `unshare` and `ip` (iproute2) to see it"
+        ),
+        None => {
+            let status = std::process::Command::new("unshare")
+                .arg("-n")
+                .arg(std::env::current_exe()?)
+                .env(IN_NETNS, "1")
+                .status()?;
+            if !status.success() {
+                return Err(format!("the dead-peer run failed: {status}").into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a private network namespace is out of reach, if it is.
+fn cannot_unshare() -> Option<String> {
+    let uid = std::process::Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some("not running as root".into());
+    }
+    match std::process::Command::new("unshare")
+        .args(["-n", "ip", "link", "set", "lo", "up"])
+        .output()
+    {
+        Err(e) => Some(format!("cannot run `unshare`: {e}")),
+        Ok(out) if !out.status.success() => Some(format!(
+            "`unshare -n ip link set lo up` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Ok(_) => None,
+    }
+}
+
+fn ip_link_lo(state: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let status = std::process::Command::new("ip")
+        .args(["link", "set", "lo", state])
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("ip link set lo {state}: {status}").into())
+    }
+}
+
+/// Inside the namespace: connect, apply, set `lo` down, and time the read until the kernel
+/// declares the peer dead.
+fn vanish() -> Result<(), Box<dyn std::error::Error>> {
+    ip_link_lo("up")?;
+    let server = TcpListener::bind("127.0.0.1:0")?;
+    let mut conn = FastConn {
+        stream: connect::<FastConn>(server.local_addr()?)?,
+    };
+    let (_accepted, _) = server.accept()?;
+    show_policy("FastConn", &FastConn::POLICY);
+    let bound = FastConn::POLICY.worst_case_detection()?;
+    println!("in a private network namespace: setting lo down, the peer vanishes...");
+    let start = Instant::now();
+    ip_link_lo("down")?;
+    let mut buf = [0u8; 1];
+    let outcome = conn.stream.read(&mut buf);
+    let measured = start.elapsed();
+    match outcome {
+        Err(e) => println!(
+            "dead peer detected after {:.2} s (bound {:.2} s): {e}",
+            measured.as_secs_f64(),
+            bound.as_secs_f64()
+        ),
+        Ok(n) => println!("unexpected: read returned {n} bytes"),
+    }
+    Ok(())
+}
