@@ -61,9 +61,10 @@ pub fn accept(listener: &TcpListener, policy: &Policy) -> Result<(TcpStream, Soc
     Ok((stream, peer))
 }
 
-/// The async connect path, over `tokio::net::TcpSocket` (feature `tokio`).
+/// The async connect path, over `tokio::net::TcpSocket` (feature `tokio`). Not named
+/// `tokio`, so that `use keepalive_runtime::*` leaves the `tokio` crate reachable.
 #[cfg(feature = "tokio")]
-pub mod tokio {
+pub mod async_tokio {
     use std::net::SocketAddr;
 
     use ::tokio::net::{TcpListener, TcpSocket, TcpStream};

@@ -22,7 +22,7 @@
 //!   and with feature `tokio` the tokio TCP types), before or after connect, or onto a
 //!   listener, whose accepted sockets inherit it ([`accept`] covers Apple, where they do not
 //!   fully).
-//! - [`connect()`] / [`connect_with`] and, with feature `tokio`, [`tokio::connect`]: connect
+//! - [`connect()`] / [`connect_with`] and, with feature `tokio`, `async_tokio::connect`: connect
 //!   paths that honour [`Apply`].
 //! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
 //! - [`Error`]: which option, which knob, the OS error and what was already set.
@@ -36,7 +36,7 @@ mod sys;
 
 pub use apply::{apply, apply_unchecked};
 #[cfg(feature = "tokio")]
-pub use connect::tokio;
+pub use connect::async_tokio;
 pub use connect::{accept, connect, connect_with};
 pub use error::{Applied, Error, option_name};
 pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};

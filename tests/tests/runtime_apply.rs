@@ -275,7 +275,7 @@ fn read_back_reports_each_option() {
 
 mod with_tokio {
     use super::*;
-    use keepalive_runtime::tokio as kt;
+    use keepalive_runtime::async_tokio as kt;
     use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
     struct AsyncConn {
