@@ -30,17 +30,17 @@ impl<'a> Input<'a> {
         let fields = match &input.data {
             Data::Struct(s) => &s.fields,
             Data::Enum(e) => {
-                cx.error_spanned_by(
-                    &e.enum_token,
+                cx.syn_error(syn::Error::new(
+                    e.enum_token.span,
                     "#[keepalive] goes on a struct that holds the TCP stream, not on an enum; put it on the connection struct each variant holds",
-                );
+                ));
                 return None;
             }
             Data::Union(u) => {
-                cx.error_spanned_by(
-                    &u.union_token,
+                cx.syn_error(syn::Error::new(
+                    u.union_token.span,
                     "#[keepalive] goes on a struct that holds the TCP stream, not on a union; use a struct",
-                );
+                ));
                 return None;
             }
         };
@@ -60,7 +60,7 @@ impl<'a> Input<'a> {
             cx.error_spanned_by(
                 &field.ty,
                 format!(
-                    "keep-alive needs a TCP stream; `{name}` is not one ({why}); use std::net::TcpStream, std::net::TcpListener, socket2::Socket, or tokio::net::TcpStream"
+                    "keep-alive needs a TCP stream; `{name}` is not one ({why}); use std::net::TcpStream, std::net::TcpListener, socket2::Socket, or with feature `tokio` tokio::net::{{TcpStream, TcpSocket, TcpListener}}"
                 ),
             );
             return None;

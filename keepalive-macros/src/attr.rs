@@ -36,13 +36,24 @@ impl<T> Value<T> {
             Value::Const { path } => path.to_token_stream(),
         }
     }
+}
 
-    /// The first token of the value, where generated checks are spanned.
-    pub(crate) fn span(&self) -> Span {
-        self.tokens()
-            .into_iter()
-            .next()
-            .map_or_else(Span::call_site, |t| t.span())
+/// The first and last token of a value: generated code that starts at one and ends at the
+/// other is reported by rustc as covering the whole value.
+#[derive(Clone, Copy)]
+pub(crate) struct Spot {
+    pub(crate) first: Span,
+    pub(crate) last: Span,
+}
+
+impl Spot {
+    pub(crate) fn of(tokens: impl ToTokens) -> Spot {
+        let mut spans = tokens.into_token_stream().into_iter().map(|t| t.span());
+        let first = spans.next().unwrap_or_else(Span::call_site);
+        Spot {
+            first,
+            last: spans.last().unwrap_or(first),
+        }
     }
 }
 
@@ -86,13 +97,6 @@ impl Attrs {
         match knob {
             Knob::Retries => self.retries.as_ref().map(Value::tokens),
             _ => self.time(knob).map(Value::tokens),
-        }
-    }
-
-    pub(crate) fn knob_span(&self, knob: Knob) -> Option<Span> {
-        match knob {
-            Knob::Retries => self.retries.as_ref().map(Value::span),
-            _ => self.time(knob).map(Value::span),
         }
     }
 
@@ -350,7 +354,7 @@ fn value_expr(
             }
             _ => format!("unexpected `{rest}`; separate keys with `,`"),
         };
-        cx.error_spanned_by(rest, message);
+        cx.error_spanned_by(quote::quote!(#expr #rest), message);
         return Ok(None);
     }
     Ok(Some(expr))

@@ -16,12 +16,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut input: DeriveInput = match syn::parse2(item.clone()) {
         Ok(input) => input,
         Err(err) => {
-            let mut ours = syn::Error::new(
+            let err = syn::Error::new(
                 err.span(),
                 "#[keepalive] goes on a struct that holds the TCP stream",
-            );
-            ours.combine(err);
-            let err = ours.to_compile_error();
+            )
+            .to_compile_error();
             return quote!(#item #err);
         }
     };
@@ -156,54 +155,74 @@ fn impl_block(
 fn cfg_error(e: &CfgError) -> TokenStream {
     let oses = e.target_os.iter();
     let message = &e.message;
-    quote_spanned! {e.span=>
+    // Braces at the value's last token: the error then underlines the whole value.
+    let mut body = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        quote_spanned!(e.spot.first=> #message),
+    );
+    body.set_span(e.spot.last);
+    quote_spanned! {e.spot.first=>
         #[cfg(any(#(target_os = #oses),*))]
-        ::core::compile_error! { #message }
+        ::core::compile_error! #body
     }
 }
 
-/// `const _: () = { const P: Policy = ...; panic_on(...); };` spanned at the user's value,
-/// so the const-evaluation error points there.
+/// `const _: () = { const P: Policy = ...; panic_on(...); };` at the user's value: the call
+/// starts at its first token and its parentheses sit at its last, so the const-evaluation
+/// error underlines the whole value.
 fn const_check(
     check: &ConstCheck,
     attrs: &Attrs,
     krate: &TokenStream,
     policy: &TokenStream,
 ) -> TokenStream {
-    let span = match check {
+    let spot = match check {
         ConstCheck::Knob(_, s)
         | ConstCheck::UserTimeout(s)
         | ConstCheck::Detection(s)
         | ConstCheck::Bounds(s) => *s,
     };
+    let span = spot.first;
     let p = respan(quote!(#krate::__private), span);
-    let call = match check {
+    let (function, argument) = match check {
         ConstCheck::Knob(knob, _) => {
             let variant = syn::Ident::new(&format!("{knob:?}"), span);
-            quote_spanned!(span=> #p::panic_on(#p::knob_violation(&P, #p::Knob::#variant)))
+            (
+                quote_spanned!(span=> #p::panic_on),
+                quote_spanned!(span=> #p::knob_violation(&P, #p::Knob::#variant)),
+            )
         }
-        ConstCheck::UserTimeout(_) => {
-            quote_spanned!(span=> #p::panic_on(#p::check_user_timeout(&P)))
-        }
+        ConstCheck::UserTimeout(_) => (
+            quote_spanned!(span=> #p::panic_on),
+            quote_spanned!(span=> #p::check_user_timeout(&P)),
+        ),
         ConstCheck::Detection(_) => {
             let bound = attrs
                 .max_detect
                 .as_ref()
                 .map(|v| respan(duration(v, &p), span));
-            quote_spanned!(span=> #p::panic_on(#p::check_detection(&P, #bound)))
+            (
+                quote_spanned!(span=> #p::panic_on),
+                quote_spanned!(span=> #p::check_detection(&P, #bound)),
+            )
         }
         ConstCheck::Bounds(_) => {
             let bounds = attrs
                 .bounds
                 .as_ref()
                 .map(|b| respan(b.to_token_stream(), span));
-            quote_spanned!(span=> #p::panic_on_bound(#p::check_bounds(&P, &#bounds)))
+            (
+                quote_spanned!(span=> #p::panic_on_bound),
+                quote_spanned!(span=> #p::check_bounds(&P, &#bounds)),
+            )
         }
     };
+    let mut parens = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, argument);
+    parens.set_span(spot.last);
     quote_spanned! {span=>
         const _: () = {
             const P: #p::Policy = #policy;
-            #call;
+            #function #parens;
         };
     }
 }

@@ -9,28 +9,28 @@ use keepalive_core::{
     Knob, PLATFORMS, Policy, Violation, check_detection, check_knob, check_knob_on,
     check_user_timeout,
 };
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 
-use crate::attr::{Attrs, Value};
+use crate::attr::{Attrs, Spot, Value};
 use crate::ctxt::Ctxt;
 
 /// A violation that only some targets have.
 pub(crate) struct CfgError {
     pub(crate) target_os: &'static [&'static str],
     pub(crate) message: String,
-    pub(crate) span: Span,
+    pub(crate) spot: Spot,
 }
 
 /// A check left to constant evaluation, spanned at the user's token.
 pub(crate) enum ConstCheck {
     /// Zero and the compiled target's limits for one knob.
-    Knob(Knob, Span),
+    Knob(Knob, Spot),
     /// `user_timeout` against `timeout + interval × retries`.
-    UserTimeout(Span),
+    UserTimeout(Spot),
     /// `max_detect`.
-    Detection(Span),
+    Detection(Spot),
     /// `bounds = path`.
-    Bounds(Span),
+    Bounds(Spot),
 }
 
 #[derive(Default)]
@@ -66,19 +66,18 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
     if !attrs.enabled() {
         disabled(cx, attrs);
         if let Some(path) = &attrs.bounds {
-            checks
-                .const_checks
-                .push(ConstCheck::Bounds(first_span(path)));
+            checks.const_checks.push(ConstCheck::Bounds(Spot::of(path)));
         }
         return checks;
     }
     let policy = literal_policy(attrs);
     for knob in Knob::ALL {
-        let Some(span) = attrs.knob_span(knob) else {
+        let Some(tokens) = attrs.knob_tokens(knob) else {
             continue;
         };
+        let spot = Spot::of(tokens);
         if attrs.knob_is_const(knob) {
-            checks.const_checks.push(ConstCheck::Knob(knob, span));
+            checks.const_checks.push(ConstCheck::Knob(knob, spot));
             continue;
         }
         if let Some(v) = check_knob(&policy, knob) {
@@ -90,7 +89,7 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
                 checks.cfg_errors.push(CfgError {
                     target_os: platform.target_os,
                     message: v.to_string(),
-                    span,
+                    spot,
                 });
             }
         }
@@ -100,7 +99,7 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
         if any_const {
             checks
                 .const_checks
-                .push(ConstCheck::UserTimeout(user_timeout.span()));
+                .push(ConstCheck::UserTimeout(Spot::of(user_timeout.tokens())));
         } else if let Some(v) = check_user_timeout(&policy) {
             report(cx, attrs, &v, Some(user_timeout.tokens()));
         }
@@ -116,13 +115,11 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
             }
             _ => checks
                 .const_checks
-                .push(ConstCheck::Detection(bound.span())),
+                .push(ConstCheck::Detection(Spot::of(bound.tokens()))),
         }
     }
     if let Some(path) = &attrs.bounds {
-        checks
-            .const_checks
-            .push(ConstCheck::Bounds(first_span(path)));
+        checks.const_checks.push(ConstCheck::Bounds(Spot::of(path)));
     }
     checks
 }
@@ -156,10 +153,4 @@ fn report(cx: &Ctxt, attrs: &Attrs, v: &Violation, fallback: Option<TokenStream>
         .or(fallback)
         .unwrap_or_default();
     cx.error_spanned_by(at, v);
-}
-
-fn first_span(path: &syn::Path) -> Span {
-    path.segments
-        .first()
-        .map_or_else(Span::call_site, |s| s.ident.span())
 }

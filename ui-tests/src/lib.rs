@@ -1,1 +1,1 @@
-//! trybuild cases live in `fail/` and `pass/`.
+//! trybuild cases live in `fail/` and `pass/`; `tests/ui.rs` runs them.

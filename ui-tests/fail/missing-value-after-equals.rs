@@ -1,0 +1,9 @@
+// a key with `=` and nothing after it
+use keepalive_runtime::keepalive;
+
+#[keepalive(timeout = , interval = "5s")]
+struct Conn {
+    stream: std::net::TcpStream,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+// options set once the connect has completed
+use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
+use core::time::Duration;
+
+#[keepalive(timeout = "30s", apply = "after_connect")]
+struct Conn {
+    stream: std::net::TcpStream,
+}
+
+fn main() {
+    assert_eq!(Conn::APPLY, Apply::AfterConnect);
+}

@@ -1,0 +1,12 @@
+// options set on the unconnected socket (the default, written out)
+use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
+use core::time::Duration;
+
+#[keepalive(timeout = "30s", apply = "before_connect")]
+struct Conn {
+    stream: std::net::TcpStream,
+}
+
+fn main() {
+    assert_eq!(Conn::APPLY, Apply::BeforeConnect);
+}
