@@ -87,6 +87,13 @@ fn ip_link_lo(state: &str) {
 /// Connects over loopback, applies `policy`, cuts the path and blocks on a read until the
 /// kernel gives up. Returns the time from apply to the error, and the error.
 fn vanish(policy: &Policy) -> (Duration, std::io::Error) {
+    vanish_with(policy, apply)
+}
+
+fn vanish_with(
+    policy: &Policy,
+    apply: fn(&TcpStream, &Policy) -> Result<keepalive_runtime::Applied, keepalive_runtime::Error>,
+) -> (Duration, std::io::Error) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (server, _) = listener.accept().unwrap();
@@ -153,5 +160,31 @@ fn user_timeout_ends_the_connection() {
             .with_user_timeout(Duration::from_millis(2500));
         assert_eq!(policy.worst_case_detection(), Ok(Duration::from_secs(3)));
         assert_detected_within_bound(&policy, "timeout 1s, interval 1s, user_timeout 2.5s");
+    });
+}
+
+#[test]
+fn a_longer_user_timeout_keeps_probing_past_retries() {
+    in_private_netns("a_longer_user_timeout_keeps_probing_past_retries", || {
+        // retries 3 alone would end at 4 s; TCP_USER_TIMEOUT 6.5 s replaces the count and
+        // the connection ends at the first probe past it, 7 s. The rules refuse this
+        // disagreement, so it goes to the kernel unchecked.
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(1))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(3)
+            .with_user_timeout(Duration::from_millis(6500));
+        assert!(keepalive_core::validate(&policy, keepalive_core::TARGET).is_err());
+        let bound = policy.worst_case_detection().unwrap();
+        assert_eq!(bound, Duration::from_secs(7));
+        let (elapsed, err) = vanish_with(&policy, keepalive_runtime::apply_unchecked);
+        let upper = bound.mul_f64(1.25) + Duration::from_millis(500);
+        println!(
+            "retries 3 with user_timeout 6.5s: dead peer detected after {:.3} s (4 s without the user timeout, worst case {:.3} s): {err}",
+            elapsed.as_secs_f64(),
+            bound.as_secs_f64()
+        );
+        assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT));
+        assert!(elapsed >= bound && elapsed <= upper, "{elapsed:?}");
     });
 }
