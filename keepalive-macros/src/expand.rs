@@ -108,6 +108,10 @@ fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
 fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream {
     match value {
         // The grammar's resolution is one millisecond and its maximum u64::MAX ms.
+        Value::Lit { value, .. } if value.subsec_millis() == 0 => {
+            let secs = proc_macro2::Literal::u64_unsuffixed(value.as_secs());
+            quote!(#p::Duration::from_secs(#secs))
+        }
         Value::Lit { value, .. } => {
             let ms = proc_macro2::Literal::u64_unsuffixed(value.as_millis() as u64);
             quote!(#p::Duration::from_millis(#ms))
@@ -242,4 +246,88 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             t
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    const SNAPSHOT: &str = "tests/expand/readme.expanded.rs";
+
+    fn idents(tokens: TokenStream, out: &mut Vec<String>) {
+        for t in tokens {
+            match t {
+                TokenTree::Ident(i) => out.push(i.to_string()),
+                TokenTree::Group(g) => idents(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+
+    /// rustfmt from the pinned toolchain, so the snapshot reads like `cargo expand`.
+    fn pretty(tokens: &TokenStream) -> String {
+        let mut child = Command::new("rustfmt")
+            .args(["--edition", "2024", "--emit", "stdout"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("rustfmt (rust-toolchain.toml installs it)");
+        let source = tokens.to_string();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(source.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "rustfmt failed on:\n{source}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The README example expands to a const built from integer milliseconds: nothing on the
+    /// heap and nothing parsed at run time. `UPDATE_EXPAND=1` rewrites the snapshot.
+    #[test]
+    fn readme_example() {
+        let out = super::expand(
+            quote!(timeout = "2h", interval = "1s", retries = 5),
+            quote!(
+                struct Conn {
+                    stream: std::net::TcpStream,
+                }
+            ),
+        );
+        let mut names = Vec::new();
+        idents(out.clone(), &mut names);
+        for banned in [
+            "String",
+            "Vec",
+            "Box",
+            "format",
+            "to_string",
+            "parse",
+            "parse_duration",
+            "alloc",
+        ] {
+            assert!(
+                !names.iter().any(|n| n == banned),
+                "`{banned}` in the expansion"
+            );
+        }
+        assert!(names.iter().any(|n| n == "from_secs"));
+        let text = pretty(&out);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
+        if std::env::var_os("UPDATE_EXPAND").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            text, expected,
+            "expansion changed; review and rerun with UPDATE_EXPAND=1"
+        );
+    }
 }

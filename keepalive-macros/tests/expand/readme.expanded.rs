@@ -1,0 +1,22 @@
+struct Conn {
+    stream: std::net::TcpStream,
+}
+impl ::keepalive_runtime::KeepAlive for Conn {
+    const POLICY: ::keepalive_runtime::__private::Policy =
+        ::keepalive_runtime::__private::Policy::new()
+            .with_timeout(::keepalive_runtime::__private::Duration::from_secs(7200))
+            .with_interval(::keepalive_runtime::__private::Duration::from_secs(1))
+            .with_retries(5);
+    const APPLY: ::keepalive_runtime::Apply = ::keepalive_runtime::Apply::BeforeConnect;
+    type Socket = std::net::TcpStream;
+    #[inline]
+    fn socket(&self) -> &Self::Socket {
+        &self.stream
+    }
+}
+#[cfg(any(target_os = "openbsd"))]
+::core::compile_error! { "`timeout` cannot be honoured on OpenBSD: OpenBSD has no per-socket idle time; only the global sysctl net.inet.tcp.keepidle; remove `timeout` or opt in to best effort" }
+#[cfg(any(target_os = "openbsd"))]
+::core::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval` or opt in to best effort" }
+#[cfg(any(target_os = "openbsd"))]
+::core::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries` or opt in to best effort" }
