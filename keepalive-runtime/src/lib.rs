@@ -25,9 +25,12 @@
 //! - [`connect()`] / [`connect_with`] and, with feature `tokio`, `async_tokio::connect`: connect
 //!   paths that honour [`Apply`].
 //! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
+//! - [`PolicyOverride`], [`overrides_from_env`] and, with feature `serde`, `PolicyConfig`:
+//!   run-time changes to a library's defaults, checked by the attribute's rules.
 //! - [`Error`]: which option, which knob, the OS error and what was already set.
 
 mod apply;
+mod config;
 mod connect;
 mod error;
 mod readback;
@@ -35,6 +38,9 @@ mod socket;
 mod sys;
 
 pub use apply::{apply, apply_unchecked};
+#[cfg(feature = "serde")]
+pub use config::PolicyConfig;
+pub use config::overrides_from_env;
 #[cfg(feature = "tokio")]
 pub use connect::async_tokio;
 pub use connect::{accept, connect, connect_with};
@@ -43,8 +49,8 @@ pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
 pub use readback::{Entry, Report, State, Value, read_back};
 
 pub use keepalive_core::{
-    BoundViolation, Bounds, DetectionError, DurationError, Knob, KnobValue, Platform, Policy,
-    Violation, format_duration, parse_duration,
+    BoundViolation, Bounds, DetectionError, DurationError, Knob, KnobValue, OverrideError,
+    Platform, Policy, PolicyOverride, Violation, format_duration, parse_duration,
 };
 pub use keepalive_macros::keepalive;
 pub use socket::KeepAliveSocket;
