@@ -12,7 +12,15 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// See `keepalive_runtime::keepalive`.
+/// Makes a TCP keep-alive policy part of a connection struct, checked while the crate
+/// compiles, and implements `keepalive_runtime::KeepAlive` for it.
+///
+/// Keys (all optional): `timeout`, `interval`, `user_timeout` and `max_detect` take a
+/// duration (`"1h 30m"`, `90s`, `500ms`, or the path of a `const` Duration); `retries` a
+/// number or a `const` u32; `enabled = false` turns keep-alive off (no other key may then
+/// appear); `apply = "before_connect" | "after_connect"`; `bounds = path::TO::BOUNDS` opts
+/// into an organisation's `Bounds`; `crate = "path"` names a re-export of the runtime.
+/// Mark the socket field with `#[keepalive(socket)]` when its type does not say so.
 #[proc_macro_attribute]
 pub fn keepalive(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()

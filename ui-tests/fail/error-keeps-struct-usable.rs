@@ -1,0 +1,16 @@
+// a typo in the policy; the rest of the crate, which uses the struct, reports nothing more
+use keepalive_runtime::{KeepAlive, keepalive};
+
+#[keepalive(timeout = "30 secs")]
+struct Conn {
+    stream: std::net::TcpStream,
+}
+
+fn stream_of(conn: &Conn) -> &std::net::TcpStream {
+    conn.socket()
+}
+
+fn main() {
+    let _ = Conn::POLICY.timeout();
+    let _ = stream_of;
+}
