@@ -3,7 +3,7 @@
 use core::fmt;
 use std::io;
 
-use keepalive_core::{Knob, TARGET, Violation};
+use keepalive_core::{Knob, OverrideError, TARGET, Violation};
 
 /// The name of the option that carries `knob` on the compilation target (`TCP_KEEPIDLE`,
 /// `TCP_KEEPALIVE` on Apple, `SIO_KEEPALIVE_VALS` on Windows), or the knob's key where the
@@ -149,6 +149,8 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
     },
+    /// A run-time override (configuration, environment) was refused; nothing was set.
+    Override(OverrideError),
     /// Creating, connecting or accepting a socket failed.
     Io {
         /// What was being done (`socket`, `connect`, `accept`).
@@ -251,6 +253,7 @@ impl fmt::Display for Error {
             }
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
             Error::Io { during, source } => write!(f, "{during} failed: {source}"),
+            Error::Override(e) => write!(f, "{e}"),
         }
     }
 }
@@ -261,8 +264,15 @@ impl std::error::Error for Error {
             Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
                 Some(source)
             }
+            Error::Override(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<OverrideError> for Error {
+    fn from(e: OverrideError) -> Error {
+        Error::Override(e)
     }
 }
 
@@ -272,7 +282,9 @@ impl From<Error> for io::Error {
             Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
                 source.kind()
             }
-            Error::Invalid(_) | Error::NotStream { .. } => io::ErrorKind::InvalidInput,
+            Error::Invalid(_) | Error::NotStream { .. } | Error::Override(_) => {
+                io::ErrorKind::InvalidInput
+            }
             Error::Unsupported { .. } => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, e)
