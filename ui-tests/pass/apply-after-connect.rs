@@ -1,6 +1,5 @@
 // options set once the connect has completed
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
-use core::time::Duration;
+use keepalive_runtime::{Apply, KeepAlive, keepalive};
 
 #[keepalive(timeout = "30s", apply = "after_connect")]
 struct Conn {

@@ -1,6 +1,5 @@
 // options set on the unconnected socket (the default, written out)
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
-use core::time::Duration;
+use keepalive_runtime::{Apply, KeepAlive, keepalive};
 
 #[keepalive(timeout = "30s", apply = "before_connect")]
 struct Conn {

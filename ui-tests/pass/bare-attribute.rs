@@ -1,6 +1,5 @@
 // keep-alive on, every timing left to the OS
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
-use core::time::Duration;
+use keepalive_runtime::{KeepAlive, Policy, keepalive};
 
 #[keepalive]
 struct Conn {

@@ -1,5 +1,5 @@
 // a library that re-exports the runtime under its own path
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
+use keepalive_runtime::{KeepAlive, keepalive};
 use core::time::Duration;
 
 mod my_lib {

@@ -1,6 +1,5 @@
 // keep-alive deliberately off, recorded in the type
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
-use core::time::Duration;
+use keepalive_runtime::{KeepAlive, keepalive};
 
 #[keepalive(enabled = false)]
 struct Conn {

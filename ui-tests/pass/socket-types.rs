@@ -1,6 +1,5 @@
 // each TCP socket type the runtime accepts, found by its name
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
-use core::time::Duration;
+use keepalive_runtime::{KeepAlive, keepalive};
 
 #[keepalive(timeout = "30s")]
 struct Listener {

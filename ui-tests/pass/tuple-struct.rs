@@ -1,5 +1,5 @@
 // a tuple struct around a stream
-use keepalive_runtime::{Apply, KeepAlive, Policy, keepalive};
+use keepalive_runtime::{KeepAlive, keepalive};
 use core::time::Duration;
 
 #[keepalive(timeout = "30s")]
