@@ -43,6 +43,7 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("keepidle", TIMEOUT),
     ("tcp_keepidle", TIMEOUT),
     ("keepalive_time", TIMEOUT),
+    ("idle_time", TIMEOUT),
     ("keepalive", TIMEOUT),
     ("probes", RETRIES),
     ("retry", RETRIES),
@@ -55,6 +56,9 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("tcp_keepintvl", INTERVAL),
     ("keepalive_intvl", INTERVAL),
     ("tcp_user_timeout", USER_TIMEOUT),
+    ("usertimeout", USER_TIMEOUT),
+    ("max_detection", MAX_DETECT),
+    ("policy", BOUNDS),
     ("enable", ENABLED),
     ("on", ENABLED),
 ];

@@ -474,40 +474,10 @@ fn key_list() -> String {
 }
 
 fn unknown_key(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    let synonym = SYNONYMS
-        .iter()
-        .find(|(alias, _)| *alias == lower)
-        .map(|(_, key)| *key);
-    let near = || {
-        KEYS.iter()
-            .map(|k| (distance(&lower, k), *k))
-            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, k)| k)
-    };
-    match synonym.or_else(near) {
+    match keepalive_core::keys::suggest_key(name, KEYS) {
         Some(key) => format!("unknown key `{name}`; did you mean `{key}`?"),
         None => format!("unknown key `{name}`; expected one of {}", key_list()),
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// Removes `#[keepalive(socket)]` from every field (it is not a real attribute) and returns
