@@ -7,6 +7,8 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+#[cfg(test)]
+mod fuzz;
 mod symbol;
 mod valid;
 

@@ -6,7 +6,12 @@ use std::time::Duration;
 use keepalive_core::{DurationErrorKind, format_duration, parse_duration};
 use proptest::prelude::*;
 
+/// `cases` per property, or `PROPTEST_CASES` for a longer run (see `.ci/fuzz`).
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         failure_persistence: None,
