@@ -1,10 +1,10 @@
 //! Applying a policy to a socket: validate, check the socket type where the Rust type does
 //! not guarantee a stream, then one system call per written knob and SO_KEEPALIVE last.
 
-use keepalive_core::{Policy, TARGET, validate};
+use keepalive_core::{Policy, TARGET, Violation, validate};
 use socket2::{SockRef, Type};
 
-use crate::error::{Applied, Error};
+use crate::error::{Applied, BestEffort, Error};
 use crate::socket::KeepAliveSocket;
 use crate::sys;
 
@@ -17,6 +17,10 @@ use crate::sys;
 /// SO_KEEPALIVE last, so a refusal part-way leaves keep-alive as it was and the error's
 /// [`Error::already_set`] says which timings the socket holds. A disabled policy writes
 /// SO_KEEPALIVE = 0 only. The socket is only borrowed: a failure never closes it.
+///
+/// A knob the OS cannot honour fails the call: [`Error::Unsupported`] where the OS has no
+/// option for it, [`Error::Unavailable`] where this OS build lacks the option (TCP_KEEPCNT
+/// on Windows before 10.0.15063). [`apply_best_effort`] applies the rest and reports it.
 ///
 /// ```
 /// use keepalive_runtime::{apply, Policy};
@@ -48,6 +52,72 @@ pub fn apply_unchecked<S: KeepAliveSocket + ?Sized>(
     apply_to(&sock, policy)
 }
 
+/// Applies what the OS accepts of `policy` and reports what it left out, instead of failing
+/// on a knob the OS cannot honour. The explicit opt-in for running one policy on OSes
+/// that lack some options.
+///
+/// A knob is left out, and listed in [`BestEffort::left_out`] with the OS error and what
+/// the OS does instead, where
+/// - the OS has no per-socket option for it (known while compiling: `user_timeout` on the
+///   BSDs, every timing on OpenBSD), or
+/// - this build of the OS lacks the option and answers ENOPROTOOPT / WSAENOPROTOOPT:
+///   TCP_KEEPCNT on Windows before 10.0.15063 and under Wine 8 ("Windows sends 10 probes").
+///
+/// Everything else is as strict as [`apply()`]: values out of the target's range are
+/// [`Error::Invalid`], a value the OS refuses ([`Error::Set`]) still fails, and keep-alive
+/// itself is always set or the call fails. [`apply()`] answers the cases above with
+/// [`Error::Unsupported`] / [`Error::Unavailable`].
+///
+/// ```
+/// use keepalive_runtime::{apply_best_effort, Knob, Policy};
+/// use std::time::Duration;
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let policy = Policy::new().with_timeout(Duration::from_secs(30)).with_retries(4);
+/// let done = apply_best_effort(&stream, &policy)?;
+/// for left_out in done.left_out() {
+///     eprintln!("not applied: {left_out}");
+/// }
+/// # #[cfg(target_os = "linux")]
+/// assert!(done.is_complete() && done.left_out_of(Knob::Retries).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
+    socket: &S,
+    policy: &Policy,
+) -> Result<BestEffort, Error> {
+    check_best_effort(policy)?;
+    let sock = socket.sock_ref();
+    if !S::KNOWN_STREAM {
+        check_stream(&sock)?;
+    }
+    let mut record = BestEffort::default();
+    let applied = if policy.is_enabled() {
+        sys::apply_enabled(&sock, policy, Some(&mut record))?
+    } else {
+        apply_to(&sock, policy)?
+    };
+    record.set_applied(applied);
+    Ok(record)
+}
+
+/// [`check`], except that a knob with no option on the target is not a violation: the
+/// best-effort apply leaves it out and reports it.
+fn check_best_effort(policy: &Policy) -> Result<(), Error> {
+    match validate(policy, TARGET) {
+        Ok(()) => Ok(()),
+        Err(mut violations) => {
+            violations.retain(|v| !matches!(v, Violation::Unsupported { .. }));
+            if violations.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Invalid(violations))
+            }
+        }
+    }
+}
+
 pub(crate) fn check(policy: &Policy) -> Result<(), Error> {
     validate(policy, TARGET).map_err(Error::Invalid)
 }
@@ -68,7 +138,7 @@ pub(crate) fn check_stream(sock: &SockRef<'_>) -> Result<(), Error> {
 
 pub(crate) fn apply_to(sock: &SockRef<'_>, policy: &Policy) -> Result<Applied, Error> {
     if policy.is_enabled() {
-        sys::apply_enabled(sock, policy)
+        sys::apply_enabled(sock, policy, None)
     } else {
         sock.set_keepalive(false)
             .map_err(|e| Error::set("SO_KEEPALIVE", None, e, Applied::EMPTY))?;

@@ -3,7 +3,7 @@
 use core::fmt;
 use std::io;
 
-use keepalive_core::{Knob, OverrideError, TARGET, Violation};
+use keepalive_core::{Knob, OverrideError, Policy, TARGET, Violation};
 
 /// The name of the option that carries `knob` on the compilation target (`TCP_KEEPIDLE`,
 /// `TCP_KEEPALIVE` on Apple, `SIO_KEEPALIVE_VALS` on Windows), or the knob's key where the
@@ -109,6 +109,142 @@ impl fmt::Display for Applied {
     }
 }
 
+/// The OS error number of "no such option" on this OS: ENOPROTOOPT, or WSAENOPROTOOPT on
+/// Windows. An option the table lists but this build of the OS lacks (TCP_KEEPCNT on
+/// Windows before 10.0.15063 and under Wine 8) is refused with it.
+#[cfg(unix)]
+const NO_SUCH_OPTION: i32 = libc::ENOPROTOOPT;
+#[cfg(windows)]
+const NO_SUCH_OPTION: i32 = windows_sys::Win32::Networking::WinSock::WSAENOPROTOOPT;
+#[cfg(not(any(unix, windows)))]
+const NO_SUCH_OPTION: i32 = -1;
+
+/// Whether `e` says the OS build has no such option (as opposed to refusing the value).
+pub(crate) fn is_no_such_option(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(NO_SUCH_OPTION)
+}
+
+/// The symbolic name of an OS error this crate expects, for messages.
+fn os_error_name(code: i32) -> Option<&'static str> {
+    if code != NO_SUCH_OPTION {
+        None
+    } else if cfg!(windows) {
+        Some("WSAENOPROTOOPT")
+    } else {
+        Some("ENOPROTOOPT")
+    }
+}
+
+/// A knob that [`apply_best_effort`](crate::apply_best_effort) left out, and why. `Copy`,
+/// no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LeftOut {
+    /// The knob that was not set.
+    pub knob: Knob,
+    /// The option that would carry it, or the knob's key where this OS has none.
+    pub option: &'static str,
+    /// The OS error of the refusal (ENOPROTOOPT, WSAENOPROTOOPT), or `None` where the OS
+    /// has no per-socket option for the knob at all (known while compiling, so nothing was
+    /// tried).
+    pub os_error: Option<i32>,
+    /// What the OS does instead, from the platform table, if known ("always sends 10
+    /// probes").
+    pub instead: Option<&'static str>,
+}
+
+impl fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ", self.knob, self.option)?;
+        match self.os_error {
+            Some(code) => {
+                f.write_str("refused (")?;
+                if let Some(name) = os_error_name(code) {
+                    write!(f, "{name}, ")?;
+                }
+                write!(f, "os error {code})")?;
+            }
+            None => f.write_str("does not exist on this OS")?,
+        }
+        if let Some(instead) = self.instead {
+            write!(f, "; {instead}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What [`apply_best_effort`](crate::apply_best_effort) did: the options set, and each knob
+/// of the policy that the OS could not honour and that was left out. `Copy`, no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BestEffort {
+    applied: Applied,
+    left_out: [Option<LeftOut>; 4],
+}
+
+impl BestEffort {
+    /// The options that were set.
+    pub const fn applied(&self) -> Applied {
+        self.applied
+    }
+
+    /// The knobs left out, in [`Knob::ALL`] order.
+    pub fn left_out(&self) -> impl Iterator<Item = &LeftOut> + '_ {
+        self.left_out.iter().flatten()
+    }
+
+    /// Why `knob` was left out, if it was.
+    pub fn left_out_of(&self, knob: Knob) -> Option<&LeftOut> {
+        self.left_out().find(|l| l.knob == knob)
+    }
+
+    /// Whether every knob of the policy was set: the same outcome as [`apply`](crate::apply()).
+    pub fn is_complete(&self) -> bool {
+        self.left_out().next().is_none()
+    }
+
+    /// `policy` without the knobs that were left out: what the socket holds, with the OS
+    /// deciding the rest.
+    pub const fn effective(&self, policy: &Policy) -> Policy {
+        let mut out = *policy;
+        let mut i = 0;
+        while i < self.left_out.len() {
+            if let Some(l) = &self.left_out[i] {
+                out = out.without(l.knob);
+            }
+            i += 1;
+        }
+        out
+    }
+
+    pub(crate) fn set_applied(&mut self, applied: Applied) {
+        self.applied = applied;
+    }
+
+    pub(crate) fn leave_out(&mut self, left_out: LeftOut) {
+        let i = Knob::ALL
+            .iter()
+            .position(|k| *k == left_out.knob)
+            .unwrap_or(0);
+        self.left_out[i] = Some(left_out);
+    }
+}
+
+impl fmt::Display for BestEffort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "set: {}", self.applied)?;
+        if self.is_complete() {
+            return f.write_str("; nothing left out");
+        }
+        f.write_str("; left out: ")?;
+        for (i, l) in self.left_out().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{l}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why a policy was not (fully) applied, or a socket could not be read or connected.
 ///
 /// The caller's socket is never closed or dropped by a failure; [`Error::already_set`]
@@ -130,6 +266,22 @@ pub enum Error {
     Unsupported {
         /// The knob.
         knob: Knob,
+    },
+    /// This build of the OS lacks the option for a knob: it answered ENOPROTOOPT
+    /// (WSAENOPROTOOPT on Windows). TCP_KEEPCNT on Windows before 10.0.15063, and under
+    /// Wine 8, is the known case. [`apply_best_effort`](crate::apply_best_effort) leaves
+    /// such a knob out and reports it instead of failing.
+    Unavailable {
+        /// The knob.
+        knob: Knob,
+        /// The option that was refused (`TCP_KEEPCNT`).
+        option: &'static str,
+        /// The OS error.
+        source: io::Error,
+        /// What the OS does instead, from the platform table, if known.
+        instead: Option<&'static str>,
+        /// What was set before the refusal.
+        already_set: Applied,
     },
     /// The OS refused to set an option.
     Set {
@@ -164,7 +316,9 @@ impl Error {
     /// The option the OS refused, if the error is about one.
     pub fn option(&self) -> Option<&'static str> {
         match self {
-            Error::Set { option, .. } | Error::Get { option, .. } => Some(option),
+            Error::Set { option, .. }
+            | Error::Get { option, .. }
+            | Error::Unavailable { option, .. } => Some(option),
             Error::NotStream { .. } => Some("SO_TYPE"),
             _ => None,
         }
@@ -174,7 +328,7 @@ impl Error {
     pub fn knob(&self) -> Option<Knob> {
         match self {
             Error::Set { knob, .. } => *knob,
-            Error::Unsupported { knob } => Some(*knob),
+            Error::Unsupported { knob } | Error::Unavailable { knob, .. } => Some(*knob),
             Error::Invalid(v) => v.first().and_then(Violation::knob),
             _ => None,
         }
@@ -183,9 +337,10 @@ impl Error {
     /// The OS error, if there is one.
     pub fn io_error(&self) -> Option<&io::Error> {
         match self {
-            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
-                Some(source)
-            }
+            Error::Set { source, .. }
+            | Error::Get { source, .. }
+            | Error::Io { source, .. }
+            | Error::Unavailable { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -194,7 +349,7 @@ impl Error {
     /// part-way.
     pub fn already_set(&self) -> Applied {
         match self {
-            Error::Set { already_set, .. } => *already_set,
+            Error::Set { already_set, .. } | Error::Unavailable { already_set, .. } => *already_set,
             _ => Applied::EMPTY,
         }
     }
@@ -251,6 +406,29 @@ impl fmt::Display for Error {
                 }
                 write!(f, " failed: {source}; already set: {already_set}")
             }
+            Error::Unavailable {
+                knob,
+                option,
+                source,
+                instead,
+                already_set,
+            } => {
+                write!(
+                    f,
+                    "`{knob}` cannot be honoured on this OS build: {option} is refused ("
+                )?;
+                if let Some(name) = source.raw_os_error().and_then(os_error_name) {
+                    write!(f, "{name}: ")?;
+                }
+                write!(f, "{source})")?;
+                if let Some(instead) = instead {
+                    write!(f, "; {instead}")?;
+                }
+                write!(
+                    f,
+                    "; already set: {already_set}; apply_best_effort leaves it out and reports it"
+                )
+            }
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
             Error::Io { during, source } => write!(f, "{during} failed: {source}"),
             Error::Override(e) => write!(f, "{e}"),
@@ -261,9 +439,10 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
-                Some(source)
-            }
+            Error::Set { source, .. }
+            | Error::Get { source, .. }
+            | Error::Io { source, .. }
+            | Error::Unavailable { source, .. } => Some(source),
             Error::Override(e) => Some(e),
             _ => None,
         }
@@ -285,7 +464,7 @@ impl From<Error> for io::Error {
             Error::Invalid(_) | Error::NotStream { .. } | Error::Override(_) => {
                 io::ErrorKind::InvalidInput
             }
-            Error::Unsupported { .. } => io::ErrorKind::Unsupported,
+            Error::Unsupported { .. } | Error::Unavailable { .. } => io::ErrorKind::Unsupported,
         };
         io::Error::new(kind, e)
     }

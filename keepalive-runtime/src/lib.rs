@@ -37,14 +37,14 @@ mod readback;
 mod socket;
 mod sys;
 
-pub use apply::{apply, apply_unchecked};
+pub use apply::{apply, apply_best_effort, apply_unchecked};
 #[cfg(feature = "serde")]
 pub use config::PolicyConfig;
 pub use config::overrides_from_env;
 #[cfg(feature = "tokio")]
 pub use connect::async_tokio;
 pub use connect::{accept, connect, connect_with};
-pub use error::{Applied, Error, option_name};
+pub use error::{Applied, BestEffort, Error, LeftOut, option_name};
 pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
 pub use readback::{Entry, Report, State, Value, read_back};
 

@@ -1,13 +1,17 @@
 //! Platform branches: the option numbers, units and system calls of each OS.
 //!
 //! Each branch offers the same four functions:
-//! - `apply_enabled`: set the written knobs, then turn keep-alive on, last;
+//! - `apply_enabled`: set the written knobs, then turn keep-alive on, last; with a
+//!   [`BestEffort`] record, a knob the OS lacks is left out and recorded instead of failing;
 //! - `read_knob`: read one knob back, or `None` where the OS cannot;
 //! - `after_accept`: what an accepted socket needs that it did not inherit.
 
 use core::time::Duration;
+use std::io;
 
-use keepalive_core::{KnobValue, Unit};
+use keepalive_core::{Knob, KnobValue, TARGET, Unit};
+
+use crate::error::{Applied, BestEffort, Error, LeftOut, is_no_such_option};
 
 #[cfg(unix)]
 mod unix;
@@ -39,5 +43,62 @@ pub(crate) fn from_os(raw: i32, unit: Unit) -> KnobValue {
         Unit::Seconds => KnobValue::Time(Duration::from_secs(u64::from(raw))),
         Unit::Millis => KnobValue::Time(Duration::from_millis(u64::from(raw))),
         Unit::Count => KnobValue::Count(raw),
+    }
+}
+
+/// What the platform table says the OS does where `knob`'s option is refused at run time.
+fn instead(knob: Knob) -> Option<&'static str> {
+    TARGET?.support(knob).option()?.fallback
+}
+
+/// A knob with no per-socket option on this OS (known while compiling): an error, or with a
+/// best-effort record, recorded as left out.
+#[cfg_attr(windows, allow(dead_code))]
+pub(crate) fn no_option(knob: Knob, best_effort: Option<&mut BestEffort>) -> Result<(), Error> {
+    let Some(record) = best_effort else {
+        return Err(Error::Unsupported { knob });
+    };
+    record.leave_out(LeftOut {
+        knob,
+        option: knob.key(),
+        os_error: None,
+        instead: TARGET.and_then(|p| match p.support(knob) {
+            keepalive_core::Support::Unsupported(why) => Some(*why),
+            keepalive_core::Support::Option(_) => None,
+        }),
+    });
+    Ok(())
+}
+
+/// The OS refused to set `option` for `knob`. "No such option" (ENOPROTOOPT,
+/// WSAENOPROTOOPT: this OS build lacks it) is [`Error::Unavailable`], or with a best-effort
+/// record, recorded as left out and `Ok`. Any other refusal is [`Error::Set`].
+pub(crate) fn refused(
+    knob: Knob,
+    option: &'static str,
+    source: io::Error,
+    already_set: Applied,
+    best_effort: Option<&mut BestEffort>,
+) -> Result<(), Error> {
+    if !is_no_such_option(&source) {
+        return Err(Error::set(option, Some(knob), source, already_set));
+    }
+    match best_effort {
+        Some(record) => {
+            record.leave_out(LeftOut {
+                knob,
+                option,
+                os_error: source.raw_os_error(),
+                instead: instead(knob),
+            });
+            Ok(())
+        }
+        None => Err(Error::Unavailable {
+            knob,
+            option,
+            source,
+            instead: instead(knob),
+            already_set,
+        }),
     }
 }

@@ -7,7 +7,7 @@ use keepalive_core::{Knob, OptionSpec, Policy, TARGET};
 use libc::c_int;
 use socket2::SockRef;
 
-use crate::error::{Applied, Error};
+use crate::error::{Applied, BestEffort, Error};
 
 /// Apple's `TCP_RXT_CONNDROPTIME` (XNU bsd/netinet/tcp.h), which libc does not export.
 #[cfg(target_vendor = "apple")]
@@ -130,24 +130,32 @@ fn get_int(sock: &SockRef<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
 }
 
 /// Every written knob, one `setsockopt` each in [`Knob::ALL`] order, then SO_KEEPALIVE=1
-/// last, so a refusal part-way leaves keep-alive as it was.
-pub(crate) fn apply_enabled(sock: &SockRef<'_>, policy: &Policy) -> Result<Applied, Error> {
+/// last, so a refusal part-way leaves keep-alive as it was. With `best_effort`, a knob this
+/// OS lacks (no option in the table, or ENOPROTOOPT at run time) is recorded there and
+/// skipped.
+pub(crate) fn apply_enabled(
+    sock: &SockRef<'_>,
+    policy: &Policy,
+    mut best_effort: Option<&mut BestEffort>,
+) -> Result<Applied, Error> {
     let mut done = Applied::EMPTY;
     for knob in Knob::ALL {
         let Some(value) = policy.get(knob) else {
             continue;
         };
         let Some((number, spec)) = option(knob) else {
-            return Err(Error::Unsupported { knob });
+            super::no_option(knob, best_effort.as_deref_mut())?;
+            continue;
         };
-        set_int(
+        match set_int(
             sock,
             libc::IPPROTO_TCP,
             number,
             super::to_os(value, spec.unit),
-        )
-        .map_err(|e| Error::set(spec.name, Some(knob), e, done))?;
-        done.insert(knob);
+        ) {
+            Ok(()) => done.insert(knob),
+            Err(e) => super::refused(knob, spec.name, e, done, best_effort.as_deref_mut())?,
+        }
     }
     sock.set_keepalive(true)
         .map_err(|e| Error::set("SO_KEEPALIVE", None, e, done))?;

@@ -12,7 +12,7 @@ use windows_sys::Win32::Networking::WinSock::{
     TCP_KEEPINTVL, TCP_MAXRT, WSAIoctl, getsockopt, setsockopt, tcp_keepalive,
 };
 
-use crate::error::{Applied, Error};
+use crate::error::{Applied, BestEffort, Error, is_no_such_option};
 
 /// The documented defaults sent for a time the policy leaves to the OS, because
 /// SIO_KEEPALIVE_VALS carries both (sending 0 would mean 0 ms).
@@ -108,18 +108,34 @@ fn time(value: Option<KnobValue>) -> Option<Duration> {
     }
 }
 
-pub(crate) fn apply_enabled(sock: &SockRef<'_>, policy: &Policy) -> Result<Applied, Error> {
+/// TCP_KEEPCNT and TCP_MAXRT first, then SIO_KEEPALIVE_VALS, which turns keep-alive on with
+/// both times, last. A build that lacks TCP_KEEPCNT (before 10.0.15063, and Wine 8) answers
+/// WSAENOPROTOOPT: [`Error::Unavailable`] with nothing set, or with `best_effort` the count
+/// is recorded as left out (the OS then sends its fixed 10 probes) and the rest applied.
+pub(crate) fn apply_enabled(
+    sock: &SockRef<'_>,
+    policy: &Policy,
+    mut best_effort: Option<&mut BestEffort>,
+) -> Result<Applied, Error> {
     let mut done = Applied::EMPTY;
     if let Some(n) = policy.retries() {
-        set_int(sock, TCP_KEEPCNT, i32::try_from(n).unwrap_or(i32::MAX))
-            .map_err(|e| Error::set("TCP_KEEPCNT", Some(Knob::Retries), e, done))?;
-        done.insert(Knob::Retries);
+        match set_int(sock, TCP_KEEPCNT, i32::try_from(n).unwrap_or(i32::MAX)) {
+            Ok(()) => done.insert(Knob::Retries),
+            Err(e) => super::refused(
+                Knob::Retries,
+                "TCP_KEEPCNT",
+                e,
+                done,
+                best_effort.as_deref_mut(),
+            )?,
+        }
     }
     if let Some(d) = policy.user_timeout() {
         let secs = super::to_os(KnobValue::Time(d), Unit::Seconds);
-        set_int(sock, TCP_MAXRT, secs)
-            .map_err(|e| Error::set("TCP_MAXRT", Some(Knob::UserTimeout), e, done))?;
-        done.insert(Knob::UserTimeout);
+        match set_int(sock, TCP_MAXRT, secs) {
+            Ok(()) => done.insert(Knob::UserTimeout),
+            Err(e) => super::refused(Knob::UserTimeout, "TCP_MAXRT", e, done, best_effort)?,
+        }
     }
     let idle = time(policy.get(Knob::Timeout));
     let interval = time(policy.get(Knob::Interval));
@@ -142,8 +158,9 @@ pub(crate) fn apply_enabled(sock: &SockRef<'_>, policy: &Policy) -> Result<Appli
     Ok(done)
 }
 
-/// Windows 10 1709 and later read the times back in seconds through TCP_KEEPALIVE and
-/// TCP_KEEPINTVL.
+/// SIO_KEEPALIVE_VALS is write-only: Windows 10 1709 and later read the times back, in
+/// whole seconds, through TCP_KEEPALIVE and TCP_KEEPINTVL. A build without the option
+/// (WSAENOPROTOOPT) makes the knob unreadable rather than failing the whole read-back.
 pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<KnobValue, Error>> {
     let (name, option, unit) = match knob {
         Knob::Timeout => (TCP_KEEPALIVE, "TCP_KEEPALIVE", Unit::Seconds),
@@ -151,11 +168,11 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<KnobVal
         Knob::Retries => (TCP_KEEPCNT, "TCP_KEEPCNT", Unit::Count),
         Knob::UserTimeout => (TCP_MAXRT, "TCP_MAXRT", Unit::Seconds),
     };
-    Some(
-        get_int(sock, name)
-            .map(|raw| super::from_os(raw, unit))
-            .map_err(|source| Error::Get { option, source }),
-    )
+    match get_int(sock, name) {
+        Ok(raw) => Some(Ok(super::from_os(raw, unit))),
+        Err(e) if is_no_such_option(&e) => None,
+        Err(source) => Some(Err(Error::Get { option, source })),
+    }
 }
 
 /// Accepted sockets inherit the listener's settings; nothing to do.

@@ -1,0 +1,209 @@
+//! The Windows branch on a real Windows socket stack: run under Wine by `.ci/wine-tests`
+//! (Wine maps Winsock onto the Linux kernel's sockets), or on Windows itself.
+//!
+//! Wine 8 answers WSAENOPROTOOPT to TCP_KEEPCNT and TCP_MAXRT, as Windows before
+//! 10.0.15063 does to TCP_KEEPCNT; these tests expect that refusal to be handled exactly as
+//! on such a Windows, and accept a build that has the options.
+#![cfg(windows)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use keepalive_runtime::{Error, Knob, Policy, State, apply, apply_best_effort, read_back};
+use socket2::SockRef;
+
+/// WSAENOPROTOOPT: "an unknown, invalid or unsupported option".
+const WSAENOPROTOOPT: i32 = 10042;
+
+const fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    (client, server)
+}
+
+fn keepalive_on(s: &TcpStream) -> bool {
+    SockRef::from(s).keepalive().unwrap()
+}
+
+fn assert_usable(client: &TcpStream, server: &TcpStream) {
+    (&*client).write_all(b"ping").unwrap();
+    let mut buf = [0u8; 4];
+    (&*server).read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+}
+
+#[test]
+fn policy_applies_and_reads_back_through_the_crate() {
+    let (client, server) = pair();
+    let policy = Policy::new().with_timeout(secs(37)).with_interval(secs(7));
+    let done = apply(&client, &policy).unwrap();
+    assert!(done.contains(Knob::Timeout) && done.contains(Knob::Interval));
+    assert!(!done.defaulted(Knob::Timeout) && !done.defaulted(Knob::Interval));
+    assert_eq!(done.keepalive(), Some(true));
+    println!("applied: {done}");
+
+    let report = read_back(&client, &policy).unwrap();
+    println!("{report}");
+    println!(
+        "note: SIO_KEEPALIVE_VALS is write-only; Windows 10 1709 and later read the times back \
+         through TCP_KEEPALIVE / TCP_KEEPINTVL, and a build without those (Wine 8 answers \
+         WSAENOPROTOOPT) shows them as not readable. The Linux-side check \
+         (tests/windows/ss-timer.sh) reads the kernel's timer instead."
+    );
+    assert_eq!(
+        report.keepalive().state,
+        State::Matches(keepalive_runtime::Value::Flag(true))
+    );
+    for knob in [Knob::Timeout, Knob::Interval] {
+        let entry = report.knob(knob);
+        assert_eq!(entry.option, "SIO_KEEPALIVE_VALS");
+        assert!(
+            matches!(entry.state, State::Matches(_) | State::Unreadable),
+            "{knob}: {:?}",
+            entry.state
+        );
+    }
+    assert!(report.all_match());
+    assert_usable(&client, &server);
+}
+
+#[test]
+fn an_unset_time_is_sent_as_the_documented_default_and_marked() {
+    let (client, _server) = pair();
+    let done = apply(&client, &Policy::new().with_timeout(secs(30))).unwrap();
+    assert!(done.contains(Knob::Timeout) && !done.defaulted(Knob::Timeout));
+    assert!(done.defaulted(Knob::Interval));
+    assert!(done.to_string().contains("[OS default sent]"), "{done}");
+    assert!(keepalive_on(&client));
+}
+
+#[test]
+fn keepcnt_refusal_is_a_typed_error_with_nothing_set() {
+    let (client, server) = pair();
+    let policy = Policy::new()
+        .with_timeout(secs(30))
+        .with_interval(secs(5))
+        .with_retries(4);
+    match apply(&client, &policy) {
+        Ok(done) => {
+            // Windows 10.0.15063 and later: the count is set and reads back.
+            println!("this Windows build has TCP_KEEPCNT: {done}");
+            assert!(done.contains(Knob::Retries));
+            let report = read_back(&client, &policy).unwrap();
+            assert!(report.all_match(), "{report}");
+        }
+        Err(err) => {
+            println!("refused as on Windows before 10.0.15063: {err}");
+            assert!(
+                matches!(
+                    err,
+                    Error::Unavailable {
+                        knob: Knob::Retries,
+                        option: "TCP_KEEPCNT",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_eq!(err.io_error().unwrap().raw_os_error(), Some(WSAENOPROTOOPT));
+            assert!(err.already_set().is_empty(), "{err}");
+            assert!(err.to_string().contains("always sends 10 probes"), "{err}");
+            // Nothing half-set: keep-alive is still off, the connection still works.
+            assert!(!keepalive_on(&client));
+        }
+    }
+    assert_usable(&client, &server);
+}
+
+#[test]
+fn best_effort_leaves_out_keepcnt_and_says_what_windows_does_instead() {
+    let (client, server) = pair();
+    let policy = Policy::new()
+        .with_timeout(secs(30))
+        .with_interval(secs(5))
+        .with_retries(4);
+    let done = apply_best_effort(&client, &policy).unwrap();
+    println!("best effort: {done}");
+    let applied = done.applied();
+    assert!(applied.contains(Knob::Timeout) && applied.contains(Knob::Interval));
+    assert_eq!(applied.keepalive(), Some(true));
+    assert!(keepalive_on(&client));
+    match done.left_out_of(Knob::Retries) {
+        None => assert!(applied.contains(Knob::Retries) && done.is_complete()),
+        Some(left_out) => {
+            assert!(!applied.contains(Knob::Retries));
+            assert_eq!(left_out.option, "TCP_KEEPCNT");
+            assert_eq!(left_out.os_error, Some(WSAENOPROTOOPT));
+            assert!(left_out.instead.unwrap().contains("10 probes"));
+            let text = done.to_string();
+            assert!(
+                text.contains("retries: TCP_KEEPCNT refused (WSAENOPROTOOPT, os error 10042)"),
+                "{text}"
+            );
+            assert_eq!(done.effective(&policy).retries(), None);
+            assert_eq!(done.effective(&policy).timeout(), Some(secs(30)));
+        }
+    }
+    assert_usable(&client, &server);
+}
+
+#[test]
+fn a_user_timeout_the_build_lacks_is_refused_or_left_out() {
+    let (client, _server) = pair();
+    let policy = Policy::new()
+        .with_timeout(secs(10))
+        .with_interval(secs(1))
+        .with_user_timeout(secs(20));
+    match apply(&client, &policy) {
+        Ok(done) => assert!(done.contains(Knob::UserTimeout)),
+        Err(err) => {
+            println!("TCP_MAXRT: {err}");
+            assert!(
+                matches!(
+                    err,
+                    Error::Unavailable {
+                        knob: Knob::UserTimeout,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(!keepalive_on(&client));
+            let done = apply_best_effort(&client, &policy).unwrap();
+            println!("best effort: {done}");
+            assert_eq!(
+                done.left_out_of(Knob::UserTimeout).unwrap().option,
+                "TCP_MAXRT"
+            );
+            assert!(keepalive_on(&client));
+        }
+    }
+}
+
+#[test]
+fn a_disabled_policy_turns_keepalive_off() {
+    let (client, _server) = pair();
+    apply(&client, &Policy::new().with_timeout(secs(30))).unwrap();
+    assert!(keepalive_on(&client));
+    let done = apply(&client, &Policy::disabled()).unwrap();
+    assert_eq!(done.keepalive(), Some(false));
+    assert!(!keepalive_on(&client));
+}
+
+#[test]
+fn out_of_range_values_are_refused_before_any_system_call() {
+    let (client, _server) = pair();
+    let err = apply(&client, &Policy::new().with_retries(300)).unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("255"), "{err}");
+    // Best effort relaxes only what the OS lacks, never a range.
+    let err = apply_best_effort(&client, &Policy::new().with_retries(300)).unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(!keepalive_on(&client));
+}
