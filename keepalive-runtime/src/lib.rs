@@ -95,3 +95,8 @@ pub trait KeepAlive {
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+// README's examples are doc tests; they use the `serde` feature.
+#[cfg(all(doctest, feature = "serde"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
