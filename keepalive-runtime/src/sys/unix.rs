@@ -7,7 +7,7 @@ use keepalive_core::{Knob, OptionSpec, Policy, TARGET};
 use libc::c_int;
 use socket2::SockRef;
 
-use crate::error::{Applied, BestEffort, Error};
+use crate::error::{Applied, BestEffort, Error, is_no_such_option};
 
 /// Apple's `TCP_RXT_CONNDROPTIME` (XNU bsd/netinet/tcp.h), which libc does not export.
 #[cfg(target_vendor = "apple")]
@@ -163,20 +163,21 @@ pub(crate) fn apply_enabled(
     Ok(done)
 }
 
-/// One knob as the kernel holds it; `None` where this OS has no option to read.
+/// One knob as the kernel holds it; `None` where this OS has no option to read, or this
+/// build of it lacks the option (ENOPROTOOPT).
 pub(crate) fn read_knob(
     sock: &SockRef<'_>,
     knob: Knob,
 ) -> Option<Result<keepalive_core::KnobValue, Error>> {
     let (number, spec) = option(knob)?;
-    Some(
-        get_int(sock, libc::IPPROTO_TCP, number)
-            .map(|raw| super::from_os(raw, spec.unit))
-            .map_err(|source| Error::Get {
-                option: spec.name,
-                source,
-            }),
-    )
+    match get_int(sock, libc::IPPROTO_TCP, number) {
+        Ok(raw) => Some(Ok(super::from_os(raw, spec.unit))),
+        Err(e) if is_no_such_option(&e) => None,
+        Err(source) => Some(Err(Error::Get {
+            option: spec.name,
+            source,
+        })),
+    }
 }
 
 /// XNU's `tcp_input` copies the listener's TCP_KEEPINTVL and TCP_KEEPCNT to an accepted
