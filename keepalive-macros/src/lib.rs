@@ -1,7 +1,7 @@
 //! The `#[keepalive]` attribute. Use it through `keepalive_runtime::keepalive`.
-//!
-//! One pass per module: [`attr`] reads the attribute into plain data, [`ast`] finds the
-//! socket field, [`valid`] applies keepalive-core's rules, [`expand`] writes the impl.
+
+// One pass per module: `attr` reads the attribute into plain data, `ast` finds the socket
+// field, `valid` applies keepalive-core's rules, `expand` writes the impl.
 
 mod ast;
 mod attr;
