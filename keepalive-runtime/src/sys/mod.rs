@@ -28,10 +28,16 @@ pub(crate) use windows::*;
 /// OS, not a silent wrap, refuses what is too large.
 #[cfg_attr(windows, allow(dead_code))]
 pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
-    let wide: u128 = match (value, unit) {
-        (KnobValue::Count(n), _) => u128::from(n),
-        (KnobValue::Time(d), Unit::Millis) => d.as_nanos().div_ceil(1_000_000),
-        (KnobValue::Time(d), Unit::Seconds | Unit::Count) => d.as_nanos().div_ceil(1_000_000_000),
+    // u64 arithmetic: a u128 division costs more than the rest of the conversion.
+    let wide: u64 = match (value, unit) {
+        (KnobValue::Count(n), _) => u64::from(n),
+        (KnobValue::Time(d), Unit::Millis) => d
+            .as_secs()
+            .saturating_mul(1_000)
+            .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000))),
+        (KnobValue::Time(d), Unit::Seconds | Unit::Count) => {
+            d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
+        }
     };
     i32::try_from(wide).unwrap_or(i32::MAX)
 }
@@ -100,5 +106,27 @@ pub(crate) fn refused(
             instead: instead(knob),
             already_set,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_os_rounds_up_and_saturates() {
+        let time = |d| KnobValue::Time(d);
+        assert_eq!(to_os(time(Duration::from_secs(7)), Unit::Seconds), 7);
+        assert_eq!(to_os(time(Duration::from_millis(1_500)), Unit::Seconds), 2);
+        assert_eq!(to_os(time(Duration::from_nanos(1)), Unit::Seconds), 1);
+        assert_eq!(
+            to_os(time(Duration::from_millis(2_500)), Unit::Millis),
+            2_500
+        );
+        assert_eq!(to_os(time(Duration::from_micros(1_500)), Unit::Millis), 2);
+        assert_eq!(to_os(time(Duration::MAX), Unit::Seconds), i32::MAX);
+        assert_eq!(to_os(time(Duration::MAX), Unit::Millis), i32::MAX);
+        assert_eq!(to_os(KnobValue::Count(127), Unit::Count), 127);
+        assert_eq!(to_os(KnobValue::Count(u32::MAX), Unit::Count), i32::MAX);
     }
 }
