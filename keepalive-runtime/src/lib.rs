@@ -73,15 +73,28 @@ pub trait KeepAlive {
     const POLICY: Policy;
     /// When the connect path applies it (`apply = "..."`).
     const APPLY: Apply;
+    /// Whether knobs the OS cannot honour are left out (and reported) rather than failing
+    /// (`best_effort = true`).
+    const BEST_EFFORT: bool = false;
     /// The type of the socket field.
     type Socket: KeepAliveSocket;
     /// The socket field.
     fn socket(&self) -> &Self::Socket;
 
     /// Applies [`Self::POLICY`] to the socket field (an established stream, a listener, or
-    /// a socket not yet connected). See [`apply()`].
+    /// a socket not yet connected).
+    ///
+    /// The attribute checked the policy against the target's limits while the crate
+    /// compiled, so this goes straight to the system calls ([`apply_unchecked`]); a value
+    /// the kernel still refuses is [`Error::Set`]. With `best_effort = true` a knob the OS
+    /// cannot honour is left out: the returned [`Applied`] lists what was set, and
+    /// [`apply_best_effort`] says why each other knob was not.
     fn apply_keepalive(&self) -> Result<Applied, Error> {
-        apply(self.socket(), &Self::POLICY)
+        if Self::BEST_EFFORT {
+            apply_best_effort(self.socket(), &Self::POLICY).map(|done| done.applied())
+        } else {
+            apply_unchecked(self.socket(), &Self::POLICY)
+        }
     }
 
     /// Reads back what the kernel holds for the socket field and compares it with
