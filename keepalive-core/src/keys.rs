@@ -17,6 +17,9 @@ pub const APPLY: &str = "apply";
 pub const MAX_DETECT: &str = "max_detect";
 /// `bounds`: organisation bounds the policy opts into.
 pub const BOUNDS: &str = "bounds";
+/// `best_effort`: knobs the target has no option for are left out and reported at run time
+/// instead of failing the build.
+pub const BEST_EFFORT: &str = "best_effort";
 /// `crate`: path of the runtime crate.
 pub const CRATE: &str = "crate";
 
@@ -33,6 +36,7 @@ pub const ATTRIBUTE_KEYS: &[&str] = &[
     APPLY,
     MAX_DETECT,
     BOUNDS,
+    BEST_EFFORT,
     CRATE,
 ];
 

@@ -258,7 +258,7 @@ pub const ILLUMOS: Platform = Platform {
     // bounds (0 .. UINT32_MAX ms).
     retries: count("TCP_KEEPCNT", 1, UINT_MAX),
     user_timeout: Support::Unsupported(
-        "illumos/Solaris have no TCP_USER_TIMEOUT (TCP_ABORT_THRESHOLD is global to the connection's retransmissions, not mapped)",
+        "illumos/Solaris have no TCP_USER_TIMEOUT (TCP_ABORT_THRESHOLD, which bounds retransmissions, is not mapped)",
     ),
 };
 

@@ -170,7 +170,9 @@ impl Violation {
                 m.push(why);
                 m.push("; remove `");
                 m.push(knob.key());
-                m.push("` or opt in to best effort");
+                m.push(
+                    "`, or add `best_effort = true` to apply the rest and report what is left out",
+                );
             }
             Violation::Granularity {
                 knob,

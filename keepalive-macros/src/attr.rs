@@ -71,6 +71,7 @@ pub(crate) struct Attrs {
     pub(crate) retries: Option<Value<u32>>,
     pub(crate) user_timeout: Option<Value<Duration>>,
     pub(crate) enabled: Option<(bool, TokenStream)>,
+    pub(crate) best_effort: bool,
     pub(crate) apply: Option<(ApplyAt, TokenStream)>,
     pub(crate) max_detect: Option<Value<Duration>>,
     pub(crate) bounds: Option<syn::Path>,
@@ -171,6 +172,26 @@ fn parse_key(
             let value = retries_value(cx, expr);
             if attrs.first(cx, RETRIES, path) {
                 attrs.retries = value;
+            }
+        }
+        BEST_EFFORT => {
+            let Some(expr) = value_expr(cx, &meta, BEST_EFFORT)? else {
+                return Ok(());
+            };
+            let value = match expr {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => b.value,
+                other => {
+                    cx.error_spanned_by(
+                        other,
+                        "`best_effort` takes `true` or `false`; write `best_effort = true` to leave out, and report at run time, knobs the target has no option for",
+                    );
+                    false
+                }
+            };
+            if attrs.first(cx, BEST_EFFORT, path) {
+                attrs.best_effort = value;
             }
         }
         ENABLED => {

@@ -42,7 +42,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
                 _ => quote!(#krate::Apply::BeforeConnect),
             };
-            let imp = impl_block(&ast, &krate, &policy, &apply);
+            let imp = impl_block(attrs.best_effort, &ast, &krate, &policy, &apply);
             let asserts = checks
                 .const_checks
                 .iter()
@@ -60,7 +60,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let stub = ast.map(|ast| {
                 let policy = quote!(#krate::__private::Policy::new());
                 let apply = quote!(#krate::Apply::BeforeConnect);
-                impl_block(&ast, &krate, &policy, &apply)
+                impl_block(attrs.best_effort, &ast, &krate, &policy, &apply)
             });
             quote! {
                 #input
@@ -121,6 +121,7 @@ fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream
 }
 
 fn impl_block(
+    best_effort: bool,
     input: &Input<'_>,
     krate: &TokenStream,
     policy: &TokenStream,
@@ -142,10 +143,16 @@ fn impl_block(
     // Spanned at the field type, so the trait bound's on_unimplemented message for an alias
     // of a non-TCP type points there.
     let socket_ty = quote_spanned!(ty.span()=> type Socket = #ty;);
+    let best_effort = best_effort.then(|| {
+        quote!(
+            const BEST_EFFORT: bool = true;
+        )
+    });
     quote! {
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             const POLICY: #krate::__private::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
+            #best_effort
             #socket_ty
             #[inline]
             fn socket(&self) -> &Self::Socket {
@@ -188,12 +195,13 @@ fn const_check(
     };
     let span = spot.first;
     let p = respan(quote!(#krate::__private), span);
+    let best_effort = attrs.best_effort;
     let (function, argument) = match check {
         ConstCheck::Knob(knob, _) => {
             let variant = syn::Ident::new(&format!("{knob:?}"), span);
             (
                 quote_spanned!(span=> #p::panic_on),
-                quote_spanned!(span=> #p::knob_violation(&P, #p::Knob::#variant)),
+                quote_spanned!(span=> #p::knob_violation(&P, #p::Knob::#variant, #best_effort)),
             )
         }
         ConstCheck::UserTimeout(_) => (

@@ -86,6 +86,10 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
         }
         for platform in PLATFORMS {
             if let Some(v) = check_knob_on(&policy, knob, platform) {
+                if attrs.best_effort && matches!(v, Violation::Unsupported { .. }) {
+                    // Opted in: the runtime leaves the knob out there and reports it.
+                    continue;
+                }
                 checks.cfg_errors.push(CfgError {
                     target_os: platform.target_os,
                     message: v.to_string(),

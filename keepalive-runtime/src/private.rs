@@ -9,12 +9,17 @@ pub use keepalive_core::{
 
 /// One knob's own rules, for a value behind a const path: not zero, and within the limits
 /// of the target being compiled (this crate is compiled for it, so `TARGET` is that target).
-pub const fn knob_violation(policy: &Policy, knob: Knob) -> Option<Violation> {
+/// With `best_effort`, a knob the target has no option for is not a violation: the runtime
+/// leaves it out and reports it.
+pub const fn knob_violation(policy: &Policy, knob: Knob, best_effort: bool) -> Option<Violation> {
     if let Some(v) = keepalive_core::check_knob(policy, knob) {
         return Some(v);
     }
     match TARGET {
-        Some(platform) => keepalive_core::check_knob_on(policy, knob, platform),
+        Some(platform) => match keepalive_core::check_knob_on(policy, knob, platform) {
+            Some(Violation::Unsupported { .. }) if best_effort => None,
+            other => other,
+        },
         None => None,
     }
 }

@@ -15,8 +15,8 @@ impl ::keepalive_runtime::KeepAlive for Conn {
     }
 }
 #[cfg(any(target_os = "openbsd"))]
-::core::compile_error! { "`timeout` cannot be honoured on OpenBSD: OpenBSD has no per-socket idle time; only the global sysctl net.inet.tcp.keepidle; remove `timeout` or opt in to best effort" }
+::core::compile_error! { "`timeout` cannot be honoured on OpenBSD: OpenBSD has no per-socket idle time; only the global sysctl net.inet.tcp.keepidle; remove `timeout`, or add `best_effort = true` to apply the rest and report what is left out" }
 #[cfg(any(target_os = "openbsd"))]
-::core::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval` or opt in to best effort" }
+::core::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval`, or add `best_effort = true` to apply the rest and report what is left out" }
 #[cfg(any(target_os = "openbsd"))]
-::core::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries` or opt in to best effort" }
+::core::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries`, or add `best_effort = true` to apply the rest and report what is left out" }

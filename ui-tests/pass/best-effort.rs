@@ -1,0 +1,17 @@
+// one policy for every OS: knobs an OS has no option for are left out there and reported
+use keepalive_runtime::{KeepAlive, keepalive};
+
+#[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s", best_effort = true)]
+struct Conn {
+    stream: std::net::TcpStream,
+}
+
+#[keepalive(timeout = "30s")]
+struct Strict {
+    stream: std::net::TcpStream,
+}
+
+fn main() {
+    assert!(Conn::BEST_EFFORT);
+    assert!(!Strict::BEST_EFFORT);
+}
