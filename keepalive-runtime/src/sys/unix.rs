@@ -76,16 +76,28 @@ const USER_TIMEOUT: Option<c_int> = Some(TCP_RXT_CONNDROPTIME);
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
 const USER_TIMEOUT: Option<c_int> = None;
 
+/// The option number and the platform-table entry (name, unit) of each knob, in
+/// [`Knob::ALL`] order, resolved while compiling: applying a policy only indexes it.
+const OPTIONS: [Option<(c_int, &OptionSpec)>; 4] = [
+    resolve(IDLE, Knob::Timeout),
+    resolve(timing::INTERVAL, Knob::Interval),
+    resolve(timing::COUNT, Knob::Retries),
+    resolve(USER_TIMEOUT, Knob::UserTimeout),
+];
+
+const fn resolve(number: Option<c_int>, knob: Knob) -> Option<(c_int, &'static OptionSpec)> {
+    match (number, TARGET) {
+        (Some(number), Some(platform)) => match platform.support(knob).option() {
+            Some(spec) => Some((number, spec)),
+            None => None,
+        },
+        _ => None,
+    }
+}
+
 /// The option number and the platform-table entry (name, unit) for `knob`.
 fn option(knob: Knob) -> Option<(c_int, &'static OptionSpec)> {
-    let number = match knob {
-        Knob::Timeout => IDLE,
-        Knob::Interval => timing::INTERVAL,
-        Knob::Retries => timing::COUNT,
-        Knob::UserTimeout => USER_TIMEOUT,
-    }?;
-    let spec = TARGET?.support(knob).option()?;
-    Some((number, spec))
+    OPTIONS[knob as usize]
 }
 
 fn set_int(sock: &SockRef<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
@@ -198,4 +210,18 @@ pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Er
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_indexed_in_knob_order() {
+        for (i, knob) in Knob::ALL.into_iter().enumerate() {
+            assert_eq!(knob as usize, i);
+            let expected = TARGET.and_then(|p| p.support(knob).option());
+            assert_eq!(option(knob).map(|(_, spec)| spec), expected);
+        }
+    }
 }
