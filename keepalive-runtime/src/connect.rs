@@ -7,12 +7,13 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use keepalive_core::Policy;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use crate::apply::{apply_to, check};
+use crate::apply::{apply_as, check};
 use crate::error::Error;
 use crate::{Apply, KeepAlive, sys};
 
-/// Connects to `addr` with a blocking socket and applies `C::POLICY` as `C::APPLY` says.
-/// Returns the socket field's type (`std::net::TcpStream`, `socket2::Socket`).
+/// Connects to `addr` with a blocking socket and applies `C::POLICY` as `C::APPLY` says
+/// (leaving out what the OS cannot honour where `C::BEST_EFFORT`). Returns the socket
+/// field's type (`std::net::TcpStream`, `socket2::Socket`).
 ///
 /// ```no_run
 /// use keepalive_runtime::{connect, keepalive};
@@ -29,21 +30,31 @@ pub fn connect<C: KeepAlive>(addr: SocketAddr) -> Result<C::Socket, Error>
 where
     C::Socket: From<Socket>,
 {
-    connect_with(addr, &C::POLICY, C::APPLY).map(Into::into)
+    // The attribute checked C::POLICY for this target while the crate compiled.
+    connect_as(addr, &C::POLICY, C::APPLY, C::BEST_EFFORT).map(Into::into)
 }
 
 /// [`connect`] for a policy built at run time: checked against the target's limits first.
 pub fn connect_with(addr: SocketAddr, policy: &Policy, when: Apply) -> Result<Socket, Error> {
     check(policy)?;
+    connect_as(addr, policy, when, false)
+}
+
+fn connect_as(
+    addr: SocketAddr,
+    policy: &Policy,
+    when: Apply,
+    best_effort: bool,
+) -> Result<Socket, Error> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
         .map_err(Error::io("socket"))?;
     if when == Apply::BeforeConnect {
-        apply_to(&SockRef::from(&socket), policy)?;
+        apply_as(&SockRef::from(&socket), policy, best_effort)?;
     }
     // Blocking: returns once the handshake has completed or failed.
     socket.connect(&addr.into()).map_err(Error::io("connect"))?;
     if when == Apply::AfterConnect {
-        apply_to(&SockRef::from(&socket), policy)?;
+        apply_as(&SockRef::from(&socket), policy, best_effort)?;
     }
     Ok(socket)
 }
@@ -71,7 +82,7 @@ pub mod async_tokio {
     use keepalive_core::Policy;
     use socket2::SockRef;
 
-    use crate::apply::{apply_to, check};
+    use crate::apply::{apply_as, check};
     use crate::error::Error;
     use crate::{Apply, KeepAlive, sys};
 
@@ -81,7 +92,8 @@ pub mod async_tokio {
     where
         C: KeepAlive<Socket = TcpStream>,
     {
-        connect_with(addr, &C::POLICY, C::APPLY).await
+        // The attribute checked C::POLICY for this target while the crate compiled.
+        connect_as(addr, &C::POLICY, C::APPLY, C::BEST_EFFORT).await
     }
 
     /// [`connect`] for a policy built at run time: checked against the target's limits
@@ -92,19 +104,28 @@ pub mod async_tokio {
         when: Apply,
     ) -> Result<TcpStream, Error> {
         check(policy)?;
+        connect_as(addr, policy, when, false).await
+    }
+
+    async fn connect_as(
+        addr: SocketAddr,
+        policy: &Policy,
+        when: Apply,
+        best_effort: bool,
+    ) -> Result<TcpStream, Error> {
         let socket = match addr {
             SocketAddr::V4(_) => TcpSocket::new_v4(),
             SocketAddr::V6(_) => TcpSocket::new_v6(),
         }
         .map_err(Error::io("socket"))?;
         if when == Apply::BeforeConnect {
-            apply_to(&SockRef::from(&socket), policy)?;
+            apply_as(&SockRef::from(&socket), policy, best_effort)?;
         }
         // The future resolves only once the non-blocking connect has completed; no option
         // is touched while it is in progress.
         let stream = socket.connect(addr).await.map_err(Error::io("connect"))?;
         if when == Apply::AfterConnect {
-            apply_to(&SockRef::from(&stream), policy)?;
+            apply_as(&SockRef::from(&stream), policy, best_effort)?;
         }
         Ok(stream)
     }

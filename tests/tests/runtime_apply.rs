@@ -349,3 +349,24 @@ mod with_tokio {
         assert!(late.keepalive_report().unwrap().all_match());
     }
 }
+
+/// `best_effort = true`: on Linux every knob has an option, so everything reaches the
+/// kernel, through the connect path and through `apply_keepalive`.
+#[keepalive_runtime::keepalive(timeout = "37s", interval = "7s", retries = 6, best_effort = true)]
+struct Lenient {
+    stream: TcpStream,
+}
+
+#[test]
+fn best_effort_types_connect_and_apply_in_full_where_the_os_can() {
+    let l = listener();
+    let stream = connect::<Lenient>(l.local_addr().unwrap()).unwrap();
+    let (_server, _) = l.accept().unwrap();
+    let k = kernel(&stream);
+    assert_eq!((k.keepalive, k.idle_s, k.intvl_s, k.cnt), (true, 37, 7, 6));
+    let conn = Lenient { stream };
+    let done = conn.apply_keepalive().unwrap();
+    assert_eq!(done.keepalive(), Some(true));
+    assert!(Knob::ALL[..3].iter().all(|&k| done.contains(k)));
+    assert!(!done.contains(Knob::UserTimeout));
+}
