@@ -2,6 +2,8 @@
 //! and loopback helpers.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod netns;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 
