@@ -299,7 +299,7 @@ impl BoundViolation {
                 m.push("` must be written out");
                 if let Some(limit) = self.limit {
                     m.push(" (the bound is ");
-                    push_value(&mut m, limit);
+                    m.push_value(limit);
                     m.push(")");
                 }
                 m.push("; add `");
@@ -312,7 +312,7 @@ impl BoundViolation {
                 m.push(knob.key());
                 m.push(" = ");
                 if let Some(value) = self.value {
-                    push_value(&mut m, value);
+                    m.push_value(value);
                 }
                 m.push(if most {
                     "` is above its maximum of "
@@ -320,7 +320,7 @@ impl BoundViolation {
                     "` is below its minimum of "
                 });
                 if let Some(limit) = self.limit {
-                    push_value(&mut m, limit);
+                    m.push_value(limit);
                 }
                 m.push(if most {
                     "; write at most "
@@ -328,34 +328,23 @@ impl BoundViolation {
                     "; write at least "
                 });
                 if let Some(limit) = self.limit {
-                    push_value(&mut m, limit);
+                    m.push_value(limit);
                 }
             }
             BoundKind::MaxDetection => {
                 m.push("worst-case dead-peer detection ");
                 match self.value {
-                    Some(value) => push_value(&mut m, value),
+                    Some(value) => m.push_value(value),
                     None => m.push("(overflows)"),
                 }
                 m.push(" exceeds the bound of ");
                 if let Some(limit) = self.limit {
-                    push_value(&mut m, limit);
+                    m.push_value(limit);
                 }
                 m.push("; lower `timeout`, `interval` or `retries`");
             }
         }
         m
-    }
-}
-
-const fn push_value(m: &mut crate::Message, value: KnobValue) {
-    match value {
-        KnobValue::Time(d) => {
-            m.push("\"");
-            m.push_duration(d);
-            m.push("\"");
-        }
-        KnobValue::Count(n) => m.push_u64(n as u64),
     }
 }
 

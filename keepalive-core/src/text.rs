@@ -136,6 +136,19 @@ impl Message {
         }
     }
 
+    /// Appends a knob's value as a user writes it: a quoted duration (`"1h 30m"`) or a
+    /// count.
+    pub const fn push_value(&mut self, value: crate::KnobValue) {
+        match value {
+            crate::KnobValue::Time(d) => {
+                self.push("\"");
+                self.push_duration(d);
+                self.push("\"");
+            }
+            crate::KnobValue::Count(n) => self.push_u64(n as u64),
+        }
+    }
+
     /// The text so far.
     pub const fn as_str(&self) -> &str {
         let (head, _) = self.bytes.split_at(self.len);

@@ -212,7 +212,7 @@ impl Violation {
                 m.push("`");
                 m.push(knob.key());
                 m.push(" = ");
-                push_value(&mut m, value);
+                m.push_value(value);
                 m.push("` is below the minimum ");
                 m.push(platform);
                 m.push(" accepts for ");
@@ -231,7 +231,7 @@ impl Violation {
                 m.push("`");
                 m.push(knob.key());
                 m.push(" = ");
-                push_value(&mut m, value);
+                m.push_value(value);
                 m.push("` is above the maximum ");
                 m.push(platform);
                 m.push(" accepts for ");
@@ -320,17 +320,6 @@ const fn duration_from_nanos(nanos: u128) -> Duration {
         (nanos / 1_000_000_000) as u64,
         (nanos % 1_000_000_000) as u32,
     )
-}
-
-const fn push_value(m: &mut Message, value: KnobValue) {
-    match value {
-        KnobValue::Time(d) => {
-            m.push("\"");
-            m.push_duration(d);
-            m.push("\"");
-        }
-        KnobValue::Count(n) => m.push_u64(n as u64),
-    }
 }
 
 const fn push_limit(m: &mut Message, n: u64, unit: Unit) {
