@@ -1,6 +1,7 @@
 //! Tokens out: the user's struct (markers removed), the `KeepAlive` impl, cfg'd platform
 //! errors and the const assertions for values only constant evaluation can see.
 
+use keepalive_core::Knob;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::DeriveInput;
@@ -72,9 +73,24 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// `Policy::new().with_timeout(...)...`, a const expression with no parsing left in it.
+/// The policy as a const expression with no parsing left in it: for literal values a
+/// single call with the values in milliseconds (the shortest output, which keeps the cost
+/// of many annotated structs down), else `Policy::new().with_timeout(...)...`.
 fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
     let p = quote!(#krate::__private);
+    let all_literal = !Knob::ALL.iter().any(|&knob| attrs.knob_is_const(knob));
+    if all_literal {
+        let policy = valid::literal_policy(attrs);
+        // Zero cannot reach here: it is an error before expansion, so it can mean "unset".
+        let millis = |d: Option<core::time::Duration>| {
+            proc_macro2::Literal::u64_unsuffixed(d.map_or(0, |d| d.as_millis() as u64))
+        };
+        let enabled = policy.is_enabled();
+        let (timeout, interval) = (millis(policy.timeout()), millis(policy.interval()));
+        let retries = proc_macro2::Literal::u32_unsuffixed(policy.retries().unwrap_or(0));
+        let user_timeout = millis(policy.user_timeout());
+        return quote!(#p::literal_policy(#enabled, #timeout, #interval, #retries, #user_timeout));
+    }
     let mut expr = if attrs.enabled() {
         quote!(#p::Policy::new())
     } else {
@@ -325,7 +341,9 @@ mod tests {
                 "`{banned}` in the expansion"
             );
         }
-        assert!(names.iter().any(|n| n == "from_secs"));
+        // The values arrive as integers in a const fn call, evaluated while compiling.
+        assert!(names.iter().any(|n| n == "literal_policy"));
+        assert!(out.to_string().contains("(true , 7200000 , 1000 , 5 , 0)"));
         let text = pretty(&out);
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
         if std::env::var_os("UPDATE_EXPAND").is_some() {

@@ -40,7 +40,7 @@ pub(crate) struct Checks {
 }
 
 /// The policy made of the literal values only.
-fn literal_policy(attrs: &Attrs) -> Policy {
+pub(crate) fn literal_policy(attrs: &Attrs) -> Policy {
     let mut policy = if attrs.enabled() {
         Policy::new()
     } else {

@@ -23,3 +23,32 @@ pub const fn knob_violation(policy: &Policy, knob: Knob, best_effort: bool) -> O
         None => None,
     }
 }
+
+/// The policy of an attribute whose values are all literals, in one short call: times in
+/// milliseconds and retries, each 0 where the key was not written (the attribute rejects
+/// zero values before it expands).
+pub const fn literal_policy(
+    enabled: bool,
+    timeout_ms: u64,
+    interval_ms: u64,
+    retries: u32,
+    user_timeout_ms: u64,
+) -> Policy {
+    if !enabled {
+        return Policy::disabled();
+    }
+    let mut policy = Policy::new();
+    if timeout_ms > 0 {
+        policy = policy.with_timeout(Duration::from_millis(timeout_ms));
+    }
+    if interval_ms > 0 {
+        policy = policy.with_interval(Duration::from_millis(interval_ms));
+    }
+    if retries > 0 {
+        policy = policy.with_retries(retries);
+    }
+    if user_timeout_ms > 0 {
+        policy = policy.with_user_timeout(Duration::from_millis(user_timeout_ms));
+    }
+    policy
+}

@@ -3,10 +3,7 @@ struct Conn {
 }
 impl ::keepalive_runtime::KeepAlive for Conn {
     const POLICY: ::keepalive_runtime::__private::Policy =
-        ::keepalive_runtime::__private::Policy::new()
-            .with_timeout(::keepalive_runtime::__private::Duration::from_secs(7200))
-            .with_interval(::keepalive_runtime::__private::Duration::from_secs(1))
-            .with_retries(5);
+        ::keepalive_runtime::__private::literal_policy(true, 7200000, 1000, 5, 0);
     const APPLY: ::keepalive_runtime::Apply = ::keepalive_runtime::Apply::BeforeConnect;
     type Socket = std::net::TcpStream;
     #[inline]
