@@ -162,6 +162,35 @@ const fn time_above(
     })
 }
 
+/// `retries` against a lower (`at_most == false`) or upper bound, if the bounds set one.
+const fn count_bound(
+    value: Option<u32>,
+    limit: Option<u32>,
+    at_most: bool,
+    bounds: &Bounds,
+) -> Option<BoundViolation> {
+    let Some(limit) = limit else {
+        return None;
+    };
+    let (kind, value) = match value {
+        None => (BoundKind::Required(Knob::Retries), None),
+        Some(n) if at_most && n > limit => (BoundKind::AtMost(Knob::Retries), Some(n)),
+        Some(n) if !at_most && n < limit => (BoundKind::AtLeast(Knob::Retries), Some(n)),
+        Some(_) => return None,
+    };
+    let value = match value {
+        Some(n) => Some(KnobValue::Count(n)),
+        None => None,
+    };
+    let limit = Some(KnobValue::Count(limit));
+    Some(BoundViolation {
+        kind,
+        value,
+        limit,
+        bounds: *bounds,
+    })
+}
+
 /// The first bound `policy` breaks, if any; `const`, for constant evaluation.
 pub const fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
     if !policy.is_enabled() {
@@ -186,57 +215,11 @@ pub const fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViola
     ) {
         return Some(v);
     }
-    let retries = match policy.retries() {
-        Some(n) => Some(KnobValue::Count(n)),
-        None => None,
-    };
-    if let Some(min) = bounds.min_retries {
-        let limit = Some(KnobValue::Count(min));
-        match policy.retries() {
-            None => {
-                let kind = BoundKind::Required(Knob::Retries);
-                return Some(BoundViolation {
-                    kind,
-                    value: None,
-                    limit,
-                    bounds: *bounds,
-                });
-            }
-            Some(n) if n < min => {
-                let kind = BoundKind::AtLeast(Knob::Retries);
-                return Some(BoundViolation {
-                    kind,
-                    value: retries,
-                    limit,
-                    bounds: *bounds,
-                });
-            }
-            Some(_) => {}
-        }
+    if let Some(v) = count_bound(policy.retries(), bounds.min_retries, false, bounds) {
+        return Some(v);
     }
-    if let Some(max) = bounds.max_retries {
-        let limit = Some(KnobValue::Count(max));
-        match policy.retries() {
-            None => {
-                let kind = BoundKind::Required(Knob::Retries);
-                return Some(BoundViolation {
-                    kind,
-                    value: None,
-                    limit,
-                    bounds: *bounds,
-                });
-            }
-            Some(n) if n > max => {
-                let kind = BoundKind::AtMost(Knob::Retries);
-                return Some(BoundViolation {
-                    kind,
-                    value: retries,
-                    limit,
-                    bounds: *bounds,
-                });
-            }
-            Some(_) => {}
-        }
+    if let Some(v) = count_bound(policy.retries(), bounds.max_retries, true, bounds) {
+        return Some(v);
     }
     let user_timeout = policy.user_timeout();
     if let Some(v) = time_above(
