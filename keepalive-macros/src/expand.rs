@@ -28,6 +28,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let attrs = attr::parse(&cx, args);
     let marked = attr::take_field_markers(&cx, &mut input);
+    // With no field marker to strip, the item goes out as it came in: cheaper than printing
+    // the parsed struct again token by token, which adds up over many annotated structs.
+    let item = if has_field_markers(&item) {
+        input.to_token_stream()
+    } else {
+        item
+    };
     let ast = Input::from_syn(&cx, &input, &marked);
     let checks = valid::check(&cx, &attrs);
     let krate = attrs
@@ -49,7 +56,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 .iter()
                 .map(|c| const_check(c, &attrs, &krate, &policy));
             quote! {
-                #input
+                #item
                 #imp
                 #(#cfg_errors)*
                 #(#asserts)*
@@ -64,13 +71,32 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 impl_block(attrs.best_effort, &ast, &krate, &policy, &apply)
             });
             quote! {
-                #input
+                #item
                 #err
                 #stub
                 #(#cfg_errors)*
             }
         }
     }
+}
+
+/// Whether any `#[keepalive ...]` sits inside the item's body (a field marker), which the
+/// emitted item must not keep.
+fn has_field_markers(item: &TokenStream) -> bool {
+    // Fields live in the item's top-level `{ ... }` or `( ... )` group.
+    item.clone().into_iter().any(|token| match token {
+        TokenTree::Group(body) => {
+            let inner: Vec<TokenTree> = body.stream().into_iter().collect();
+            inner.windows(2).any(|pair| match pair {
+                [TokenTree::Punct(hash), TokenTree::Group(attr)] if hash.as_char() == '#' => {
+                    matches!(attr.stream().into_iter().next(),
+                        Some(TokenTree::Ident(name)) if name == "keepalive")
+                }
+                _ => false,
+            })
+        }
+        _ => false,
+    })
 }
 
 /// The policy as a const expression with no parsing left in it: for literal values a
