@@ -13,19 +13,7 @@ use crate::error::{Applied, BestEffort, Error, is_no_such_option};
 #[cfg(target_vendor = "apple")]
 const TCP_RXT_CONNDROPTIME: c_int = 0x80;
 
-#[cfg(target_vendor = "apple")]
-const IDLE: Option<c_int> = Some(libc::TCP_KEEPALIVE);
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-))]
-const IDLE: Option<c_int> = Some(libc::TCP_KEEPIDLE);
-
+/// The systems with per-socket keep-alive timings (OpenBSD, for one, has none).
 #[cfg(any(
     target_vendor = "apple",
     target_os = "linux",
@@ -38,6 +26,11 @@ const IDLE: Option<c_int> = Some(libc::TCP_KEEPIDLE);
 ))]
 mod timing {
     use libc::c_int;
+    /// Apple names the idle time TCP_KEEPALIVE.
+    #[cfg(target_vendor = "apple")]
+    pub(super) const IDLE: Option<c_int> = Some(libc::TCP_KEEPALIVE);
+    #[cfg(not(target_vendor = "apple"))]
+    pub(super) const IDLE: Option<c_int> = Some(libc::TCP_KEEPIDLE);
     pub(super) const INTERVAL: Option<c_int> = Some(libc::TCP_KEEPINTVL);
     pub(super) const COUNT: Option<c_int> = Some(libc::TCP_KEEPCNT);
 }
@@ -54,20 +47,10 @@ mod timing {
 )))]
 mod timing {
     use libc::c_int;
+    pub(super) const IDLE: Option<c_int> = None;
     pub(super) const INTERVAL: Option<c_int> = None;
     pub(super) const COUNT: Option<c_int> = None;
 }
-#[cfg(not(any(
-    target_vendor = "apple",
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-)))]
-const IDLE: Option<c_int> = None;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_USER_TIMEOUT);
@@ -79,7 +62,7 @@ const USER_TIMEOUT: Option<c_int> = None;
 /// The option number and the platform-table entry (name, unit) of each knob, in
 /// [`Knob::ALL`] order, resolved while compiling: applying a policy only indexes it.
 const OPTIONS: [Option<(c_int, &OptionSpec)>; 4] = [
-    resolve(IDLE, Knob::Timeout),
+    resolve(timing::IDLE, Knob::Timeout),
     resolve(timing::INTERVAL, Knob::Interval),
     resolve(timing::COUNT, Knob::Retries),
     resolve(USER_TIMEOUT, Knob::UserTimeout),
