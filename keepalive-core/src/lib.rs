@@ -32,7 +32,7 @@ pub use bounds::{BoundKind, BoundViolation, Bounds, check_bounds, panic_on_bound
 pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
-pub use overrides::{OverrideError, PolicyOverride};
+pub use overrides::{OverrideError, PolicyOverride, policy_key};
 pub use platform::{
     ANDROID, APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, OptionSpec, PLATFORMS, Platform,
     Support, TARGET, Unit, WINDOWS,

@@ -71,6 +71,32 @@ pub enum OverrideError {
     },
     /// The resulting policy breaks one or more rules.
     Invalid(Vec<Violation>),
+    /// One key set twice, in the same spelling or two (`timeout` and `Timeout`,
+    /// `user_timeout` and `user-timeout`): neither is taken silently.
+    Duplicate {
+        /// The key both spellings name.
+        key: &'static str,
+        /// The first spelling, as written (a variable name for the environment).
+        first: String,
+        /// The second spelling, as written.
+        second: String,
+    },
+    /// A value of a type that no key takes (a list, a table, a date, a fraction), from a
+    /// configuration format that types its values.
+    WrongType {
+        /// The key.
+        key: &'static str,
+        /// What was found, in words.
+        found: &'static str,
+        /// What the key takes.
+        expected: &'static str,
+    },
+    /// An environment variable whose name starts with the prefix but is not Unicode, so
+    /// its key cannot be read.
+    NotUnicode {
+        /// The name, with each byte that is not UTF-8 shown as U+FFFD.
+        name: String,
+    },
 }
 
 impl fmt::Display for OverrideError {
@@ -103,6 +129,26 @@ impl fmt::Display for OverrideError {
                     "keep-alive override `{key} = {value:?}`: expected {expected}"
                 )
             }
+            OverrideError::Duplicate { key, first, second } if first == second => write!(
+                f,
+                "keep-alive key `{key}` is set twice, both times as `{first}`; keep one"
+            ),
+            OverrideError::Duplicate { key, first, second } => write!(
+                f,
+                "keep-alive key `{key}` is set twice, as `{first}` and as `{second}`; keep one"
+            ),
+            OverrideError::WrongType {
+                key,
+                found,
+                expected,
+            } => write!(
+                f,
+                "keep-alive override `{key}`: expected {expected}, not {found}"
+            ),
+            OverrideError::NotUnicode { name } => write!(
+                f,
+                "environment variable `{name}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it"
+            ),
             OverrideError::Invalid(violations) => {
                 f.write_str("keep-alive override rejected: ")?;
                 for (i, v) in violations.iter().enumerate() {
@@ -114,6 +160,30 @@ impl fmt::Display for OverrideError {
                 Ok(())
             }
         }
+    }
+}
+
+impl OverrideError {
+    /// `key` given a value of a type it never takes; `found` says what, in words
+    /// ("a list"). An unknown key is reported as such.
+    pub fn wrong_type(key: &str, found: &'static str) -> OverrideError {
+        match policy_key(key) {
+            Ok(key) => OverrideError::WrongType {
+                key,
+                found,
+                expected: expected(key),
+            },
+            Err(unknown) => unknown,
+        }
+    }
+}
+
+/// What a key takes, in words.
+fn expected(key: &str) -> &'static str {
+    match key {
+        keys::RETRIES => "a whole number of probes, such as 5",
+        keys::ENABLED => "true or false",
+        _ => "a duration with a unit, such as \"30s\"",
     }
 }
 
@@ -177,8 +247,9 @@ impl PolicyOverride {
     /// Sets one key from text, as configuration files and the environment give it:
     /// durations in the grammar of [`parse_duration`], `retries` a whole number, `enabled`
     /// `true` or `false`.
+    /// No sign is taken, in a duration (`"+5s"`) as in a count (`"+5"`).
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), OverrideError> {
-        let key = known_key(key)?;
+        let key = policy_key(key)?;
         let value = value.trim();
         let duration = || {
             parse_duration(value).map_err(|error| OverrideError::Duration {
@@ -192,11 +263,16 @@ impl PolicyOverride {
             keys::INTERVAL => self.interval = Some(duration()?),
             keys::USER_TIMEOUT => self.user_timeout = Some(duration()?),
             keys::RETRIES => {
-                let count = value.parse().map_err(|_| OverrideError::Value {
+                let error = || OverrideError::Value {
                     key,
                     value: value.to_owned(),
-                    expected: "a whole number of probes, such as 5",
-                })?;
+                    expected: "a whole number of probes with no sign, such as 5",
+                };
+                // `str::parse` would take `+5`; the duration grammar takes no `+5s`.
+                if !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(error());
+                }
+                let count = value.parse().map_err(|_| error())?;
                 self.retries = Some(count);
             }
             _ => {
@@ -219,7 +295,7 @@ impl PolicyOverride {
 
     /// Sets `retries` from a number (configuration formats that type their values).
     pub fn set_count(&mut self, key: &str, value: i128) -> Result<(), OverrideError> {
-        let key = known_key(key)?;
+        let key = policy_key(key)?;
         match (key, u32::try_from(value)) {
             (keys::RETRIES, Ok(count)) => {
                 self.retries = Some(count);
@@ -245,19 +321,15 @@ impl PolicyOverride {
 
     /// Sets `enabled` from a bool (configuration formats that type their values).
     pub fn set_bool(&mut self, key: &str, value: bool) -> Result<(), OverrideError> {
-        let key = known_key(key)?;
+        let key = policy_key(key)?;
         if key == keys::ENABLED {
             self.enabled = Some(value);
             return Ok(());
         }
-        let expected = match key {
-            keys::RETRIES => "a whole number of probes, such as 5",
-            _ => "a duration with a unit, such as \"30s\"",
-        };
         Err(OverrideError::Value {
             key,
             value: value.to_string(),
-            expected,
+            expected: expected(key),
         })
     }
 
@@ -294,7 +366,10 @@ impl PolicyOverride {
     }
 }
 
-fn known_key(key: &str) -> Result<&'static str, OverrideError> {
+/// The policy key a configuration or environment spelling names: case and `-`/`_` do not
+/// matter (`Timeout`, `USER-TIMEOUT`). A source that can hold several spellings of one key
+/// reports them with [`OverrideError::Duplicate`].
+pub fn policy_key(key: &str) -> Result<&'static str, OverrideError> {
     let normal = key.trim().to_ascii_lowercase().replace('-', "_");
     keys::POLICY_KEYS
         .iter()
@@ -344,12 +419,18 @@ mod tests {
         let e = o.set("retries", "many").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "keep-alive override `retries = \"many\"`: expected a whole number of probes, such as 5"
+            "keep-alive override `retries = \"many\"`: expected a whole number of probes with no sign, such as 5"
         );
         let e = o.set("enabled", "yes").unwrap_err();
         assert!(e.to_string().contains("expected true or false"));
         let e = o.set_count("timeout", 30).unwrap_err();
         assert!(e.to_string().contains("a duration with a unit"));
+        let e = o.set("retries", "+5").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "keep-alive override `retries = \"+5\"`: expected a whole number of probes with no sign, such as 5"
+        );
+        assert!(o.set("timeout", "+5s").is_err());
         let e = o.set_count("retries", -1).unwrap_err();
         assert!(e.to_string().contains("`retries = \"-1\"`"));
     }

@@ -5,8 +5,10 @@
 use keepalive_core::{OverrideError, PolicyOverride};
 
 /// Reads an override from environment variables named `<prefix><KEY>`, such as
-/// `MYAPP_KEEPALIVE_TIMEOUT=30s` for the prefix `MYAPP_KEEPALIVE_`. A variable with the
-/// prefix but an unknown key is an error (with a suggestion), never ignored.
+/// `MYAPP_KEEPALIVE_TIMEOUT=30s` for the prefix `MYAPP_KEEPALIVE_`. The key is read without
+/// regard to case or `-`/`_`; every variable with the prefix counts, so an unknown key (with
+/// a suggestion), a name that is not UTF-8, or one key under two names
+/// (`MYAPP_KEEPALIVE_TIMEOUT` and `MYAPP_KEEPALIVE_timeout`) is an error, never ignored.
 ///
 /// ```
 /// # // SAFETY: the doc test runs single-threaded before reading the variable.
@@ -25,21 +27,63 @@ fn overrides_from_vars(
     vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
 ) -> Result<PolicyOverride, OverrideError> {
     let mut change = PolicyOverride::new();
+    let mut spellings = Spellings::default();
     for (name, value) in vars {
-        let Some(key) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+        if !name.as_encoded_bytes().starts_with(prefix.as_bytes()) {
             continue;
+        }
+        let Some(name) = name.to_str() else {
+            return Err(OverrideError::NotUnicode {
+                name: name.to_string_lossy().into_owned(),
+            });
         };
-        let value = value.to_string_lossy();
-        change.set(&key.to_ascii_lowercase(), &value)?;
+        let key = name[prefix.len()..].to_ascii_lowercase();
+        let key = spellings.record(&key, name)?;
+        change.set(key, &value.to_string_lossy())?;
     }
     Ok(change)
 }
 
+/// The spelling each key was first written with, so that a second spelling of the same key
+/// is an error naming both rather than a winner picked by file or environ order.
+#[derive(Default)]
+struct Spellings(Vec<(&'static str, String)>);
+
+impl Spellings {
+    /// The policy key `written` names; `shown` is how the error quotes it.
+    fn record(&mut self, written: &str, shown: &str) -> Result<&'static str, OverrideError> {
+        let key = keepalive_core::policy_key(written)?;
+        if let Some((_, first)) = self.0.iter().find(|(k, _)| *k == key) {
+            return Err(OverrideError::Duplicate {
+                key,
+                first: first.clone(),
+                second: shown.to_owned(),
+            });
+        }
+        self.0.push((key, shown.to_owned()));
+        Ok(key)
+    }
+}
+
 /// A [`PolicyOverride`] read through serde, for a `[keepalive]` table in a configuration
 /// file: `timeout = "30s"`, `interval = "5s"`, `retries = 4`, `user_timeout = "50s"`,
-/// `enabled = true`. Unknown keys are errors with a suggestion.
+/// `enabled = true`. Keys are read without regard to case or `-`/`_`; an unknown key (with
+/// a suggestion) or one key in two spellings (`timeout` and `Timeout`) is an error.
+///
+/// ```
+/// use keepalive_runtime::{PolicyConfig, PolicyOverride};
+///
+/// let table: PolicyConfig = toml::from_str("timeout = \"30s\"\nretries = 4")?;
+/// let change: PolicyOverride = table.into();
+/// assert_eq!(change, PolicyOverride::new().timeout(std::time::Duration::from_secs(30)).retries(4));
+///
+/// let twice = toml::from_str::<PolicyConfig>("timeout = \"30s\"\nTimeout = \"1m\"").unwrap_err();
+/// assert!(twice.message().contains("set twice, as `timeout` and as `Timeout`"), "{twice}");
+/// # Ok::<(), toml::de::Error>(())
+/// ```
 #[cfg(feature = "serde")]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "de::Table")]
 pub struct PolicyConfig(pub PolicyOverride);
 
 #[cfg(feature = "serde")]
@@ -51,71 +95,94 @@ impl From<PolicyConfig> for PolicyOverride {
 
 #[cfg(feature = "serde")]
 mod de {
-    use core::fmt;
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
 
-    use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+    use super::{OverrideError, PolicyConfig, PolicyOverride, Spellings};
 
-    use super::{PolicyConfig, PolicyOverride};
+    /// The table as written: each key in its own spelling (serde's derive reports a key
+    /// written twice in the same spelling), every other spelling kept for [`Spellings`].
+    #[derive(Deserialize)]
+    pub(super) struct Table {
+        timeout: Option<Value>,
+        interval: Option<Value>,
+        retries: Option<Value>,
+        user_timeout: Option<Value>,
+        enabled: Option<Value>,
+        #[serde(flatten)]
+        other: Entries,
+    }
 
-    /// A value as configuration formats type it.
+    /// A value as configuration formats type it; what a key takes is checked by
+    /// `PolicyOverride`, whose errors name the key.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
     enum Value {
-        Text(String),
-        Int(i128),
         Bool(bool),
+        Int(i64),
+        UInt(u64),
+        Text(String),
+        // Read only to tell a fraction from a list or a table in the error.
+        Fraction(#[allow(dead_code)] f64),
+        Other(IgnoredAny),
     }
 
-    impl<'de> Deserialize<'de> for Value {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl Visitor<'_> for V {
-                type Value = Value;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a duration string, a whole number or a bool")
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-                    Ok(Value::Text(v.to_owned()))
-                }
-                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-                    Ok(Value::Int(v.into()))
-                }
-                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-                    Ok(Value::Int(v.into()))
-                }
-                fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-                    Ok(Value::Bool(v))
-                }
-            }
-            d.deserialize_any(V)
-        }
-    }
+    /// The keys of no field, in order and with repeats (a map type would keep only one).
+    struct Entries(Vec<(String, Value)>);
 
-    impl<'de> Deserialize<'de> for PolicyConfig {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = PolicyConfig;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    impl<'de> Deserialize<'de> for Entries {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Entries;
+                fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                     f.write_str(
                         "a keep-alive table (timeout, interval, retries, user_timeout, enabled)",
                     )
                 }
-                fn visit_map<A: MapAccess<'de>>(
+                fn visit_map<A: serde::de::MapAccess<'de>>(
                     self,
                     mut map: A,
-                ) -> Result<PolicyConfig, A::Error> {
-                    let mut change = PolicyOverride::new();
-                    while let Some(key) = map.next_key::<String>()? {
-                        let result = match map.next_value::<Value>()? {
-                            Value::Text(text) => change.set(&key, &text),
-                            Value::Int(n) => change.set_count(&key, n),
-                            Value::Bool(b) => change.set_bool(&key, b),
-                        };
-                        result.map_err(de::Error::custom)?;
+                ) -> Result<Entries, A::Error> {
+                    let mut entries = Vec::new();
+                    while let Some(entry) = map.next_entry()? {
+                        entries.push(entry);
                     }
-                    Ok(PolicyConfig(change))
+                    Ok(Entries(entries))
                 }
             }
-            d.deserialize_map(V)
+            d.deserialize_map(Visit)
+        }
+    }
+
+    impl TryFrom<Table> for PolicyConfig {
+        type Error = OverrideError;
+
+        fn try_from(table: Table) -> Result<Self, OverrideError> {
+            let named = [
+                ("timeout", table.timeout),
+                ("interval", table.interval),
+                ("retries", table.retries),
+                ("user_timeout", table.user_timeout),
+                ("enabled", table.enabled),
+            ];
+            let named = named
+                .into_iter()
+                .filter_map(|(key, value)| Some((key.to_owned(), value?)));
+            let mut change = PolicyOverride::new();
+            let mut spellings = Spellings::default();
+            for (written, value) in named.chain(table.other.0) {
+                let key = spellings.record(&written, &written)?;
+                match value {
+                    Value::Text(text) => change.set(key, &text),
+                    Value::Int(n) => change.set_count(key, n.into()),
+                    Value::UInt(n) => change.set_count(key, n.into()),
+                    Value::Bool(b) => change.set_bool(key, b),
+                    Value::Fraction(_) => Err(OverrideError::wrong_type(key, "a fraction")),
+                    Value::Other(_) => Err(OverrideError::wrong_type(key, "a list, table or date")),
+                }?;
+            }
+            Ok(PolicyConfig(change))
         }
     }
 }
@@ -153,5 +220,157 @@ mod tests {
             e.to_string(),
             "unknown keep-alive key `probes`; did you mean `retries`?"
         );
+    }
+
+    #[test]
+    fn env_names_one_key_once() {
+        let e = overrides_from_vars(
+            "APP_KA_",
+            vars(&[("APP_KA_TIMEOUT", "30s"), ("APP_KA_timeout", "1m")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "keep-alive key `timeout` is set twice, as `APP_KA_TIMEOUT` and as `APP_KA_timeout`; keep one"
+        );
+        let e = overrides_from_vars(
+            "APP_KA_",
+            vars(&[("APP_KA_USER-TIMEOUT", "5s"), ("APP_KA_USER_TIMEOUT", "5s")]),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("as `APP_KA_USER-TIMEOUT` and as `APP_KA_USER_TIMEOUT`"),
+            "{e}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn env_name_not_utf8_is_an_error() {
+        use std::os::unix::ffi::OsStringExt;
+        let name = OsString::from_vec(b"APP_KA_TIME\xffOUT".to_vec());
+        let e = overrides_from_vars("APP_KA_", [(name, "30s".into())]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment variable `APP_KA_TIME\u{fffd}OUT` has the keep-alive prefix but a name that is not UTF-8; rename or unset it"
+        );
+        // Without the prefix it is someone else's variable.
+        let other = OsString::from_vec(b"OTHER\xff".to_vec());
+        assert_eq!(
+            overrides_from_vars("APP_KA_", [(other, "x".into())]),
+            Ok(PolicyOverride::new())
+        );
+    }
+
+    #[test]
+    fn env_counts_take_no_sign() {
+        let e = overrides_from_vars("APP_KA_", vars(&[("APP_KA_RETRIES", "+5")])).unwrap_err();
+        assert!(e.to_string().contains("with no sign"), "{e}");
+    }
+
+    #[cfg(feature = "serde")]
+    mod serde_config {
+        use super::*;
+
+        fn toml(text: &str) -> Result<PolicyOverride, String> {
+            toml::from_str::<PolicyConfig>(text)
+                .map(Into::into)
+                .map_err(|e| e.message().to_owned())
+        }
+
+        fn json(text: &str) -> Result<PolicyOverride, String> {
+            serde_json::from_str::<PolicyConfig>(text)
+                .map(Into::into)
+                .map_err(|e| e.to_string())
+        }
+
+        #[test]
+        fn every_key_and_type() {
+            let all = "timeout = \"30s\"\ninterval = \"5s\"\nretries = 4\nuser_timeout = \"50s\"\nenabled = true";
+            assert_eq!(
+                toml(all),
+                Ok(PolicyOverride::new()
+                    .timeout(Duration::from_secs(30))
+                    .interval(Duration::from_secs(5))
+                    .retries(4)
+                    .user_timeout(Duration::from_secs(50))
+                    .enabled(true))
+            );
+            // One spelling of a key in another case or with `-` is that key.
+            assert_eq!(
+                toml("User-Timeout = \"5s\""),
+                Ok(PolicyOverride::new().user_timeout(Duration::from_secs(5)))
+            );
+            assert_eq!(
+                json(r#"{"RETRIES": 3}"#),
+                Ok(PolicyOverride::new().retries(3))
+            );
+        }
+
+        #[test]
+        fn two_spellings_of_one_key_are_an_error_naming_both() {
+            let cases = [
+                (
+                    toml("timeout = \"1s\"\nTimeout = \"2s\"\nTIMEOUT = \"3s\""),
+                    "keep-alive key `timeout` is set twice, as `timeout` and as `TIMEOUT`; keep one",
+                ),
+                (
+                    toml("user-timeout = \"1s\"\nuser_timeout = \"2s\""),
+                    "keep-alive key `user_timeout` is set twice, as `user_timeout` and as `user-timeout`; keep one",
+                ),
+                (
+                    json(r#"{"Retries": 3, "RETRIES": 4}"#),
+                    "keep-alive key `retries` is set twice, as `Retries` and as `RETRIES`; keep one",
+                ),
+                (
+                    json(r#"{"Retries": 3, "Retries": 4}"#),
+                    "keep-alive key `retries` is set twice, both times as `Retries`; keep one",
+                ),
+            ];
+            for (result, message) in cases {
+                let e = result.unwrap_err();
+                assert!(e.contains(message), "{e}");
+            }
+            // The same spelling twice: serde's derive says so before any value is read.
+            let e = json(r#"{"timeout": "1s", "timeout": "2s"}"#).unwrap_err();
+            assert!(e.contains("duplicate field `timeout`"), "{e}");
+        }
+
+        #[test]
+        fn values_of_the_wrong_type_name_the_key() {
+            let cases = [
+                (
+                    "timeout = 30",
+                    "keep-alive override `timeout = \"30\"`: expected a duration with a unit, such as \"30s\"",
+                ),
+                (
+                    "timeout = 1979-05-27",
+                    "keep-alive override `timeout`: expected a duration with a unit, such as \"30s\", not a list, table or date",
+                ),
+                (
+                    "timeout = 1.5",
+                    "keep-alive override `timeout`: expected a duration with a unit, such as \"30s\", not a fraction",
+                ),
+                (
+                    "retries = [4]",
+                    "keep-alive override `retries`: expected a whole number of probes, such as 5, not a list, table or date",
+                ),
+                (
+                    "retries = \"+5\"",
+                    "expected a whole number of probes with no sign, such as 5",
+                ),
+                ("retries = -1", "keep-alive override `retries = \"-1\"`"),
+                ("enabled = \"yes\"", "expected true or false"),
+                (
+                    "idle = \"30s\"",
+                    "unknown keep-alive key `idle`; did you mean `timeout`?",
+                ),
+            ];
+            for (text, message) in cases {
+                let e = toml(text).unwrap_err();
+                assert!(e.contains(message), "{text}: {e}");
+            }
+        }
     }
 }
