@@ -351,6 +351,15 @@ pub const fn parse_duration(input: &str) -> Result<Duration, DurationError> {
         while i < b.len() && b[i].is_ascii_alphabetic() {
             i += 1;
         }
+        if i == unit_start && i < b.len() && !b[i].is_ascii_digit() {
+            // Something other than a unit or the next number (`1979-05-27`): name it, not
+            // the number before it.
+            while i < b.len() && !is_space(b[i]) {
+                i += 1;
+            }
+            let kind = DurationErrorKind::UnknownUnit { suggestion: None };
+            return Err(DurationError::new(kind, b, unit_start, i));
+        }
         if i == unit_start {
             let kind = DurationErrorKind::MissingUnit { value };
             return Err(DurationError::new(kind, b, start, number_end));
@@ -462,6 +471,22 @@ mod tests {
         let e = err("1h 30");
         assert_eq!(e.kind(), DurationErrorKind::MissingUnit { value: 30 });
         assert_eq!((e.offset(), e.len()), (3, 2));
+        let e = err("5 5s");
+        assert_eq!(e.kind(), DurationErrorKind::MissingUnit { value: 5 });
+    }
+
+    #[test]
+    fn a_date_is_not_a_number_without_unit() {
+        let e = err("1979-05-27");
+        assert_eq!(
+            e.kind(),
+            DurationErrorKind::UnknownUnit { suggestion: None }
+        );
+        assert_eq!((e.offset(), e.len()), (4, 6));
+        assert_eq!(
+            e.message().as_str(),
+            "unknown unit `-05-27`; units are ms, s, m (or min) and h"
+        );
     }
 
     #[test]

@@ -71,6 +71,12 @@ const SYNONYMS: &[(&str, &str)] = &[
 /// (`idle` -> `timeout`, `probes` -> `retries`), else the nearest key within an edit
 /// distance of two or sharing its stem (case and `-`/`_` ignored).
 pub fn suggest_key(unknown: &str, candidates: &[&'static str]) -> Option<&'static str> {
+    // No key or synonym is this long; a longer input (a 1 MiB identifier) would only cost
+    // time in the edit distance below.
+    const LONGEST: usize = 32;
+    if unknown.len() > LONGEST {
+        return None;
+    }
     let normal: String = unknown.to_ascii_lowercase().replace('-', "_");
     if let Some(&(_, key)) = SYNONYMS.iter().find(|(s, _)| *s == normal) {
         if candidates.contains(&key) {
@@ -127,6 +133,7 @@ mod tests {
             ("user-timeout", Some(USER_TIMEOUT)),
             ("max_detection", Some(MAX_DETECT)),
             ("colour", None),
+            (&"timeout".repeat(1 << 17), None),
             ("x", None),
         ];
         for (unknown, expected) in cases {

@@ -125,6 +125,7 @@ impl Attrs {
 /// Parses the tokens inside `#[keepalive(...)]`. Errors go to `cx`; what parsed is kept.
 pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attrs {
     let mut attrs = Attrs::default();
+    let args = without_invisible_group(args);
     let parser = syn::meta::parser(|meta| parse_key(cx, &mut attrs, meta));
     if let Err(err) = parser.parse2(args) {
         cx.syn_error(err);
@@ -233,7 +234,8 @@ fn parse_key(
                     cx.error_spanned_by(
                         &tokens,
                         format!(
-                            "unknown `apply` value `{written}`; write `apply = \"{BEFORE_CONNECT}\"` (the default) or `apply = \"{AFTER_CONNECT}\"`"
+                            "unknown `apply` value `{}`; write `apply = \"{BEFORE_CONNECT}\"` (the default) or `apply = \"{AFTER_CONNECT}\"`",
+                            shown(&written)
                         ),
                     );
                     None
@@ -275,7 +277,7 @@ fn parse_key(
                             s,
                             format!(
                                 "`crate = \"{}\"` is not a path; write the path where the runtime is re-exported, such as `crate = \"my_lib::keepalive\"`",
-                                s.value()
+                                shown(&s.value())
                             ),
                         );
                         None
@@ -286,7 +288,7 @@ fn parse_key(
                         other,
                         format!(
                             "`crate` takes the path in quotes: `crate = \"{}\"`",
-                            other.to_token_stream()
+                            shown(&other.to_token_stream().to_string())
                         ),
                     );
                     None
@@ -359,7 +361,7 @@ fn value_expr(
         return Ok(None);
     }
     let expr = match input.parse::<Expr>() {
-        Ok(expr) => expr,
+        Ok(expr) => ungroup(expr),
         Err(err) => {
             cx.syn_error(err);
             skip_rest(input)?;
@@ -368,17 +370,93 @@ fn value_expr(
     };
     if !input.is_empty() && !input.peek(Token![,]) {
         let rest = skip_rest(input)?;
-        let whole = format!("{} {}", expr.to_token_stream(), rest);
-        let message = match key {
-            TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT => {
-                format!("a duration with several units goes in quotes: write `{key} = \"{whole}\"`")
-            }
-            _ => format!("unexpected `{rest}`; separate keys with `,`"),
-        };
-        cx.error_spanned_by(quote::quote!(#expr #rest), message);
+        trailing_tokens(cx, key, &expr, rest);
         return Ok(None);
     }
+    if let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(s), ..
+    }) = &expr
+    {
+        if !s.suffix().is_empty() {
+            // rustc hands `"5s"h` over as one literal; its suffix would otherwise be dropped.
+            cx.error_spanned_by(
+                s,
+                format!(
+                    "a string takes no suffix; remove `{}` and write `{key} = \"{}\"`",
+                    shown(s.suffix()),
+                    shown(&s.value())
+                ),
+            );
+            return Ok(None);
+        }
+    }
     Ok(Some(expr))
+}
+
+/// Reports what follows a value before the next `,`: most often a forgotten `,` before the
+/// next key, or a duration with several units that needs quotes.
+fn trailing_tokens(cx: &Ctxt, key: &str, expr: &Expr, rest: TokenStream) {
+    let next_key = rest
+        .clone()
+        .into_iter()
+        .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == '='));
+    if next_key {
+        let first = rest.into_iter().next();
+        let message = format!(
+            "expected `,` after the value of `{key}`; separate keys with `,`, as in `{key} = {}, {} = ...`",
+            shown(&expr.to_token_stream().to_string()),
+            shown(&first.as_ref().map(ToString::to_string).unwrap_or_default()),
+        );
+        cx.error_spanned_by(first, message);
+        return;
+    }
+    let is_int = |t: &TokenTree| matches!(t, TokenTree::Literal(l) if l.to_string().starts_with(|c: char| c.is_ascii_digit()));
+    let duration = matches!(key, TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT);
+    let units = duration
+        && matches!(
+            expr,
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(_),
+                ..
+            })
+        )
+        && rest.clone().into_iter().all(|t| is_int(&t));
+    if duration && !units && !matches!(expr, Expr::Lit(_) | Expr::Path(_)) {
+        // Not a value with something after it but no duration at all (`1979-05-27T07:32:00Z`).
+        return not_a_duration(cx, key, quote::quote!(#expr #rest));
+    }
+    let message = if units {
+        let whole = format!("{} {}", expr.to_token_stream(), rest);
+        format!(
+            "a duration with several units goes in quotes: write `{key} = \"{}\"`",
+            shown(&whole)
+        )
+    } else {
+        format!(
+            "unexpected `{}` after the value of `{key}`; separate keys with `,`",
+            shown(&rest.to_string())
+        )
+    };
+    cx.error_spanned_by(quote::quote!(#expr #rest), message);
+}
+
+/// User text as a message quotes it: cut after 40 characters, so a megabyte value is not
+/// echoed back whole.
+pub(crate) fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// The expression inside the invisible groups that `macro_rules!` wraps around a `literal`,
+/// `expr` or `path` fragment, so a value passed through a macro reads as written.
+fn ungroup(expr: Expr) -> Expr {
+    match expr {
+        Expr::Group(group) => ungroup(*group.expr),
+        expr => expr,
+    }
 }
 
 /// Tokens up to the next `,` (or the end).
@@ -414,7 +492,7 @@ fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
             }
         },
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
-            let inner = match *u.expr {
+            let inner = match ungroup(*u.expr) {
                 Expr::Lit(syn::ExprLit {
                     lit: Lit::Str(s), ..
                 }) => s.value(),
@@ -463,19 +541,19 @@ fn retries_value(cx: &Ctxt, expr: Expr) -> Option<Value<u32>> {
                 }),
                 Err(_) => error(format!(
                     "`retries = {}` does not fit in u32; platforms accept far fewer (Linux at most 127)",
-                    i.base10_digits()
+                    shown(i.base10_digits())
                 )),
             },
             _ => error(format!(
                 "`retries` counts probes and takes no unit; write `retries = {}`",
-                i.base10_digits()
+                shown(i.base10_digits())
             )),
         },
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
         }) => error(format!(
             "`retries` takes a number, not a string; write `retries = {}`",
-            s.value().trim()
+            shown(s.value().trim())
         )),
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
             error("`retries` cannot be negative; write at least `retries = 1`".to_owned())
@@ -495,16 +573,39 @@ fn key_list() -> String {
 }
 
 fn unknown_key(name: &str) -> String {
+    let written = shown(name);
     match keepalive_core::keys::suggest_key(name, KEYS) {
-        Some(key) => format!("unknown key `{name}`; did you mean `{key}`?"),
-        None => format!("unknown key `{name}`; expected one of {}", key_list()),
+        Some(key) => format!("unknown key `{written}`; did you mean `{key}`?"),
+        None => format!("unknown key `{written}`; expected one of {}", key_list()),
     }
 }
 
-/// Removes `#[keepalive(socket)]` from every field (it is not a real attribute) and returns
-/// the index of each field that carried it, with the marker's tokens.
-pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Vec<(usize, TokenStream)> {
-    let mut marked = Vec::new();
+/// The tokens inside a single invisible group (a `meta` or `tt` fragment passed whole).
+fn without_invisible_group(tokens: TokenStream) -> TokenStream {
+    let mut iter = tokens.clone().into_iter();
+    match (iter.next(), iter.next()) {
+        (Some(TokenTree::Group(g)), None) if g.delimiter() == proc_macro2::Delimiter::None => {
+            without_invisible_group(g.stream())
+        }
+        _ => tokens,
+    }
+}
+
+/// The field markers of a struct, taken off its fields.
+pub(crate) struct Markers {
+    /// The index of each field marked `#[keepalive(socket)]`, with the marker's tokens.
+    pub(crate) socket: Vec<(usize, TokenStream)>,
+    /// Whether any `#[keepalive ...]` was removed, so the item must be printed anew.
+    pub(crate) removed: bool,
+}
+
+/// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there) and
+/// returns the fields that carried `#[keepalive(socket)]`.
+pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers {
+    let mut markers = Markers {
+        socket: Vec::new(),
+        removed: false,
+    };
     let fields: Vec<&mut syn::Field> = match &mut input.data {
         Data::Struct(s) => s.fields.iter_mut().collect(),
         Data::Enum(e) => e
@@ -519,13 +620,24 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Vec<(usi
             .into_iter()
             .partition(|a| a.path().is_ident("keepalive"));
         field.attrs = theirs;
+        markers.removed |= !ours.is_empty();
+        let mut marked = false;
         for attr in ours {
-            if field_marker(cx, &attr) {
-                marked.push((index, attr.to_token_stream()));
+            if !field_marker(cx, &attr) {
+                continue;
             }
+            if marked {
+                cx.error_spanned_by(
+                    &attr,
+                    "this field is already marked; write `#[keepalive(socket)]` once",
+                );
+                continue;
+            }
+            marked = true;
+            markers.socket.push((index, attr.to_token_stream()));
         }
     }
-    marked
+    markers
 }
 
 fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
@@ -537,8 +649,17 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
         return false;
     }
     let mut socket = false;
+    let mut empty = true;
     let result = attr.parse_nested_meta(|meta| {
-        if meta.path.is_ident(SOCKET) && meta.input.is_empty() {
+        empty = false;
+        let alone = meta.input.is_empty() || meta.input.peek(Token![,]);
+        if meta.path.is_ident(SOCKET) && alone {
+            if socket {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "`socket` is written twice; write `#[keepalive(socket)]` once",
+                );
+            }
             socket = true;
         } else if meta.path.is_ident(SOCKET) {
             cx.error_spanned_by(&meta.path, "`socket` takes no value; write `#[keepalive(socket)]`");
@@ -548,15 +669,23 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
             let hint = if KEYS.contains(&key.as_str()) {
                 format!("`{key}` belongs in the `#[keepalive(...)]` on the struct; on a field only `#[keepalive(socket)]` is allowed")
             } else {
-                format!("unknown field key `{key}`; on a field only `#[keepalive(socket)]` is allowed")
+                format!(
+                    "unknown field key `{}`; on a field only `#[keepalive(socket)]` is allowed",
+                    shown(&key)
+                )
             };
             cx.error_spanned_by(&meta.path, hint);
             skip_value(meta.input)?;
         }
         Ok(())
     });
-    if let Err(err) = result {
-        cx.syn_error(err);
+    match result {
+        Ok(()) if empty => cx.error_spanned_by(
+            attr,
+            "an empty `#[keepalive()]` marks nothing; write `#[keepalive(socket)]` on the field that holds the TCP stream, or remove it",
+        ),
+        Ok(()) => {}
+        Err(err) => cx.syn_error(err),
     }
     socket
 }
@@ -573,5 +702,30 @@ mod tests {
         assert!(unknown_key("timout").contains("did you mean `timeout`"));
         assert!(unknown_key("retires").contains("did you mean `retries`"));
         assert!(unknown_key("zzz").contains("expected one of"));
+    }
+
+    /// A megabyte key or value is quoted in a few dozen characters, not echoed whole.
+    #[test]
+    fn huge_input_is_not_echoed() {
+        let huge = "x".repeat(1 << 20);
+        let cases = [
+            format!("{huge} = \"5s\""),
+            format!("apply = \"{huge}\""),
+            format!("retries = \"{huge}\""),
+            format!("timeout = \"5s\"{huge}"),
+            format!("crate = \"{huge} y\""),
+            format!("timeout = 5 {huge}"),
+        ];
+        for args in cases {
+            let args: TokenStream = args.parse().unwrap();
+            let item = quote::quote!(
+                struct Conn {
+                    stream: std::net::TcpStream,
+                }
+            );
+            let out = crate::expand::expand(args, item).to_string();
+            assert!(out.contains("compile_error"), "{}", shown(&out));
+            assert!(out.len() < 2_000, "{} bytes: {}", out.len(), shown(&out));
+        }
     }
 }

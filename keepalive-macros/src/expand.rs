@@ -27,15 +27,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let attrs = attr::parse(&cx, args);
-    let marked = attr::take_field_markers(&cx, &mut input);
+    let markers = attr::take_field_markers(&cx, &mut input);
     // With no field marker to strip, the item goes out as it came in: cheaper than printing
     // the parsed struct again token by token, which adds up over many annotated structs.
-    let item = if has_field_markers(&item) {
+    let item = if markers.removed {
         input.to_token_stream()
     } else {
         item
     };
-    let ast = Input::from_syn(&cx, &input, &marked);
+    let ast = Input::from_syn(&cx, &input, &markers.socket);
     let checks = valid::check(&cx, &attrs);
     let krate = attrs
         .krate
@@ -78,25 +78,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
-}
-
-/// Whether any `#[keepalive ...]` sits inside the item's body (a field marker), which the
-/// emitted item must not keep.
-fn has_field_markers(item: &TokenStream) -> bool {
-    // Fields live in the item's top-level `{ ... }` or `( ... )` group.
-    item.clone().into_iter().any(|token| match token {
-        TokenTree::Group(body) => {
-            let inner: Vec<TokenTree> = body.stream().into_iter().collect();
-            inner.windows(2).any(|pair| match pair {
-                [TokenTree::Punct(hash), TokenTree::Group(attr)] if hash.as_char() == '#' => {
-                    matches!(attr.stream().into_iter().next(),
-                        Some(TokenTree::Ident(name)) if name == "keepalive")
-                }
-                _ => false,
-            })
-        }
-        _ => false,
-    })
 }
 
 /// The policy as a const expression with no parsing left in it: for literal values a
@@ -185,12 +166,14 @@ fn impl_block(
     // Spanned at the field type, so the trait bound's on_unimplemented message for an alias
     // of a non-TCP type points there.
     let socket_ty = quote_spanned!(ty.span()=> type Socket = #ty;);
+    // Every name fully qualified: a user's `struct bool;` or `const P` cannot change it.
     let best_effort = best_effort.then(|| {
         quote!(
-            const BEST_EFFORT: bool = true;
+            const BEST_EFFORT: ::core::primitive::bool = true;
         )
     });
     quote! {
+        #[automatically_derived]
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             const POLICY: #krate::__private::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
@@ -220,9 +203,10 @@ fn cfg_error(e: &CfgError) -> TokenStream {
     }
 }
 
-/// `const _: () = { const P: Policy = ...; panic_on(...); };` at the user's value: the call
+/// `const _: () = { panic_on(check(&(policy), ...)); };` at the user's value: the call
 /// starts at its first token and its parentheses sit at its last, so the const-evaluation
-/// error underlines the whole value.
+/// error underlines the whole value. The policy is written inline rather than bound to a
+/// name, which a user's const of the same name could shadow or be shadowed by.
 fn const_check(
     check: &ConstCheck,
     attrs: &Attrs,
@@ -243,12 +227,12 @@ fn const_check(
             let variant = syn::Ident::new(&format!("{knob:?}"), span);
             (
                 quote_spanned!(span=> #p::panic_on),
-                quote_spanned!(span=> #p::knob_violation(&P, #p::Knob::#variant, #best_effort)),
+                quote_spanned!(span=> #p::knob_violation(&(#policy), #p::Knob::#variant, #best_effort)),
             )
         }
         ConstCheck::UserTimeout(_) => (
             quote_spanned!(span=> #p::panic_on),
-            quote_spanned!(span=> #p::check_user_timeout(&P)),
+            quote_spanned!(span=> #p::check_user_timeout(&(#policy))),
         ),
         ConstCheck::Detection(_) => {
             let bound = attrs
@@ -257,7 +241,7 @@ fn const_check(
                 .map(|v| respan(duration(v, &p), span));
             (
                 quote_spanned!(span=> #p::panic_on),
-                quote_spanned!(span=> #p::check_detection(&P, #bound)),
+                quote_spanned!(span=> #p::check_detection(&(#policy), #bound)),
             )
         }
         ConstCheck::Bounds(_) => {
@@ -267,7 +251,7 @@ fn const_check(
                 .map(|b| respan(b.to_token_stream(), span));
             (
                 quote_spanned!(span=> #p::panic_on_bound),
-                quote_spanned!(span=> #p::check_bounds(&P, &#bounds)),
+                quote_spanned!(span=> #p::check_bounds(&(#policy), &#bounds)),
             )
         }
     };
@@ -275,7 +259,6 @@ fn const_check(
     parens.set_span(spot.last);
     quote_spanned! {span=>
         const _: () = {
-            const P: #p::Policy = #policy;
             #function #parens;
         };
     }

@@ -1,6 +1,7 @@
 struct Conn {
     stream: std::net::TcpStream,
 }
+#[automatically_derived]
 impl ::keepalive_runtime::KeepAlive for Conn {
     const POLICY: ::keepalive_runtime::__private::Policy =
         ::keepalive_runtime::__private::literal_policy(true, 7200000, 1000, 5, 0);
