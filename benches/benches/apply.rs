@@ -14,7 +14,7 @@ use keepalive_benches::{
     socket2_read_by_hand,
 };
 use keepalive_core::validate;
-use keepalive_runtime::{KeepAlive, TARGET, apply_unchecked};
+use keepalive_runtime::{KeepAlive, KeepAlivePolicy, TARGET, apply_unchecked};
 
 struct Counting;
 

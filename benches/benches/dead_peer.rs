@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use keepalive_benches::pair;
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 
 #[keepalive(timeout = "1s", interval = "1s", retries = 3)]
 struct OneThree {

@@ -8,7 +8,7 @@ use keepalive_benches::{
     Conn, UserTimeoutConn, pair, socket2_by_hand, socket2_by_hand_user_timeout,
     socket2_read_by_hand,
 };
-use keepalive_runtime::{KeepAlive, apply};
+use keepalive_runtime::{KeepAlive, KeepAlivePolicy, apply};
 
 const MODES: &str = "baseline | generated | generated-user-timeout | socket2 | \
                      socket2-user-timeout | runtime-socket2-socket | read-back | socket2-read";

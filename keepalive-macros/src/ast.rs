@@ -10,7 +10,8 @@ use crate::symbol::{NOT_TCP_TYPES, TCP_TYPES};
 pub(crate) struct Input<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) generics: &'a Generics,
-    pub(crate) socket: Socket<'a>,
+    /// `None` for a policy type: a struct with no fields (`struct Api;`).
+    pub(crate) socket: Option<Socket<'a>>,
 }
 
 pub(crate) struct Socket<'a> {
@@ -21,7 +22,7 @@ pub(crate) struct Socket<'a> {
 }
 
 impl<'a> Input<'a> {
-    /// `None` (with errors in `cx`) when there is no usable socket field.
+    /// `None` (with errors in `cx`) when the struct has fields but no usable socket field.
     pub(crate) fn from_syn(
         cx: &Ctxt,
         input: &'a DeriveInput,
@@ -44,6 +45,15 @@ impl<'a> Input<'a> {
                 return None;
             }
         };
+        if fields.is_empty() {
+            // A policy type: the attribute declares a policy that integrations take as a
+            // type parameter.
+            return Some(Input {
+                ident: &input.ident,
+                generics: &input.generics,
+                socket: None,
+            });
+        }
         let index = match marked {
             [] => only_candidate(cx, input, fields)?,
             [(index, _)] => *index,
@@ -72,11 +82,11 @@ impl<'a> Input<'a> {
         Some(Input {
             ident: &input.ident,
             generics: &input.generics,
-            socket: Socket {
+            socket: Some(Socket {
                 member,
                 ty: &field.ty,
                 generic: mentions_type_param(&field.ty, &input.generics),
-            },
+            }),
         })
     }
 }
@@ -93,7 +103,7 @@ fn only_candidate(cx: &Ctxt, input: &DeriveInput, fields: &Fields) -> Option<usi
             cx.error_spanned_by(
                 &input.ident,
                 format!(
-                    "`{}` has no socket field; add a field of type std::net::TcpStream (or another TCP socket), or mark the field that holds it with `#[keepalive(socket)]`",
+                    "`{0}` has no socket field; add a field of type std::net::TcpStream (or another TCP socket), or mark the field that holds it with `#[keepalive(socket)]`; for a policy with no socket, declare a unit struct: `struct {0};`",
                     input.ident
                 ),
             );

@@ -1,4 +1,4 @@
-//! Tokens out: the user's struct (markers removed), the `KeepAlive` impl, cfg'd platform
+//! Tokens out: the user's struct (markers removed), the `KeepAlivePolicy` and `KeepAlive` impls, cfg'd platform
 //! errors and the const assertions for values only constant evaluation can see.
 
 use keepalive_core::Knob;
@@ -143,6 +143,7 @@ fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream
     }
 }
 
+/// `KeepAlivePolicy` for every annotated struct, and `KeepAlive` for one with a socket.
 fn impl_block(
     best_effort: bool,
     input: &Input<'_>,
@@ -152,37 +153,51 @@ fn impl_block(
 ) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let ty = input.socket.ty;
-    let member = &input.socket.member;
-    let mut predicates: Vec<TokenStream> = where_clause
-        .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect())
-        .unwrap_or_default();
-    if input.socket.generic {
-        // Spanned at the field type: an instantiation with a non-TCP type is reported there.
-        let bound = respan(quote!(#krate::KeepAliveSocket), ty.span());
-        predicates.push(quote_spanned!(ty.span()=> #ty: #bound));
-    }
-    let where_clause = (!predicates.is_empty()).then(|| quote!(where #(#predicates),*));
-    // Spanned at the field type, so the trait bound's on_unimplemented message for an alias
-    // of a non-TCP type points there.
-    let socket_ty = quote_spanned!(ty.span()=> type Socket = #ty;);
     // Every name fully qualified: a user's `struct bool;` or `const P` cannot change it.
     let best_effort = best_effort.then(|| {
         quote!(
             const BEST_EFFORT: ::core::primitive::bool = true;
         )
     });
-    quote! {
+    let policy_impl = quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+        impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #krate::__private::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
             #best_effort
+        }
+    };
+    let Some(socket) = &input.socket else {
+        return policy_impl;
+    };
+    let ty = socket.ty;
+    let member = &socket.member;
+    let mut predicates: Vec<TokenStream> = where_clause
+        .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect())
+        .unwrap_or_default();
+    // Spanned at the field type: an instantiation or alias of a non-TCP type is reported
+    // there, with the trait's on_unimplemented message.
+    let field_trait = respan(quote!(#krate::SocketField), ty.span());
+    if socket.generic {
+        predicates.push(quote_spanned!(ty.span()=> #ty: #field_trait));
+    }
+    let where_clause = (!predicates.is_empty()).then(|| quote!(where #(#predicates),*));
+    let socket_ty = quote_spanned!(ty.span()=> type Socket = <#ty as #field_trait>::Socket;);
+    // At the field type too, so a non-TCP type is reported once, there.
+    let error = respan(quote!(#krate::Error), ty.span());
+    let field = respan(quote!(self.#member), ty.span());
+    let socket_fn = quote_spanned! {ty.span()=>
+        #[inline]
+        fn socket(&self) -> ::core::result::Result<&Self::Socket, #error> {
+            #field_trait::socket(&#field)
+        }
+    };
+    quote! {
+        #policy_impl
+        #[automatically_derived]
+        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             #socket_ty
-            #[inline]
-            fn socket(&self) -> &Self::Socket {
-                &self.#member
-            }
+            #socket_fn
         }
     }
 }

@@ -9,7 +9,8 @@ use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::time::Instant;
 
-use keepalive_runtime::{KeepAlive, Knob, Policy, connect, format_duration, keepalive};
+use keepalive_runtime::prelude::*;
+use keepalive_runtime::{Knob, Policy, connect, format_duration};
 
 /// The connection of this demonstration.
 #[keepalive(timeout = "2h", interval = "1s", retries = 5)]

@@ -4,6 +4,7 @@
 use keepalive_core::{Policy, TARGET, Violation, validate};
 use socket2::{SockRef, Type};
 
+use crate::KeepAlivePolicy;
 use crate::error::{Applied, BestEffort, Error};
 use crate::socket::KeepAliveSocket;
 use crate::sys;
@@ -97,6 +98,59 @@ pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
         sys::apply_enabled(&sock, policy, Some(&mut record))?
     } else {
         apply_to(&sock, policy)?
+    };
+    record.set_applied(applied);
+    Ok(record)
+}
+
+/// Applies the policy type `P` to `socket`, as `P` says: leaving out what the OS cannot
+/// honour where `P::BEST_EFFORT` (and failing on it otherwise, as [`apply()`] does). The
+/// attribute checked `P::POLICY` for the target while the crate compiled, so it goes
+/// straight to the system calls. The returned [`BestEffort`] lists what was set and each
+/// knob left out and why; nothing is left out unless `P::BEST_EFFORT`.
+///
+/// ```
+/// use keepalive_runtime::{apply_policy, keepalive};
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+/// struct Api;
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let done = apply_policy::<Api>(&stream)?;
+/// assert!(done.is_complete());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply_policy<P: KeepAlivePolicy + ?Sized>(
+    socket: &(impl KeepAliveSocket + ?Sized),
+) -> Result<BestEffort, Error> {
+    policy_onto(socket, &P::POLICY, P::BEST_EFFORT)
+}
+
+fn policy_onto<S: KeepAliveSocket + ?Sized>(
+    socket: &S,
+    policy: &Policy,
+    best_effort: bool,
+) -> Result<BestEffort, Error> {
+    let sock = socket.sock_ref();
+    if !S::KNOWN_STREAM {
+        check_stream(&sock)?;
+    }
+    apply_reported(&sock, policy, best_effort)
+}
+
+/// `policy`, already checked, onto a socket known to be a stream; with `best_effort`, the
+/// knobs the OS cannot honour are left out and recorded.
+pub(crate) fn apply_reported(
+    sock: &SockRef<'_>,
+    policy: &Policy,
+    best_effort: bool,
+) -> Result<BestEffort, Error> {
+    let mut record = BestEffort::default();
+    let applied = if best_effort && policy.is_enabled() {
+        sys::apply_enabled(sock, policy, Some(&mut record))?
+    } else {
+        apply_to(sock, policy)?
     };
     record.set_applied(applied);
     Ok(record)

@@ -303,6 +303,9 @@ pub enum Error {
     },
     /// A run-time override (configuration, environment) was refused; nothing was set.
     Override(OverrideError),
+    /// The connection holds no socket now: its socket field is `None` (a connection
+    /// between reconnects). Nothing was set or read.
+    NoSocket,
     /// Creating, connecting or accepting a socket failed.
     Io {
         /// What was being done (`socket`, `connect`, `accept`).
@@ -432,6 +435,9 @@ impl fmt::Display for Error {
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
             Error::Io { during, source } => write!(f, "{during} failed: {source}"),
             Error::Override(e) => write!(f, "{e}"),
+            Error::NoSocket => f.write_str(
+                "the connection holds no socket (its socket field is `None`); nothing was set",
+            ),
         }
     }
 }
@@ -465,6 +471,7 @@ impl From<Error> for io::Error {
                 io::ErrorKind::InvalidInput
             }
             Error::Unsupported { .. } | Error::Unavailable { .. } => io::ErrorKind::Unsupported,
+            Error::NoSocket => io::ErrorKind::NotConnected,
         };
         io::Error::new(kind, e)
     }

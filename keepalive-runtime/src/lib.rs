@@ -1,7 +1,7 @@
 //! TCP keep-alive policy as a typed, compile-time-checked part of a connection type.
 //!
 //! ```
-//! use keepalive_runtime::{keepalive, KeepAlive};
+//! use keepalive_runtime::prelude::*;
 //!
 //! #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
 //! struct Conn {
@@ -37,7 +37,7 @@ mod readback;
 mod socket;
 mod sys;
 
-pub use apply::{apply, apply_best_effort, apply_unchecked};
+pub use apply::{apply, apply_best_effort, apply_policy, apply_unchecked};
 #[cfg(feature = "serde")]
 pub use config::PolicyConfig;
 pub use config::overrides_from_env;
@@ -53,7 +53,7 @@ pub use keepalive_core::{
     Platform, Policy, PolicyOverride, Violation, format_duration, parse_duration,
 };
 pub use keepalive_macros::keepalive;
-pub use socket::KeepAliveSocket;
+pub use socket::{AnySocket, KeepAliveSocket, SocketField};
 
 /// When the connect path sets the options. Never while a connect is in progress: Windows
 /// answers WSAEINVAL there.
@@ -66,42 +66,70 @@ pub enum Apply {
     AfterConnect,
 }
 
-/// A connection type whose keep-alive policy is part of its type. Implemented by
-/// `#[keepalive(...)]`.
-pub trait KeepAlive {
+/// A keep-alive policy as a type: what `#[keepalive(...)]` declares, on a connection struct
+/// or on a unit struct of its own (a *policy type*, `#[keepalive(timeout = "30s")] struct
+/// Api;`) that integrations and [`apply_policy`] take as a type parameter.
+///
+/// Its items are reached through the trait, so name it where you read them: `use
+/// keepalive_runtime::KeepAlivePolicy;`, or [`prelude`], which brings it with [`KeepAlive`]
+/// and the attribute. (Importing [`KeepAlive`] alone does not make `Conn::POLICY` resolve:
+/// Rust looks up associated items only in traits in scope.)
+///
+/// ```
+/// use keepalive_runtime::prelude::*;
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+/// struct Api;
+///
+/// assert_eq!(Api::POLICY.retries(), Some(4));
+/// ```
+pub trait KeepAlivePolicy {
     /// The policy written in the attribute, checked while the crate compiled.
     const POLICY: Policy;
-    /// When the connect path applies it (`apply = "..."`).
+    /// When a connect path applies it (`apply = "..."`).
     const APPLY: Apply;
     /// Whether knobs the OS cannot honour are left out (and reported) rather than failing
     /// (`best_effort = true`).
     const BEST_EFFORT: bool = false;
-    /// The type of the socket field.
-    type Socket: KeepAliveSocket;
-    /// The socket field.
-    fn socket(&self) -> &Self::Socket;
+}
 
-    /// Applies [`Self::POLICY`] to the socket field (an established stream, a listener, or
-    /// a socket not yet connected).
+/// A connection type whose keep-alive policy is part of its type: a struct with a socket
+/// field and `#[keepalive(...)]`, which implements this trait and [`KeepAlivePolicy`].
+pub trait KeepAlive: KeepAlivePolicy {
+    /// The socket the socket field holds or reaches: the field's type, or the socket inside
+    /// a wrapper (`Box<TcpStream>` holds a `TcpStream`). For `#[keepalive(socket = path)]`,
+    /// whose socket type the attribute cannot name, `dyn AnySocket`.
+    type Socket: KeepAliveSocket + ?Sized;
+
+    /// The socket, or [`Error::NoSocket`] when the field is `None` (a connection between
+    /// reconnects).
+    fn socket(&self) -> Result<&Self::Socket, Error>;
+
+    /// Applies [`Self::POLICY`](KeepAlivePolicy::POLICY) to the socket field as it is now
+    /// (an established stream, a listener, or a socket not yet connected), whatever
+    /// [`Self::APPLY`](KeepAlivePolicy::APPLY) says: `APPLY` chooses the moment only on the
+    /// crate's connect paths. On an established stream the options take effect from the
+    /// next idle period; the handshake went out without them.
     ///
     /// The attribute checked the policy against the target's limits while the crate
-    /// compiled, so this goes straight to the system calls ([`apply_unchecked`]); a value
-    /// the kernel still refuses is [`Error::Set`]. With `best_effort = true` a knob the OS
-    /// cannot honour is left out: the returned [`Applied`] lists what was set, and
-    /// [`apply_best_effort`] says why each other knob was not.
-    fn apply_keepalive(&self) -> Result<Applied, Error> {
-        if Self::BEST_EFFORT {
-            apply_best_effort(self.socket(), &Self::POLICY).map(|done| done.applied())
-        } else {
-            apply_unchecked(self.socket(), &Self::POLICY)
-        }
+    /// compiled, so this goes straight to the system calls; a value the kernel still
+    /// refuses is [`Error::Set`]. With `best_effort = true` a knob the OS cannot honour is
+    /// left out: the returned [`BestEffort`] lists what was set and each knob left out and
+    /// why (for any other type nothing is left out).
+    fn apply_keepalive(&self) -> Result<BestEffort, Error> {
+        apply_policy::<Self>(self.socket()?)
     }
 
     /// Reads back what the kernel holds for the socket field and compares it with
-    /// [`Self::POLICY`]. See [`read_back`].
+    /// [`Self::POLICY`](KeepAlivePolicy::POLICY). See [`read_back`].
     fn keepalive_report(&self) -> Result<Report, Error> {
-        read_back(self.socket(), &Self::POLICY)
+        read_back(self.socket()?, &Self::POLICY)
     }
+}
+
+/// The attribute and both traits, for `use keepalive_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::{KeepAlive, KeepAlivePolicy, keepalive};
 }
 
 /// What generated code names. Not part of the public API.

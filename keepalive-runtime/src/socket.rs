@@ -1,6 +1,11 @@
-//! The socket types a policy can be applied to.
+//! The socket types a policy can be applied to, and the field types that hold one.
+
+use std::rc::Rc;
+use std::sync::Arc;
 
 use socket2::SockRef;
+
+use crate::error::Error;
 
 /// A TCP socket a keep-alive policy can be applied to.
 ///
@@ -28,6 +33,13 @@ macro_rules! stream_types {
                 SockRef::from(self)
             }
         }
+        impl SocketField for $ty {
+            type Socket = $ty;
+            #[inline]
+            fn socket(&self) -> Result<&$ty, Error> {
+                Ok(self)
+            }
+        }
     )*};
 }
 
@@ -48,5 +60,107 @@ impl<T: KeepAliveSocket + ?Sized> KeepAliveSocket for &T {
     const KNOWN_STREAM: bool = T::KNOWN_STREAM;
     fn sock_ref(&self) -> SockRef<'_> {
         (**self).sock_ref()
+    }
+}
+
+/// A socket reached through `#[keepalive(socket = path)]`, whose type the attribute cannot
+/// name. Implemented for every [`KeepAliveSocket`]; its SO_TYPE is read before anything is
+/// set, since the type no longer says it is a stream.
+pub trait AnySocket {
+    /// A borrowed view for socket2's option calls.
+    fn any_sock_ref(&self) -> SockRef<'_>;
+}
+
+impl<S: KeepAliveSocket + ?Sized> AnySocket for S {
+    fn any_sock_ref(&self) -> SockRef<'_> {
+        self.sock_ref()
+    }
+}
+
+impl KeepAliveSocket for dyn AnySocket + '_ {
+    const KNOWN_STREAM: bool = false;
+    fn sock_ref(&self) -> SockRef<'_> {
+        self.any_sock_ref()
+    }
+}
+
+/// The type of a connection's socket field: a socket, or a wrapper that owns or borrows
+/// one. The attribute reaches the socket through it.
+///
+/// Implemented for the [`KeepAliveSocket`] types and, around any of them, `&T`, `&mut T`,
+/// `Box<T>`, `Arc<T>`, `Rc<T>`, `std::io::BufReader<T>` / `BufWriter<T>`, `Option<T>` (a
+/// connection that reconnects: `None` is [`Error::NoSocket`]) and, with feature `tokio`,
+/// tokio's `BufReader` / `BufWriter` / `BufStream` and `OwnedReadHalf` / `OwnedWriteHalf`.
+/// Any other wrapper names its way to the socket with `#[keepalive(socket = path)]`.
+#[diagnostic::on_unimplemented(
+    message = "keep-alive needs a TCP stream; `{Self}` is not one",
+    label = "not a TCP socket",
+    note = "use std::net::TcpStream, std::net::TcpListener, socket2::Socket, or with feature `tokio` tokio::net::{{TcpStream, TcpSocket, TcpListener}}; behind &, Box, Arc, Rc, Option or a buffered reader or writer; for another wrapper write `#[keepalive(socket = path)]` with `fn(&Field) -> &Socket`"
+)]
+pub trait SocketField {
+    /// The socket inside.
+    type Socket: KeepAliveSocket + ?Sized;
+    /// The socket inside, or [`Error::NoSocket`] where there is none now (`None`).
+    fn socket(&self) -> Result<&Self::Socket, Error>;
+}
+
+macro_rules! through {
+    ($([$($generics:tt)*] $ty:ty => |$this:ident| $reach:expr),* $(,)?) => {$(
+        impl<$($generics)*> SocketField for $ty {
+            type Socket = T::Socket;
+            #[inline]
+            fn socket(&self) -> Result<&T::Socket, Error> {
+                let $this = self;
+                $reach.socket()
+            }
+        }
+    )*};
+}
+
+through! {
+    ['a, T: SocketField + ?Sized] &'a T => |this| *this,
+    ['a, T: SocketField + ?Sized] &'a mut T => |this| &**this,
+    [T: SocketField + ?Sized] Box<T> => |this| &**this,
+    [T: SocketField + ?Sized] Arc<T> => |this| &**this,
+    [T: SocketField + ?Sized] Rc<T> => |this| &**this,
+    [T: SocketField] std::io::BufReader<T> => |this| this.get_ref(),
+    [T: SocketField + std::io::Write] std::io::BufWriter<T> => |this| this.get_ref(),
+}
+
+#[cfg(feature = "tokio")]
+through! {
+    [T: SocketField + tokio::io::AsyncRead] tokio::io::BufReader<T> => |this| this.get_ref(),
+    [T: SocketField + tokio::io::AsyncWrite] tokio::io::BufWriter<T> => |this| this.get_ref(),
+    [T: SocketField + tokio::io::AsyncRead + tokio::io::AsyncWrite] tokio::io::BufStream<T> =>
+        |this| this.get_ref(),
+}
+
+#[cfg(feature = "tokio")]
+macro_rules! owned_halves {
+    ($($ty:ty),*) => {$(
+        impl SocketField for $ty {
+            type Socket = tokio::net::TcpStream;
+            #[inline]
+            fn socket(&self) -> Result<&tokio::net::TcpStream, Error> {
+                Ok(self.as_ref())
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tokio")]
+owned_halves!(
+    tokio::net::tcp::OwnedReadHalf,
+    tokio::net::tcp::OwnedWriteHalf
+);
+
+impl<T: SocketField> SocketField for Option<T> {
+    type Socket = T::Socket;
+    #[inline]
+    fn socket(&self) -> Result<&T::Socket, Error> {
+        match self {
+            Some(inner) => inner.socket(),
+            None => Err(Error::NoSocket),
+        }
     }
 }

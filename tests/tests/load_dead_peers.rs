@@ -15,7 +15,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 use support::netns::{in_private_netns, ip_link_lo};
 
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 
 const PEERS: usize = 1_000;
 

@@ -13,7 +13,8 @@ mod support;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use keepalive_runtime::{KeepAlive, accept, keepalive};
+use keepalive_runtime::accept;
+use keepalive_runtime::prelude::*;
 use support::Kernel;
 
 const CONNECTIONS: usize = 10_000;

@@ -9,7 +9,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use keepalive_runtime::{
-    Apply, KeepAlive, Knob, Policy, State, Value, accept, apply, connect, connect_with, read_back,
+    Apply, Error, KeepAlive, KeepAlivePolicy, Knob, Policy, State, Value, accept, apply, connect,
+    connect_with, read_back,
 };
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use support::{Kernel, kernel, listener, pair};
@@ -49,12 +50,15 @@ struct Conn {
     stream: TcpStream,
 }
 
-impl KeepAlive for Conn {
+impl KeepAlivePolicy for Conn {
     const POLICY: Policy = FULL;
     const APPLY: Apply = Apply::BeforeConnect;
+}
+
+impl KeepAlive for Conn {
     type Socket = TcpStream;
-    fn socket(&self) -> &TcpStream {
-        &self.stream
+    fn socket(&self) -> Result<&TcpStream, Error> {
+        Ok(&self.stream)
     }
 }
 
@@ -62,12 +66,15 @@ struct LateConn {
     stream: Socket,
 }
 
-impl KeepAlive for LateConn {
+impl KeepAlivePolicy for LateConn {
     const POLICY: Policy = PARTIAL;
     const APPLY: Apply = Apply::AfterConnect;
+}
+
+impl KeepAlive for LateConn {
     type Socket = Socket;
-    fn socket(&self) -> &Socket {
-        &self.stream
+    fn socket(&self) -> Result<&Socket, Error> {
+        Ok(&self.stream)
     }
 }
 
@@ -84,7 +91,7 @@ fn readme_attribute_reaches_the_kernel() {
         stream: connect::<ReadmeConn>(support::addr(&l)).unwrap(),
     };
     assert_eq!(
-        kernel(conn.socket()),
+        kernel(conn.socket().unwrap()),
         Kernel {
             keepalive: true,
             idle_s: 7200,
@@ -101,7 +108,7 @@ fn readme_attribute_reaches_the_kernel() {
     let (client, _server) = pair();
     let conn = ReadmeConn { stream: client };
     conn.apply_keepalive().unwrap();
-    assert_eq!(kernel(conn.socket()).idle_s, 7200);
+    assert_eq!(kernel(conn.socket().unwrap()).idle_s, 7200);
 }
 
 #[test]
@@ -282,12 +289,15 @@ mod with_tokio {
         stream: TcpStream,
     }
 
-    impl KeepAlive for AsyncConn {
+    impl KeepAlivePolicy for AsyncConn {
         const POLICY: Policy = FULL;
         const APPLY: Apply = Apply::BeforeConnect;
+    }
+
+    impl KeepAlive for AsyncConn {
         type Socket = TcpStream;
-        fn socket(&self) -> &TcpStream {
-            &self.stream
+        fn socket(&self) -> Result<&TcpStream, Error> {
+            Ok(&self.stream)
         }
     }
 
@@ -295,12 +305,15 @@ mod with_tokio {
         stream: TcpStream,
     }
 
-    impl KeepAlive for AsyncLate {
+    impl KeepAlivePolicy for AsyncLate {
         const POLICY: Policy = FULL;
         const APPLY: Apply = Apply::AfterConnect;
+    }
+
+    impl KeepAlive for AsyncLate {
         type Socket = TcpStream;
-        fn socket(&self) -> &TcpStream {
-            &self.stream
+        fn socket(&self) -> Result<&TcpStream, Error> {
+            Ok(&self.stream)
         }
     }
 
@@ -341,11 +354,11 @@ mod with_tokio {
         let early = AsyncConn {
             stream: kt::connect::<AsyncConn>(addr).await.unwrap(),
         };
-        assert_eq!(kernel(early.socket()), FULL_KERNEL);
+        assert_eq!(kernel(early.socket().unwrap()), FULL_KERNEL);
         let late = AsyncLate {
             stream: kt::connect::<AsyncLate>(addr).await.unwrap(),
         };
-        assert_eq!(kernel(late.socket()), FULL_KERNEL);
+        assert_eq!(kernel(late.socket().unwrap()), FULL_KERNEL);
         assert!(late.keepalive_report().unwrap().all_match());
     }
 }
@@ -366,6 +379,8 @@ fn best_effort_types_connect_and_apply_in_full_where_the_os_can() {
     assert_eq!((k.keepalive, k.idle_s, k.intvl_s, k.cnt), (true, 37, 7, 6));
     let conn = Lenient { stream };
     let done = conn.apply_keepalive().unwrap();
+    assert!(done.is_complete(), "{done}");
+    let done = done.applied();
     assert_eq!(done.keepalive(), Some(true));
     assert!(Knob::ALL[..3].iter().all(|&k| done.contains(k)));
     assert!(!done.contains(Knob::UserTimeout));

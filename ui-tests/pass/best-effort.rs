@@ -1,5 +1,5 @@
 // one policy for every OS: knobs an OS has no option for are left out there and reported
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 
 #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s", best_effort = true)]
 struct Conn {

@@ -1,5 +1,5 @@
 // a policy within the organisation's bounds, from another crate
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use core::time::Duration;
 
 #[keepalive(timeout = "60s", interval = "10s", retries = 3, user_timeout = "90s",

@@ -1,5 +1,5 @@
 // timings from consts, some in another module
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use core::time::Duration;
 
 mod policy {

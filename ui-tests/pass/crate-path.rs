@@ -1,5 +1,5 @@
 // a library that re-exports the runtime under its own path
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use core::time::Duration;
 
 mod my_lib {
@@ -19,6 +19,6 @@ struct Checked {
 }
 
 fn main() {
-    assert_eq!(<Conn as my_lib::keepalive::KeepAlive>::POLICY.retries(), Some(3));
+    assert_eq!(<Conn as my_lib::keepalive::KeepAlivePolicy>::POLICY.retries(), Some(3));
     assert_eq!(Checked::POLICY.timeout(), Some(Duration::from_secs(60)));
 }

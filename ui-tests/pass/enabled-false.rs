@@ -1,5 +1,5 @@
 // keep-alive deliberately off, recorded in the type
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 
 #[keepalive(enabled = false)]
 struct Conn {

@@ -1,7 +1,7 @@
 // names in the user's scope that the expansion must neither define nor depend on
 #![deny(unused_qualifications)]
 use std::time::Duration;
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::{KeepAlivePolicy, keepalive};
 
 // A user's own items named like the ones the expansion uses.
 #[allow(non_camel_case_types, dead_code)]

@@ -1,5 +1,5 @@
 // each TCP socket type the runtime accepts, found by its name
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 
 #[keepalive(timeout = "30s")]
 struct Listener {

@@ -1,5 +1,5 @@
 // durations written as strings in every unit
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use core::time::Duration;
 
 #[keepalive(timeout = "1h 30m", interval = "1s 0ms", user_timeout = "1h 30m 15s")]

@@ -1,5 +1,5 @@
 // durations written as suffixed literals
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use core::time::Duration;
 
 #[keepalive(timeout = 2h, interval = 90s, user_timeout = 1h30m)]

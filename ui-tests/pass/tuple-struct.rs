@@ -1,5 +1,5 @@
 // a tuple struct around a stream
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use core::time::Duration;
 
 #[keepalive(timeout = "30s")]
@@ -9,7 +9,7 @@ struct Conn(std::net::TcpStream);
 struct Tagged(u32, #[keepalive(socket)] std::net::TcpStream, std::net::TcpStream);
 
 fn main() {
-    fn socket<C: KeepAlive>(c: &C) -> &C::Socket {
+    fn socket<C: KeepAlive>(c: &C) -> Result<&C::Socket, keepalive_runtime::Error> {
         c.socket()
     }
     let _ = socket::<Conn>;

@@ -2,14 +2,17 @@ struct Conn {
     stream: std::net::TcpStream,
 }
 #[automatically_derived]
-impl ::keepalive_runtime::KeepAlive for Conn {
+impl ::keepalive_runtime::KeepAlivePolicy for Conn {
     const POLICY: ::keepalive_runtime::__private::Policy =
         ::keepalive_runtime::__private::literal_policy(true, 7200000, 1000, 5, 0);
     const APPLY: ::keepalive_runtime::Apply = ::keepalive_runtime::Apply::BeforeConnect;
-    type Socket = std::net::TcpStream;
+}
+#[automatically_derived]
+impl ::keepalive_runtime::KeepAlive for Conn {
+    type Socket = <std::net::TcpStream as ::keepalive_runtime::SocketField>::Socket;
     #[inline]
-    fn socket(&self) -> &Self::Socket {
-        &self.stream
+    fn socket(&self) -> ::core::result::Result<&Self::Socket, ::keepalive_runtime::Error> {
+        ::keepalive_runtime::SocketField::socket(&self.stream)
     }
 }
 #[cfg(any(target_os = "openbsd"))]

@@ -4,7 +4,7 @@
 
 use std::net::{SocketAddr, TcpStream};
 
-use keepalive_runtime::{Apply, Error, KeepAlive, Policy, PolicyOverride, TARGET, keepalive};
+use keepalive_runtime::{Apply, Error, KeepAlivePolicy, Policy, PolicyOverride, TARGET, keepalive};
 
 /// A database connection: dead peers are found within 2 h 10 s unless the application
 /// says otherwise.
