@@ -27,6 +27,9 @@
 //! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
 //! - [`PolicyOverride`], [`overrides_from_env`] and, with feature `serde`, `PolicyConfig`:
 //!   run-time changes to a library's defaults, checked by the attribute's rules.
+//! - [`status()`]: what keep-alive is doing on a connection now (one connection-info call);
+//!   [`Status::forecast`] says what happens next under a policy, [`Cause::of`] why a
+//!   connection died.
 //! - [`Error`]: which option, which knob, the OS error and what was already set.
 
 mod apply;
@@ -35,6 +38,7 @@ mod connect;
 mod error;
 mod readback;
 mod socket;
+mod status;
 mod sys;
 
 pub use apply::{apply, apply_best_effort, apply_policy, apply_unchecked};
@@ -54,6 +58,7 @@ pub use keepalive_core::{
 };
 pub use keepalive_macros::keepalive;
 pub use socket::{AnySocket, KeepAliveSocket, SocketField};
+pub use status::{Cause, Forecast, Outlook, STATUS_CALL, Status, StatusError, TcpState, status};
 
 /// When the connect path sets the options. Never while a connect is in progress: Windows
 /// answers WSAEINVAL there.
@@ -124,6 +129,14 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// [`Self::POLICY`](KeepAlivePolicy::POLICY). See [`read_back`].
     fn keepalive_report(&self) -> Result<Report, Error> {
         read_back(self.socket()?, &Self::POLICY)
+    }
+
+    /// What keep-alive is doing on the socket field's connection now, next to
+    /// [`Self::POLICY`](KeepAlivePolicy::POLICY): one connection-info call, no allocation.
+    /// See [`status()`] and [`Status::forecast`].
+    fn keepalive_status(&self) -> Result<Forecast, StatusError> {
+        let socket = self.socket().map_err(StatusError::from_socket)?;
+        status(socket).map(|now| now.forecast(&Self::POLICY))
     }
 }
 

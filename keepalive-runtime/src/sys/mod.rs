@@ -13,6 +13,8 @@ use keepalive_core::{Knob, KnobValue, TARGET, Unit};
 
 use crate::error::{Applied, BestEffort, Error, LeftOut, is_no_such_option};
 
+pub(crate) mod conn_info;
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

@@ -1,0 +1,770 @@
+//! What keep-alive is doing on a connection right now, what will happen next, and, once
+//! the connection has failed, why.
+//!
+//! [`status()`] makes one system call, the OS's own connection-info call, and allocates
+//! nothing: cheap enough to poll every connection of a busy server. [`Status::forecast`]
+//! puts it together with the policy and says in words what will happen; [`Cause::of`]
+//! names what ended a connection from the error of the failed call and the status read
+//! right after it.
+
+use core::fmt;
+use core::time::Duration;
+use std::io;
+
+use keepalive_core::{Policy, format_duration};
+
+use crate::socket::KeepAliveSocket;
+use crate::sys;
+
+/// The TCP state of a connection, as the OS reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TcpState {
+    /// Open; keep-alive runs in this state.
+    Established,
+    /// Connecting.
+    SynSent,
+    /// Accepting a connection.
+    SynReceived,
+    /// The peer has closed its side; keep-alive still runs.
+    CloseWait,
+    /// Closing, this side first.
+    FinWait1,
+    /// Closing, this side's FIN acknowledged.
+    FinWait2,
+    /// Both sides closing at once.
+    Closing,
+    /// Closing, the peer first.
+    LastAck,
+    /// Closed, waiting for stray segments.
+    TimeWait,
+    /// Closed: the connection is over (a dead peer leaves it here).
+    Closed,
+    /// A listening socket.
+    Listen,
+    /// A number this crate does not know.
+    Other(u32),
+}
+
+impl TcpState {
+    /// Whether keep-alive runs in this state (established, or half-closed by the peer).
+    pub const fn is_open(self) -> bool {
+        matches!(self, TcpState::Established | TcpState::CloseWait)
+    }
+}
+
+impl fmt::Display for TcpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            TcpState::Established => "established",
+            TcpState::SynSent => "SYN sent",
+            TcpState::SynReceived => "SYN received",
+            TcpState::CloseWait => "close-wait",
+            TcpState::FinWait1 => "FIN-wait-1",
+            TcpState::FinWait2 => "FIN-wait-2",
+            TcpState::Closing => "closing",
+            TcpState::LastAck => "last-ACK",
+            TcpState::TimeWait => "time-wait",
+            TcpState::Closed => "closed",
+            TcpState::Listen => "listening",
+            TcpState::Other(n) => return write!(f, "state {n}"),
+        };
+        f.write_str(name)
+    }
+}
+
+/// A connection's state as the OS reports it, from one call: Linux and Android
+/// `TCP_INFO`, FreeBSD `TCP_INFO`, macOS/iOS `TCP_CONNECTION_INFO`, Windows `SIO_TCP_INFO`.
+/// A field the OS does not report is `None`, never a guess.
+///
+/// | field | Linux, Android | FreeBSD | macOS, iOS | Windows |
+/// |---|---|---|---|---|
+/// | [`state`](Status::state) | ✓ | ✓ | ✓ | ✓ |
+/// | [`since_data_received`](Status::since_data_received) | ✓ | ✓ (any segment) | — | — |
+/// | [`since_ack_received`](Status::since_ack_received) | ✓ | — | — | — |
+/// | [`since_data_sent`](Status::since_data_sent) | ✓ | — | — | — |
+/// | [`probes`](Status::probes) | ✓ | — | — | — |
+/// | [`unacked_segments`](Status::unacked_segments) | ✓ | — | — | — |
+/// | [`unacked_bytes`](Status::unacked_bytes) | — | — | — | ✓ |
+/// | [`retransmits`](Status::retransmits), [`backoff`](Status::backoff) | ✓ | — | — | — |
+/// | [`retransmitted_segments`](Status::retransmitted_segments) | ✓ | ✓ | — | — |
+/// | [`retransmitted_bytes`](Status::retransmitted_bytes) | — | — | ✓ | ✓ |
+/// | [`rto`](Status::rto) | ✓ | ✓ | ✓ | — |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Status {
+    pub(crate) state: Option<TcpState>,
+    pub(crate) since_data_received: Option<Duration>,
+    pub(crate) since_ack_received: Option<Duration>,
+    pub(crate) since_data_sent: Option<Duration>,
+    pub(crate) probes: Option<u32>,
+    pub(crate) unacked_segments: Option<u32>,
+    pub(crate) unacked_bytes: Option<u64>,
+    pub(crate) retransmits: Option<u32>,
+    pub(crate) backoff: Option<u32>,
+    pub(crate) retransmitted_segments: Option<u64>,
+    pub(crate) retransmitted_bytes: Option<u64>,
+    pub(crate) rto: Option<Duration>,
+}
+
+impl Status {
+    /// Nothing reported; each OS fills what it has.
+    #[cfg_attr(
+        not(any(target_os = "freebsd", target_vendor = "apple", windows)),
+        allow(dead_code)
+    )]
+    pub(crate) const NONE: Status = Status {
+        state: None,
+        since_data_received: None,
+        since_ack_received: None,
+        since_data_sent: None,
+        probes: None,
+        unacked_segments: None,
+        unacked_bytes: None,
+        retransmits: None,
+        backoff: None,
+        retransmitted_segments: None,
+        retransmitted_bytes: None,
+        rto: None,
+    };
+
+    /// The TCP state.
+    pub const fn state(&self) -> Option<TcpState> {
+        self.state
+    }
+
+    /// Time since data last arrived from the peer (Linux `tcpi_last_data_recv`; FreeBSD:
+    /// since any segment arrived, the time its keep-alive counts from).
+    pub const fn since_data_received(&self) -> Option<Duration> {
+        self.since_data_received
+    }
+
+    /// Time since the peer last acknowledged anything, a keep-alive probe included (Linux
+    /// `tcpi_last_ack_recv`).
+    pub const fn since_ack_received(&self) -> Option<Duration> {
+        self.since_ack_received
+    }
+
+    /// Time since data was last sent, retransmissions included (Linux
+    /// `tcpi_last_data_sent`).
+    pub const fn since_data_sent(&self) -> Option<Duration> {
+        self.since_data_sent
+    }
+
+    /// Time since the last segment of any kind arrived: what keep-alive's idle time counts
+    /// (Linux `tcp_keepalive_timer` takes the smaller of the two `last_*_recv` times).
+    pub fn since_last_received(&self) -> Option<Duration> {
+        match (self.since_data_received, self.since_ack_received) {
+            (Some(data), Some(ack)) => Some(data.min(ack)),
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (None, None) => None,
+        }
+    }
+
+    /// Keep-alive probes sent and not answered since the peer last acknowledged anything
+    /// (Linux `tcpi_probes`; zero-window probes count here too).
+    pub const fn probes(&self) -> Option<u32> {
+        self.probes
+    }
+
+    /// Segments sent and not yet acknowledged (Linux `tcpi_unacked`). While there are any,
+    /// Linux keep-alive sends no probes.
+    pub const fn unacked_segments(&self) -> Option<u32> {
+        self.unacked_segments
+    }
+
+    /// Bytes sent and not yet acknowledged (Windows `BytesInFlight`).
+    pub const fn unacked_bytes(&self) -> Option<u64> {
+        self.unacked_bytes
+    }
+
+    /// Retransmissions of the oldest unacknowledged segment since it was last
+    /// acknowledged progress (Linux `tcpi_retransmits`).
+    pub const fn retransmits(&self) -> Option<u32> {
+        self.retransmits
+    }
+
+    /// Exponential backoff of the retransmission timer (Linux `tcpi_backoff`).
+    pub const fn backoff(&self) -> Option<u32> {
+        self.backoff
+    }
+
+    /// Segments retransmitted over the connection's life (Linux `tcpi_total_retrans`,
+    /// FreeBSD `tcpi_snd_rexmitpack`).
+    pub const fn retransmitted_segments(&self) -> Option<u64> {
+        self.retransmitted_segments
+    }
+
+    /// Bytes retransmitted over the connection's life (Apple `tcpi_txretransmitbytes`,
+    /// Windows `BytesRetrans`).
+    pub const fn retransmitted_bytes(&self) -> Option<u64> {
+        self.retransmitted_bytes
+    }
+
+    /// The current retransmission timeout.
+    pub const fn rto(&self) -> Option<Duration> {
+        self.rto
+    }
+
+    /// Whether data is in flight: sent and not acknowledged. `None` where the OS does not
+    /// say.
+    pub fn data_in_flight(&self) -> Option<bool> {
+        match (self.unacked_segments, self.unacked_bytes) {
+            (Some(n), _) if n > 0 => Some(true),
+            (_, Some(n)) if n > 0 => Some(true),
+            (None, None) => None,
+            _ => Some(false),
+        }
+    }
+
+    /// What keep-alive will do next under `policy` (the policy the socket was given), in
+    /// a form that prints as a sentence.
+    ///
+    /// The times follow Linux's keep-alive timer (`tcp_keepalive_timer`,
+    /// net/ipv4/tcp_timer.c): the idle time counts from the last segment received, a
+    /// probe goes out every `interval` after that, and the connection is declared dead
+    /// after `retries` unanswered probes, or with a `user_timeout`, at the first probe
+    /// past it (as [`Policy::worst_case_detection`] computes). Keep-alive sends no probe
+    /// while sent data is unacknowledged; then only a `user_timeout` bounds the wait.
+    /// Keep-alive switched on after the last segment arrived starts its clock then, up to
+    /// one idle time later than predicted here.
+    pub fn forecast(&self, policy: &Policy) -> Forecast {
+        Forecast {
+            status: *self,
+            outlook: Outlook::of(self, policy),
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.state {
+            Some(state) => write!(f, "{state}")?,
+            None => f.write_str("state not reported")?,
+        }
+        if let Some(d) = self.since_last_received() {
+            write!(f, ", last segment received {} ago", Secs(d))?;
+        }
+        if let Some(n) = self.probes {
+            write!(f, ", {n} unanswered {}", plural(n, "probe", "probes"))?;
+        }
+        if let Some(n) = self.unacked_segments {
+            write!(
+                f,
+                ", {n} unacknowledged {}",
+                plural(n, "segment", "segments")
+            )?;
+        }
+        if let Some(n) = self.unacked_bytes {
+            write!(f, ", {n} bytes in flight")?;
+        }
+        if let Some(n) = self.retransmits {
+            write!(
+                f,
+                ", {n} {}",
+                plural(n, "retransmission", "retransmissions")
+            )?;
+        }
+        if let Some(rto) = self.rto {
+            write!(f, ", RTO {} ms", rto.as_millis())?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the status of `socket`'s connection: one call of the OS's connection-info
+/// interface, no allocation.
+///
+/// ```
+/// use keepalive_runtime::{status, Policy};
+/// use std::time::Duration;
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let policy = Policy::new()
+///     .with_timeout(Duration::from_secs(60))
+///     .with_interval(Duration::from_secs(10))
+///     .with_retries(5);
+/// keepalive_runtime::apply(&stream, &policy)?;
+///
+/// let now = status(&stream)?;
+/// let forecast = now.forecast(&policy);
+/// println!("{forecast}");
+/// # #[cfg(target_os = "linux")] {
+/// assert_eq!(now.probes(), Some(0));
+/// assert!(forecast.to_string().starts_with(
+///     "idle 0.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 50"
+/// ));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn status<S: KeepAliveSocket + ?Sized>(socket: &S) -> Result<Status, StatusError> {
+    sys::conn_info::read_status(&socket.sock_ref())
+}
+
+/// A status could not be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StatusError {
+    /// This OS has no connection-info call this crate reads (NetBSD, OpenBSD, illumos).
+    Unsupported,
+    /// This build of the OS lacks the call: Windows before 10.0.15063 has no
+    /// SIO_TCP_INFO, and Wine 8 answers it with an error.
+    Unavailable {
+        /// The call (`SIO_TCP_INFO`).
+        call: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The connection holds no socket now (its socket field is `None`), or reaching it
+    /// failed.
+    NoSocket(Box<crate::Error>),
+    /// The call failed (a socket that is not TCP, say).
+    Failed {
+        /// The call (`TCP_INFO`).
+        call: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+impl StatusError {
+    pub(crate) fn from_socket(error: crate::Error) -> StatusError {
+        StatusError::NoSocket(Box::new(error))
+    }
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusError::Unsupported => f.write_str(
+                "no keep-alive status on this OS: it has no connection-info call this crate reads",
+            ),
+            StatusError::Unavailable { call, source } => write!(
+                f,
+                "no keep-alive status: this build of the OS lacks {call} ({source})"
+            ),
+            StatusError::NoSocket(error) => write!(f, "no keep-alive status: {error}"),
+            StatusError::Failed { call, source } => write!(f, "reading {call} failed: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StatusError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StatusError::Unsupported => None,
+            StatusError::NoSocket(error) => Some(&**error),
+            StatusError::Unavailable { source, .. } | StatusError::Failed { source, .. } => {
+                Some(source)
+            }
+        }
+    }
+}
+
+/// A [`Status`] put together with a policy: what keep-alive will do next. Prints as a
+/// sentence ("2 of 5 probes unanswered; declared dead in at most 20.0 s").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Forecast {
+    status: Status,
+    outlook: Outlook,
+}
+
+impl Forecast {
+    /// The status it was made from.
+    pub const fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// What keep-alive will do next.
+    pub const fn outlook(&self) -> &Outlook {
+        &self.outlook
+    }
+
+    /// The longest the connection can live from now if the peer is gone and stays silent,
+    /// where something bounds it. See [`Outlook::dead_within`].
+    pub const fn dead_within(&self) -> Option<Duration> {
+        self.outlook.dead_within()
+    }
+}
+
+impl fmt::Display for Forecast {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.outlook.fmt(f)
+    }
+}
+
+/// What keep-alive will do next on a connection, from a [`Status`] and a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outlook {
+    /// The policy turns keep-alive off: nothing probes this connection.
+    Off,
+    /// The connection is not open: keep-alive does not run.
+    NotOpen {
+        /// The state it is in.
+        state: TcpState,
+    },
+    /// No probe sent yet.
+    Idle {
+        /// Time since the last segment received.
+        idle: Duration,
+        /// The policy's idle time before the first probe; `None` where it is left to the OS.
+        timeout: Option<Duration>,
+        /// If the peer is gone now, it is declared dead within this.
+        dead_within: Option<Duration>,
+    },
+    /// Probes are going out and none has been answered.
+    Probing {
+        /// Unanswered probes so far; `None` where the OS does not count them (FreeBSD).
+        unanswered: Option<u32>,
+        /// Probes sent before the connection is declared dead.
+        of: Option<u32>,
+        /// It is declared dead within this.
+        dead_within: Option<Duration>,
+    },
+    /// Sent data is unacknowledged, so keep-alive sends no probes; only a user timeout
+    /// bounds the wait.
+    Paused {
+        /// Segments sent and not acknowledged.
+        unacked_segments: u32,
+        /// Time since the peer last acknowledged anything.
+        unacknowledged_for: Option<Duration>,
+        /// Retransmissions of the oldest unacknowledged segment.
+        retransmits: Option<u32>,
+        /// The policy's user timeout, if it has one.
+        user_timeout: Option<Duration>,
+        /// The user timeout drops the connection within this. Linux counts it from the
+        /// first retransmission of the oldest unacknowledged segment, which is no later
+        /// than the last data sent, or before it happens, within two retransmission
+        /// timeouts of it.
+        dead_within: Option<Duration>,
+    },
+    /// The OS reports no keep-alive progress (macOS, iOS, Windows): neither probes nor the
+    /// time since the last segment received.
+    Unreported,
+}
+
+impl Outlook {
+    fn of(status: &Status, policy: &Policy) -> Outlook {
+        if !policy.is_enabled() {
+            return Outlook::Off;
+        }
+        if let Some(state) = status.state.filter(|s| !s.is_open()) {
+            return Outlook::NotOpen { state };
+        }
+        if let Some(unacked) = status.unacked_segments.filter(|n| *n > 0) {
+            let user_timeout = policy.user_timeout();
+            return Outlook::Paused {
+                unacked_segments: unacked,
+                unacknowledged_for: status.since_ack_received,
+                retransmits: status.retransmits,
+                user_timeout,
+                dead_within: paused_bound(status, user_timeout),
+            };
+        }
+        let Some(idle) = status.since_last_received() else {
+            return Outlook::Unreported;
+        };
+        let timeout = policy.timeout();
+        let worst = policy.worst_case_detection().ok();
+        // Probes the policy allows: `retries`, or with a user timeout, as many intervals
+        // as fit before it (worst_case_detection's rule).
+        let of = match (worst, timeout, policy.interval()) {
+            (Some(w), Some(t), Some(i)) if !i.is_zero() => {
+                u32::try_from((w.saturating_sub(t)).as_nanos() / i.as_nanos()).ok()
+            }
+            _ => None,
+        };
+        let probes = status.probes;
+        let probing = match probes {
+            Some(n) => n > 0,
+            // Without a probe count, the idle time says whether probing has begun.
+            None => timeout.is_some_and(|t| idle >= t),
+        };
+        // From the last segment received, as the kernel's timer counts; where the status
+        // contradicts that schedule (a first probe overdue: keep-alive was switched on
+        // later, or paused by data in flight), the bound from now: the timer is due
+        // within one idle time (no probe yet) or one interval.
+        let anchored = worst.map(|w| w.saturating_sub(idle));
+        let consistent = match (probes, timeout, policy.interval()) {
+            // The timer wheel fires a timer this far out up to about an eighth late.
+            (Some(0), Some(t), _) => idle < t + t / 8 + Duration::from_millis(20),
+            (Some(n), Some(t), Some(i)) => idle >= t + i * (n - 1),
+            _ => true,
+        };
+        let dead_within = if consistent {
+            anchored
+        } else {
+            match (probes, of, timeout, policy.interval()) {
+                (Some(0), _, _, _) => worst,
+                (Some(n), Some(of), _, Some(i)) => Some(i * (of.saturating_sub(n) + 1)),
+                _ => None,
+            }
+        };
+        if probing {
+            Outlook::Probing {
+                unanswered: probes,
+                of,
+                dead_within,
+            }
+        } else {
+            Outlook::Idle {
+                idle,
+                timeout,
+                dead_within,
+            }
+        }
+    }
+
+    /// The longest the connection can live from now if the peer is gone and stays silent,
+    /// where the policy and the status bound it: the end of the probe sequence, or with
+    /// data in flight, the user timeout. `None` where nothing bounds it or the OS does not
+    /// report enough.
+    pub const fn dead_within(&self) -> Option<Duration> {
+        match self {
+            Outlook::Idle { dead_within, .. }
+            | Outlook::Probing { dead_within, .. }
+            | Outlook::Paused { dead_within, .. } => *dead_within,
+            Outlook::Off | Outlook::NotOpen { .. } | Outlook::Unreported => None,
+        }
+    }
+}
+
+impl fmt::Display for Outlook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Outlook::Off => f.write_str("keep-alive off: nothing probes this connection"),
+            Outlook::NotOpen { state } => {
+                write!(f, "connection {state}: keep-alive does not run")
+            }
+            Outlook::Idle {
+                idle,
+                timeout,
+                dead_within,
+            } => {
+                write!(f, "idle {}", Secs(idle))?;
+                match timeout {
+                    Some(t) => write!(f, " of {} before the first probe", format_duration(t))?,
+                    None => f.write_str(" (the idle time before the first probe is the OS's)")?,
+                }
+                if let Some(d) = dead_within {
+                    write!(
+                        f,
+                        "; if the peer is gone, declared dead in at most {}",
+                        Secs(d)
+                    )?;
+                }
+                Ok(())
+            }
+            Outlook::Probing {
+                unanswered,
+                of,
+                dead_within,
+            } => {
+                match (unanswered, of) {
+                    (Some(n), Some(of)) => write!(
+                        f,
+                        "{n} of {of} {} unanswered",
+                        plural(of, "probe", "probes")
+                    )?,
+                    (Some(n), None) => {
+                        write!(f, "{n} {} unanswered", plural(n, "probe", "probes"))?
+                    }
+                    (None, _) => f.write_str("probing (this OS does not count probes)")?,
+                }
+                if let Some(d) = dead_within {
+                    write!(f, "; declared dead in at most {}", Secs(d))?;
+                }
+                Ok(())
+            }
+            Outlook::Paused {
+                unacked_segments,
+                unacknowledged_for,
+                retransmits,
+                user_timeout,
+                dead_within,
+            } => {
+                write!(
+                    f,
+                    "keep-alive paused: {unacked_segments} {} unacknowledged",
+                    plural(unacked_segments, "segment", "segments")
+                )?;
+                if let Some(d) = unacknowledged_for {
+                    write!(f, " for {}", Secs(d))?;
+                }
+                if let Some(n) = retransmits.filter(|n| *n > 0) {
+                    write!(
+                        f,
+                        ", {n} {}",
+                        plural(n, "retransmission", "retransmissions")
+                    )?;
+                }
+                match (user_timeout, dead_within) {
+                    (Some(_), Some(d)) => write!(
+                        f,
+                        "; the user timeout drops the connection in at most {}",
+                        Secs(d)
+                    ),
+                    (Some(u), None) => write!(
+                        f,
+                        "; the user timeout ({}) drops the connection",
+                        format_duration(u)
+                    ),
+                    (None, _) => f.write_str(
+                        "; nothing bounds this: no user_timeout (the OS's retransmission limit decides, about 15 min on Linux by default)",
+                    ),
+                }
+            }
+            Outlook::Unreported => {
+                f.write_str("this OS reports no keep-alive progress (probes, idle time)")
+            }
+        }
+    }
+}
+
+/// Why a connection died, from the error of the failed read or write and a status read
+/// right after it. Only what measurements tell apart: on Linux, a connection whose
+/// keep-alive probes went unanswered and one whose sent data went unacknowledged both
+/// fail with ETIMEDOUT; the status read after the failure still shows which (probes
+/// counted, or retransmissions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Cause {
+    /// Keep-alive probes went unanswered: the peer vanished while the connection was idle.
+    KeepAliveUnanswered {
+        /// Probes sent, where the OS counts them.
+        probes: Option<u32>,
+    },
+    /// Sent data stayed unacknowledged until the user timeout or the OS's retransmission
+    /// limit gave up: the peer vanished with data in flight.
+    DataUnacknowledged {
+        /// Retransmissions of the oldest segment, where the OS counts them.
+        retransmits: Option<u32>,
+    },
+    /// Timed out, and the status does not say whether probes or retransmissions did it
+    /// (the OS does not report those counters, or no status was read).
+    TimedOut,
+    /// The peer reset the connection (ECONNRESET).
+    Reset,
+    /// The peer's host cannot be reached (EHOSTUNREACH, ENETUNREACH, ENETDOWN): no route,
+    /// a router's ICMP unreachable, or on the local link no answer to ARP (measured: a
+    /// peer gone from the link with data in flight fails with EHOSTUNREACH at the user
+    /// timeout instead of ETIMEDOUT).
+    Unreachable,
+    /// Something else; the error says what.
+    Other(io::ErrorKind),
+}
+
+impl Cause {
+    /// Names what ended the connection: `error` is the error of the failed read or write,
+    /// `after` the [`status()`] read right after it (or the last one taken).
+    ///
+    /// ```no_run
+    /// # use std::io::Read;
+    /// # let mut stream = std::net::TcpStream::connect("127.0.0.1:9")?;
+    /// let mut buf = [0u8; 1024];
+    /// if let Err(error) = stream.read(&mut buf) {
+    ///     let after = keepalive_runtime::status(&stream).ok();
+    ///     let cause = keepalive_runtime::Cause::of(&error, after.as_ref());
+    ///     eprintln!("connection lost: {cause} ({error})");
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn of(error: &io::Error, after: Option<&Status>) -> Cause {
+        match error.kind() {
+            io::ErrorKind::TimedOut => Self::timed_out(after),
+            io::ErrorKind::ConnectionReset => Cause::Reset,
+            io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown => Cause::Unreachable,
+            other => Cause::Other(other),
+        }
+    }
+
+    fn timed_out(after: Option<&Status>) -> Cause {
+        let Some(status) = after else {
+            return Cause::TimedOut;
+        };
+        // Measured on Linux: after a keep-alive death the status shows the probes sent and
+        // no retransmission; after a user or retransmission timeout, retransmissions.
+        match (status.probes, status.retransmits) {
+            (_, Some(r)) if r > 0 => Cause::DataUnacknowledged {
+                retransmits: Some(r),
+            },
+            (Some(p), _) if p > 0 => Cause::KeepAliveUnanswered { probes: Some(p) },
+            _ => Cause::TimedOut,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Cause::KeepAliveUnanswered { probes: Some(n) } => write!(
+                f,
+                "the peer vanished: {n} keep-alive {} unanswered",
+                plural(n, "probe", "probes")
+            ),
+            Cause::KeepAliveUnanswered { probes: None } => {
+                f.write_str("the peer vanished: keep-alive probes unanswered")
+            }
+            Cause::DataUnacknowledged { retransmits } => {
+                f.write_str("the peer vanished with data in flight: sent data unacknowledged")?;
+                if let Some(n) = retransmits {
+                    write!(
+                        f,
+                        " after {n} {}",
+                        plural(n, "retransmission", "retransmissions")
+                    )?;
+                }
+                Ok(())
+            }
+            Cause::TimedOut => f.write_str(
+                "timed out (keep-alive probes or retransmissions; this OS does not say which)",
+            ),
+            Cause::Reset => f.write_str("reset by the peer"),
+            Cause::Unreachable => f.write_str(
+                "unreachable: no route to the peer, or its host does not answer on the link",
+            ),
+            Cause::Other(kind) => write!(f, "other: {kind}"),
+        }
+    }
+}
+
+/// How long a user timeout lets a connection with data in flight live. Linux counts it
+/// from `retrans_stamp`, the time of the first retransmission of the oldest unacknowledged
+/// segment (`tcp_retransmit_skb`, `retransmits_timed_out` in net/ipv4/tcp_timer.c; measured:
+/// a write into a vanished peer with a 4 s user timeout fails 4.45 s later). That
+/// retransmission is no later than the last data sent, and before it happens, it comes
+/// within two retransmission timeouts of the last send (a tail-loss probe, capped at the
+/// timeout, then the timeout itself).
+fn paused_bound(status: &Status, user_timeout: Option<Duration>) -> Option<Duration> {
+    let user_timeout = user_timeout?;
+    let sent = status.since_data_sent?;
+    match status.retransmits? {
+        0 => Some((user_timeout + status.rto? * 2).saturating_sub(sent)),
+        _ => Some(user_timeout.saturating_sub(sent)),
+    }
+}
+
+/// Seconds with one decimal, as measured times are shown.
+struct Secs(Duration);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.as_secs_f64();
+        let minutes = self.0.as_secs() / 60;
+        if minutes > 0 {
+            write!(f, "{minutes}m {:.1} s", secs - (minutes * 60) as f64)
+        } else {
+            write!(f, "{secs:.1} s")
+        }
+    }
+}
+
+fn plural(n: u32, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// The call [`status()`] makes on this OS, for messages; `None` where there is none.
+pub const STATUS_CALL: Option<&str> = sys::conn_info::CALL;

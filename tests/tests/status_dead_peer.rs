@@ -1,0 +1,349 @@
+//! A connection's keep-alive status while its peer vanishes, against the kernel's own
+//! verdict: inside private network namespaces (see `support::netns`), the status is polled
+//! every 100 ms until a blocking read fails, and then the cause is named from that error.
+//!
+//! - idle, peer cut: unanswered probes rise one per interval, and each prediction of the
+//!   time to death is within 10 % + 0.2 s of the measured one;
+//! - cut mid-write: keep-alive paused with unacknowledged data, no probe; with a user
+//!   timeout the connection dies within the bound the status gave;
+//! - causes: probes unanswered, data unacknowledged, reset by the peer, unreachable;
+//! - a live, healthy connection shows no probes.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use keepalive_runtime::{Cause, Outlook, Policy, Status, apply, status};
+use support::netns::{Peer, in_private_netns};
+
+const POLL: Duration = Duration::from_millis(100);
+
+/// One poll: when, what the kernel reported, what the forecast said.
+struct Sample {
+    at: Instant,
+    status: Status,
+    outlook: Outlook,
+    text: String,
+}
+
+/// The end of a watch: every sample, when the read failed and how, and the status read
+/// right after the failure.
+struct Death {
+    samples: Vec<Sample>,
+    at: Instant,
+    error: std::io::Error,
+    after: Status,
+}
+
+/// A connection from this namespace to a listener in the peer's, with `policy` applied.
+fn connect(peer: &Peer, policy: &Policy) -> (TcpStream, TcpStream) {
+    let listener = peer.listen();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).expect("connect to the peer");
+    let (server, _) = listener.accept().expect("accept");
+    apply(&client, policy).expect("apply");
+    (client, server)
+}
+
+/// Polls the status of `stream` every 100 ms while a blocking read on it waits, until the
+/// read fails or `limit` passes.
+fn watch(stream: &TcpStream, policy: &Policy, limit: Duration) -> Option<Death> {
+    let mut reader = stream.try_clone().unwrap();
+    reader.set_read_timeout(Some(limit)).unwrap();
+    let (done, failed) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        let outcome = reader.read(&mut buf);
+        let _ = done.send((Instant::now(), outcome));
+    });
+    let mut samples = Vec::new();
+    loop {
+        let at = Instant::now();
+        let now = status(stream).expect("status");
+        let forecast = now.forecast(policy);
+        samples.push(Sample {
+            at,
+            status: now,
+            outlook: *forecast.outlook(),
+            text: forecast.to_string(),
+        });
+        match failed.recv_timeout(POLL) {
+            Ok((at, Err(error))) => {
+                if error.kind() == std::io::ErrorKind::WouldBlock {
+                    print_samples(&samples, samples[0].at);
+                    return None;
+                }
+                let after = status(stream).expect("status after the failure");
+                return Some(Death {
+                    samples,
+                    at,
+                    error,
+                    after,
+                });
+            }
+            Ok((_, Ok(n))) => panic!("the read returned {n} bytes"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+fn print_samples(samples: &[Sample], start: Instant) {
+    for s in samples {
+        println!(
+            "{:6.2} s  {}  => {}",
+            (s.at - start).as_secs_f64(),
+            s.status,
+            s.text
+        );
+    }
+}
+
+#[test]
+fn idle_peer_cut_probes_rise_and_death_is_predicted() {
+    in_private_netns("idle_peer_cut_probes_rise_and_death_is_predicted", || {
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(2))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(4);
+        let peer = Peer::new();
+        let (client, _server) = connect(&peer, &policy);
+        let start = Instant::now();
+        peer.vanish();
+        let death = watch(&client, &policy, Duration::from_secs(30)).expect("no death");
+        print_samples(&death.samples, start);
+        let lived = death.at - start;
+        println!(
+            "dead after {:.3} s: {} -> {}",
+            lived.as_secs_f64(),
+            death.error,
+            Cause::of(&death.error, Some(&death.after))
+        );
+        println!("status after: {}", death.after);
+
+        // Unanswered probes rise one per interval: 1 at 2 s, ..., 4 at 5 s.
+        for k in 1..=4u32 {
+            let first = death
+                .samples
+                .iter()
+                .find(|s| s.status.probes() == Some(k))
+                .unwrap_or_else(|| panic!("no sample showed {k} unanswered probes"));
+            let expected = Duration::from_secs(2) + Duration::from_secs(1) * (k - 1);
+            let seen = first.at - start;
+            assert!(
+                seen >= expected && seen <= expected + POLL + Duration::from_millis(150),
+                "probe {k} first seen after {seen:?}, expected {expected:?}"
+            );
+            assert!(
+                matches!(first.outlook, Outlook::Probing { unanswered: Some(n), of: Some(4), .. } if n == k),
+                "{}",
+                first.text
+            );
+        }
+        // Never more than `retries`, never a step down while the peer is silent.
+        let counts: Vec<u32> = death
+            .samples
+            .iter()
+            .map(|s| s.status.probes().unwrap())
+            .collect();
+        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+        assert!(counts.iter().all(|n| *n <= 4), "{counts:?}");
+
+        // Every prediction of the time to death within 10 % + 0.2 s of the measured one.
+        for s in &death.samples {
+            let predicted = s.outlook.dead_within().expect("a bound");
+            let measured = death.at - s.at;
+            let slack = measured.mul_f64(0.1) + Duration::from_millis(200);
+            assert!(
+                predicted.abs_diff(measured) <= slack,
+                "at {:.2} s: predicted {predicted:?}, measured {measured:?} ({})",
+                (s.at - start).as_secs_f64(),
+                s.text
+            );
+        }
+        assert_eq!(death.error.raw_os_error(), Some(libc::ETIMEDOUT));
+        assert_eq!(
+            Cause::of(&death.error, Some(&death.after)),
+            Cause::KeepAliveUnanswered { probes: Some(4) }
+        );
+    });
+}
+
+#[test]
+fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
+    in_private_netns(
+        "cut_mid_write_shows_keepalive_paused_until_the_user_timeout",
+        || {
+            // user_timeout = timeout + interval × retries, as the rules require.
+            let policy = Policy::new()
+                .with_timeout(Duration::from_secs(1))
+                .with_interval(Duration::from_secs(1))
+                .with_retries(3)
+                .with_user_timeout(Duration::from_secs(4));
+            let peer = Peer::new();
+            let (mut client, _server) = connect(&peer, &policy);
+            let start = Instant::now();
+            peer.vanish();
+            client.write_all(&[7u8; 1000]).expect("write");
+            let death = watch(&client, &policy, Duration::from_secs(30)).expect("no death");
+            print_samples(&death.samples, start);
+            let lived = death.at - start;
+            let cause = Cause::of(&death.error, Some(&death.after));
+            println!(
+                "dead after {:.3} s: {} -> {cause}; status after: {}",
+                lived.as_secs_f64(),
+                death.error,
+                death.after
+            );
+            for s in &death.samples {
+                assert_eq!(s.status.probes(), Some(0), "a probe with data in flight");
+                assert!(s.status.unacked_segments().unwrap() > 0, "{}", s.status);
+                let Outlook::Paused {
+                    unacked_segments,
+                    user_timeout,
+                    dead_within: Some(bound),
+                    ..
+                } = s.outlook
+                else {
+                    panic!("not paused: {}", s.text);
+                };
+                assert!(unacked_segments > 0);
+                assert_eq!(user_timeout, Some(Duration::from_secs(4)));
+                // The bound holds: the connection dies no later than it says (+ timer slack).
+                let measured = death.at - s.at;
+                assert!(
+                    measured <= bound + Duration::from_millis(200),
+                    "at {:.2} s: dead after {measured:?}, bound {bound:?} ({})",
+                    (s.at - start).as_secs_f64(),
+                    s.text
+                );
+            }
+            assert!(
+                death.samples[0]
+                    .text
+                    .starts_with("keep-alive paused: 1 segment unacknowledged")
+            );
+            assert_eq!(death.error.raw_os_error(), Some(libc::ETIMEDOUT));
+            assert!(
+                matches!(cause, Cause::DataUnacknowledged { retransmits: Some(n) } if n > 0),
+                "{cause:?}"
+            );
+        },
+    );
+}
+
+#[test]
+fn cut_mid_write_without_user_timeout_is_unbounded() {
+    in_private_netns("cut_mid_write_without_user_timeout_is_unbounded", || {
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(1))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(3);
+        let peer = Peer::new();
+        let (mut client, _server) = connect(&peer, &policy);
+        let start = Instant::now();
+        peer.vanish();
+        client.write_all(&[7u8; 1000]).expect("write");
+        // Twice the idle connection's worst case: no probe, no death.
+        let end = watch(&client, &policy, Duration::from_secs(8));
+        assert!(
+            end.is_none(),
+            "the connection died with data in flight and no user timeout"
+        );
+        let now = status(&client).unwrap();
+        let forecast = now.forecast(&policy);
+        println!(
+            "after {:.1} s: {now} => {forecast}",
+            start.elapsed().as_secs_f64()
+        );
+        assert_eq!(now.probes(), Some(0));
+        assert!(now.retransmits().unwrap() > 0, "{now}");
+        assert_eq!(forecast.dead_within(), None);
+        assert!(
+            forecast
+                .to_string()
+                .contains("nothing bounds this: no user_timeout"),
+            "{forecast}"
+        );
+    });
+}
+
+#[test]
+fn a_peer_reset_is_named() {
+    in_private_netns("a_peer_reset_is_named", || {
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(1))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(3);
+        let peer = Peer::new();
+        let (client, server) = connect(&peer, &policy);
+        // SO_LINGER 0: close sends RST.
+        socket2::SockRef::from(&server)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(server);
+        let death = watch(&client, &policy, Duration::from_secs(10)).expect("no reset");
+        let cause = Cause::of(&death.error, Some(&death.after));
+        println!("{} -> {cause}; status after: {}", death.error, death.after);
+        assert_eq!(death.error.raw_os_error(), Some(libc::ECONNRESET));
+        assert_eq!(cause, Cause::Reset);
+    });
+}
+
+#[test]
+fn a_host_gone_from_the_link_is_unreachable() {
+    in_private_netns("a_host_gone_from_the_link_is_unreachable", || {
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(1))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(3)
+            .with_user_timeout(Duration::from_secs(4));
+        let peer = Peer::new();
+        let (mut client, _server) = connect(&peer, &policy);
+        // The peer's host is gone from the link: it answers nothing, ARP included, and
+        // this side has forgotten its address. The kernel's ARP gives up after three
+        // probes and reports the host unreachable to the connection (a soft error); the
+        // user timeout ends the connection with it.
+        peer.vanish();
+        support::netns::run(&["ip", "neigh", "flush", "dev", "ka-near"]);
+        client.write_all(&[7u8; 1000]).expect("write");
+        let death = watch(&client, &policy, Duration::from_secs(30)).expect("no death");
+        let cause = Cause::of(&death.error, Some(&death.after));
+        println!("{} -> {cause}; status after: {}", death.error, death.after);
+        assert!(
+            matches!(
+                death.error.raw_os_error(),
+                Some(libc::EHOSTUNREACH | libc::ENETUNREACH)
+            ),
+            "{:?}",
+            death.error
+        );
+        assert_eq!(cause, Cause::Unreachable);
+    });
+}
+
+#[test]
+fn a_live_connection_shows_no_probes() {
+    in_private_netns("a_live_connection_shows_no_probes", || {
+        let policy = Policy::new()
+            .with_timeout(Duration::from_secs(1))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(3);
+        let peer = Peer::new();
+        let (client, _server) = connect(&peer, &policy);
+        // Past two idle times and the whole worst case: probes go out and are answered.
+        let end = watch(&client, &policy, Duration::from_secs(5));
+        assert!(end.is_none(), "a live connection died");
+        let now = status(&client).unwrap();
+        println!("{now} => {}", now.forecast(&policy));
+        assert_eq!(now.probes(), Some(0));
+        assert_eq!(now.unacked_segments(), Some(0));
+        assert!(
+            now.since_last_received().unwrap() < Duration::from_millis(1_300),
+            "{now}"
+        );
+    });
+}
