@@ -76,6 +76,9 @@ pub(crate) struct Attrs {
     pub(crate) max_detect: Option<Value<Duration>>,
     pub(crate) bounds: Option<syn::Path>,
     pub(crate) krate: Option<syn::Path>,
+    /// A timing key was written with a value that could not be read: checks that combine
+    /// timings would only report its absence again.
+    pub(crate) unreadable_timing: bool,
     seen: Vec<&'static str>,
 }
 
@@ -152,10 +155,12 @@ fn parse_key(
     match name.as_str() {
         TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT => {
             let key = KEYS.iter().copied().find(|k| *k == name).unwrap();
-            let Some(expr) = value_expr(cx, &meta, key)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, key)? else {
+                attrs.unreadable_timing = true;
                 return Ok(());
             };
             let value = duration_value(cx, key, expr);
+            attrs.unreadable_timing |= value.is_none();
             if attrs.first(cx, key, path) {
                 let slot = match key {
                     TIMEOUT => &mut attrs.timeout,
@@ -167,16 +172,18 @@ fn parse_key(
             }
         }
         RETRIES => {
-            let Some(expr) = value_expr(cx, &meta, RETRIES)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, RETRIES)? else {
+                attrs.unreadable_timing = true;
                 return Ok(());
             };
             let value = retries_value(cx, expr);
+            attrs.unreadable_timing |= value.is_none();
             if attrs.first(cx, RETRIES, path) {
                 attrs.retries = value;
             }
         }
         BEST_EFFORT => {
-            let Some(expr) = value_expr(cx, &meta, BEST_EFFORT)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, BEST_EFFORT)? else {
                 return Ok(());
             };
             let value = match expr {
@@ -196,7 +203,7 @@ fn parse_key(
             }
         }
         ENABLED => {
-            let Some(expr) = value_expr(cx, &meta, ENABLED)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, ENABLED)? else {
                 return Ok(());
             };
             let tokens = expr.to_token_stream();
@@ -217,7 +224,7 @@ fn parse_key(
             }
         }
         APPLY => {
-            let Some(expr) = value_expr(cx, &meta, APPLY)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, APPLY)? else {
                 return Ok(());
             };
             let tokens = expr.to_token_stream();
@@ -246,7 +253,7 @@ fn parse_key(
             }
         }
         BOUNDS => {
-            let Some(expr) = value_expr(cx, &meta, BOUNDS)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, BOUNDS)? else {
                 return Ok(());
             };
             let value = match expr {
@@ -264,7 +271,7 @@ fn parse_key(
             }
         }
         CRATE => {
-            let Some(expr) = value_expr(cx, &meta, CRATE)? else {
+            let Some(expr) = value_expr(cx, attrs, &meta, CRATE)? else {
                 return Ok(());
             };
             let value = match &expr {
@@ -307,6 +314,12 @@ fn parse_key(
         }
         _ => {
             cx.error_spanned_by(path, unknown_key(&name));
+            // A misspelt timing (`timout`) is a timing not read.
+            let meant = keepalive_core::keys::suggest_key(&name, KEYS);
+            attrs.unreadable_timing |= matches!(
+                meant,
+                Some(TIMEOUT | INTERVAL | RETRIES | USER_TIMEOUT | MAX_DETECT)
+            );
             skip_value(meta.input)?;
         }
     }
@@ -340,6 +353,7 @@ fn example(key: &str) -> &'static str {
 /// The expression after `key =`, or `None` (with an error) when there is none.
 fn value_expr(
     cx: &Ctxt,
+    attrs: &mut Attrs,
     meta: &syn::meta::ParseNestedMeta<'_>,
     key: &'static str,
 ) -> syn::Result<Option<Expr>> {
@@ -370,6 +384,12 @@ fn value_expr(
     };
     if !input.is_empty() && !input.peek(Token![,]) {
         let rest = skip_rest(input)?;
+        // `enabled = true timeout = "5s"`: the next key went unread with this value.
+        let swallowed = rest.clone().into_iter().next().is_some_and(|t| {
+            matches!(&t, TokenTree::Ident(i)
+                if [TIMEOUT, INTERVAL, RETRIES, USER_TIMEOUT, MAX_DETECT].iter().any(|k| i == k))
+        });
+        attrs.unreadable_timing |= swallowed;
         trailing_tokens(cx, key, &expr, rest);
         return Ok(None);
     }

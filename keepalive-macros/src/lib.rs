@@ -9,6 +9,8 @@ mod ctxt;
 mod expand;
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod oracle;
 mod symbol;
 mod valid;
 

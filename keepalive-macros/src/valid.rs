@@ -71,6 +71,9 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
         return checks;
     }
     let policy = literal_policy(attrs);
+    // A timing that is missing or wrong is reported once, at its value; the checks that
+    // combine timings would only report it again elsewhere.
+    let mut combinable = !attrs.unreadable_timing;
     for knob in Knob::ALL {
         let Some(tokens) = attrs.knob_tokens(knob) else {
             continue;
@@ -82,6 +85,7 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
         }
         if let Some(v) = check_knob(&policy, knob) {
             report(cx, attrs, &v, None);
+            combinable = false;
             continue;
         }
         for platform in PLATFORMS {
@@ -99,6 +103,12 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
         }
     }
     let any_const = Knob::ALL.iter().any(|k| attrs.knob_is_const(*k));
+    if !combinable {
+        if let Some(path) = &attrs.bounds {
+            checks.const_checks.push(ConstCheck::Bounds(Spot::of(path)));
+        }
+        return checks;
+    }
     if let (Some(user_timeout), Some(_)) = (&attrs.user_timeout, &attrs.retries) {
         if any_const {
             checks
