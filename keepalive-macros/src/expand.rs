@@ -64,12 +64,14 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         Err(err) => {
             let err = err.to_compile_error();
-            // A stub impl keeps uses of `Conn::POLICY` elsewhere from piling on more errors.
-            let stub = ast.map(|ast| {
-                let policy = quote!(#krate::__private::Policy::new());
-                let apply = quote!(#krate::Apply::BeforeConnect);
-                impl_block(attrs.best_effort, &ast, &krate, &policy, &apply)
-            });
+            // Stub impls keep uses of `Conn::POLICY` or `conn.socket()` elsewhere from piling
+            // on more errors.
+            let policy = quote!(#krate::__private::Policy::new());
+            let apply = quote!(#krate::Apply::BeforeConnect);
+            let stub = match ast {
+                Some(ast) => impl_block(attrs.best_effort, &ast, &krate, &policy, &apply),
+                None => placeholder(&input, &krate, &policy, &apply),
+            };
             quote! {
                 #item
                 #err
@@ -198,6 +200,33 @@ fn impl_block(
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             #socket_ty
             #socket_fn
+        }
+    }
+}
+
+/// Both impls for a struct whose socket field could not be found (none, several, or not a
+/// TCP type): the error says why, and nothing that uses the struct adds more.
+fn placeholder(
+    input: &DeriveInput,
+    krate: &TokenStream,
+    policy: &TokenStream,
+    apply: &TokenStream,
+) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
+            const POLICY: #krate::__private::Policy = #policy;
+            const APPLY: #krate::Apply = #apply;
+        }
+        #[automatically_derived]
+        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+            type Socket = ::std::net::TcpStream;
+            fn socket(&self) -> ::core::result::Result<&Self::Socket, #krate::Error> {
+                // Never runs: the crate does not compile past the error beside this impl.
+                ::core::unreachable!()
+            }
         }
     }
 }
