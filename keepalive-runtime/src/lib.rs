@@ -36,6 +36,8 @@ mod apply;
 mod config;
 mod connect;
 mod error;
+#[cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest"))]
+pub mod integrations;
 mod readback;
 mod socket;
 mod status;
@@ -150,7 +152,14 @@ pub mod prelude {
 #[path = "private.rs"]
 pub mod __private;
 
-// README's examples are doc tests; they use the `serde` feature.
-#[cfg(all(doctest, feature = "serde"))]
+// README's examples are doc tests; they use the `serde` feature and the integrations.
+#[cfg(all(
+    doctest,
+    feature = "serde",
+    feature = "hyper-util",
+    feature = "axum",
+    feature = "tonic",
+    feature = "reqwest"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

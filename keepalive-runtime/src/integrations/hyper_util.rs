@@ -1,0 +1,255 @@
+//! hyper-util (feature `hyper-util`): a connector that applies a policy type to every new
+//! connection, and fails that connection's connect when the OS refuses an option.
+//!
+//! [`Connector<P>`] wraps hyper-util's `HttpConnector` (or any connector whose connections
+//! expose their TCP stream, see [`TcpConnection`]) the way hyper-timeout's and
+//! hyper-rustls' connectors do: it is a `tower_service::Service<Uri>`, passes `poll_ready`
+//! through, and applies `P` to the stream the inner connector returns, before hyper writes
+//! a byte on it. Everything the inner connector does stays: happy eyeballs, connect
+//! timeout, nodelay, local address, `HttpInfo`.
+//!
+//! ```no_run
+//! use hyper_util::client::legacy::Client;
+//! use hyper_util::rt::TokioExecutor;
+//! use keepalive_runtime::integrations::hyper_util::Connector;
+//! use keepalive_runtime::keepalive;
+//!
+//! #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+//! struct Api;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+//! http.set_nodelay(true);
+//! let client: Client<_, String> =
+//!     Client::builder(TokioExecutor::new()).build(Connector::<Api>::wrap(http));
+//! let response = client.get("http://127.0.0.1:8080/".parse()?).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! hyper-util's own `set_keepalive*` setters are best left unset on the wrapped connector:
+//! they take `None` as "keep-alive off", and a failure there is only logged. Here the
+//! policy is applied after them, so it is what the kernel ends up holding.
+//!
+//! A wrapper sees a connection only once the inner connector has established it, so `P`
+//! is applied then, whatever `P::APPLY` says. A connection is never handed to hyper
+//! without the policy: a refusal fails that connect with [`ConnectError::KeepAlive`],
+//! which hyper-util's client and tonic's channel carry as the source of their own error
+//! ([`ConnectError::find`] digs it out).
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll, ready};
+use std::error::Error as StdError;
+
+use ::hyper_util::client::legacy::connect::HttpConnector;
+use ::hyper_util::rt::TokioIo;
+use http::Uri;
+use tower_service::Service;
+
+use crate::{Error, KeepAlivePolicy, KeepAliveSocket, apply_policy};
+
+/// A connection whose TCP stream a policy can be applied to: what a connector wrapped by
+/// [`Connector`] must return. Implemented for hyper-util's `TokioIo<TcpStream>` (what
+/// `HttpConnector` returns) and for tokio's `TcpStream`; implement it for a connection type
+/// of your own that owns a stream.
+pub trait TcpConnection {
+    /// The stream's type.
+    type Socket: KeepAliveSocket;
+    /// The stream the policy goes onto.
+    fn tcp_stream(&self) -> &Self::Socket;
+}
+
+impl TcpConnection for tokio::net::TcpStream {
+    type Socket = tokio::net::TcpStream;
+    fn tcp_stream(&self) -> &Self::Socket {
+        self
+    }
+}
+
+impl TcpConnection for TokioIo<tokio::net::TcpStream> {
+    type Socket = tokio::net::TcpStream;
+    fn tcp_stream(&self) -> &Self::Socket {
+        self.inner()
+    }
+}
+
+/// A connector that applies the policy type `P` to each connection `C` makes.
+pub struct Connector<P, C = HttpConnector> {
+    inner: C,
+    // fn() -> P: neither owns a P nor inherits its auto traits.
+    policy: PhantomData<fn() -> P>,
+}
+
+impl<P: KeepAlivePolicy> Connector<P> {
+    /// hyper-util's `HttpConnector::new()` (only `http://` URIs, nodelay off), wrapped.
+    /// [`Connector::wrap`] takes one configured by hand.
+    pub fn new() -> Self {
+        Self::wrap(HttpConnector::new())
+    }
+}
+
+impl<P: KeepAlivePolicy> Default for Connector<P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<P, C> Connector<P, C> {
+    /// Wraps `inner`, keeping everything it does.
+    pub fn wrap(inner: C) -> Self {
+        Connector {
+            inner,
+            policy: PhantomData,
+        }
+    }
+
+    /// The wrapped connector.
+    pub fn get_ref(&self) -> &C {
+        &self.inner
+    }
+
+    /// The wrapped connector, to change its settings.
+    pub fn get_mut(&mut self) -> &mut C {
+        &mut self.inner
+    }
+
+    /// The wrapped connector, unwrapped.
+    pub fn into_inner(self) -> C {
+        self.inner
+    }
+}
+
+impl<P, C: Clone> Clone for Connector<P, C> {
+    fn clone(&self) -> Self {
+        Self::wrap(self.inner.clone())
+    }
+}
+
+impl<P, C: fmt::Debug> fmt::Debug for Connector<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connector")
+            .field("policy", &core::any::type_name::<P>())
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<P, C> Service<Uri> for Connector<P, C>
+where
+    P: KeepAlivePolicy,
+    C: Service<Uri>,
+    C::Response: TcpConnection,
+    C::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    type Response = C::Response;
+    type Error = ConnectError;
+    type Future = Connecting<P, C::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner
+            .poll_ready(cx)
+            .map_err(|e| ConnectError::Connect(e.into()))
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        Connecting {
+            inner: self.inner.call(uri),
+            policy: PhantomData,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Connector`]'s `call`: the inner connect, then the policy.
+    pub struct Connecting<P, F> {
+        #[pin]
+        inner: F,
+        policy: PhantomData<fn() -> P>,
+    }
+}
+
+impl<P, F> fmt::Debug for Connecting<P, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connecting")
+            .field("policy", &core::any::type_name::<P>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P, F, T, E> Future for Connecting<P, F>
+where
+    P: KeepAlivePolicy,
+    F: Future<Output = Result<T, E>>,
+    T: TcpConnection,
+    E: Into<Box<dyn StdError + Send + Sync>>,
+{
+    type Output = Result<T, ConnectError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let connection =
+            ready!(self.project().inner.poll(cx)).map_err(|e| ConnectError::Connect(e.into()))?;
+        // On failure the connection is dropped (closed) here: hyper never gets a
+        // connection without the policy.
+        apply_policy::<P>(connection.tcp_stream()).map_err(ConnectError::KeepAlive)?;
+        Poll::Ready(Ok(connection))
+    }
+}
+
+/// Why a [`Connector`] connect failed.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The wrapped connector failed (DNS, refused, timed out...); its error.
+    Connect(Box<dyn StdError + Send + Sync>),
+    /// The connection was established but the OS refused the policy; the connection was
+    /// closed.
+    KeepAlive(Error),
+}
+
+impl ConnectError {
+    /// The keep-alive error somewhere in `err`'s chain of sources: hyper-util's client
+    /// error and tonic's transport error carry a [`ConnectError`] as a source.
+    ///
+    /// ```no_run
+    /// # use keepalive_runtime::integrations::hyper_util::ConnectError;
+    /// # fn show(err: &hyper_util::client::legacy::Error) {
+    /// if let Some(refused) = ConnectError::find(err) {
+    ///     eprintln!("{:?} refused: {refused}", refused.option());
+    /// }
+    /// # }
+    /// ```
+    pub fn find<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a Error> {
+        let mut next = Some(err);
+        while let Some(e) = next {
+            if let Some(ConnectError::KeepAlive(found)) = e.downcast_ref::<ConnectError>() {
+                return Some(found);
+            }
+            if let Some(found) = e.downcast_ref::<Error>() {
+                return Some(found);
+            }
+            next = e.source();
+        }
+        None
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Connect(_) => f.write_str("connect failed"),
+            ConnectError::KeepAlive(_) => {
+                f.write_str("keep-alive policy refused; the connection was closed")
+            }
+        }
+    }
+}
+
+impl StdError for ConnectError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            ConnectError::Connect(e) => Some(&**e),
+            ConnectError::KeepAlive(e) => Some(e),
+        }
+    }
+}
