@@ -82,3 +82,111 @@ pub fn pair() -> (TcpStream, TcpStream) {
 pub fn addr(l: &TcpListener) -> SocketAddr {
     l.local_addr().unwrap()
 }
+
+/// A TCP socket this process holds, found under `/proc/self/fd`: how a test reaches the
+/// sockets a library created for itself.
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    pub fd: std::os::fd::RawFd,
+    pub local: SocketAddr,
+    pub peer: Option<SocketAddr>,
+}
+
+/// Every IPv4/IPv6 socket of this process with its addresses (getsockname/getpeername).
+#[cfg(target_os = "linux")]
+pub fn inet_sockets() -> Vec<Found> {
+    use std::os::fd::BorrowedFd;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd") {
+        let Ok(entry) = entry else { continue };
+        let Ok(target) = std::fs::read_link(entry.path()) else {
+            continue;
+        };
+        if !target.to_string_lossy().starts_with("socket:") {
+            continue;
+        }
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // SAFETY: the descriptor is open (listed a moment ago) and only borrowed for the
+        // two calls below; a library closing it meanwhile makes them fail with EBADF.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sock = socket2::SockRef::from(&borrowed);
+        let Some(local) = sock.local_addr().ok().and_then(|a| a.as_socket()) else {
+            continue;
+        };
+        let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
+        found.push(Found { fd, local, peer });
+    }
+    found
+}
+
+/// The one socket of this process connected to `peer`: a client connection a library
+/// made. Panics unless there is exactly one.
+#[cfg(target_os = "linux")]
+pub fn connected_to(peer: SocketAddr) -> Found {
+    let found: Vec<Found> = inet_sockets()
+        .into_iter()
+        .filter(|s| s.peer == Some(peer))
+        .collect();
+    assert_eq!(found.len(), 1, "sockets connected to {peer}: {found:?}");
+    found[0]
+}
+
+/// The sockets a listener on `local` accepted: connected, with `local` as their address.
+#[cfg(target_os = "linux")]
+pub fn accepted_on(local: SocketAddr) -> Vec<Found> {
+    inet_sockets()
+        .into_iter()
+        .filter(|s| s.local == local && s.peer.is_some())
+        .collect()
+}
+
+/// Makes the kernel refuse `setsockopt(IPPROTO_TCP, option)` with `errno` on the calling
+/// thread (and threads it starts) from now on: a seccomp filter, installed for this thread
+/// only, so the rest of the test binary is untouched. Every other system call, and every
+/// other option, goes through.
+#[cfg(target_os = "linux")]
+pub fn refuse_tcp_option_on_this_thread(option: libc::c_int, errno: libc::c_int) {
+    use seccompiler::{
+        BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+        SeccompRule,
+    };
+    let arg = |index, value: libc::c_int| {
+        SeccompCondition::new(
+            index,
+            SeccompCmpArgLen::Dword,
+            SeccompCmpOp::Eq,
+            value as u64,
+        )
+        .unwrap()
+    };
+    // setsockopt(fd, level, optname, ...): arguments 1 and 2.
+    let rule = SeccompRule::new(vec![arg(1, libc::IPPROTO_TCP), arg(2, option)]).unwrap();
+    let filter = SeccompFilter::new(
+        [(libc::SYS_setsockopt, vec![rule])].into(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(errno as u32),
+        std::env::consts::ARCH.try_into().unwrap(),
+    )
+    .unwrap();
+    let program: BpfProgram = filter.try_into().unwrap();
+    seccompiler::apply_filter(&program).expect("install the seccomp filter");
+}
+
+/// Runs `body` on a thread of its own, with a current-thread tokio runtime, after making
+/// the kernel refuse `setsockopt(IPPROTO_TCP, option)` with `errno` there.
+#[cfg(target_os = "linux")]
+pub fn with_tcp_option_refused<T: Send + 'static>(
+    option: libc::c_int,
+    errno: libc::c_int,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        refuse_tcp_option_on_this_thread(option, errno);
+        body()
+    })
+    .join()
+    .expect("the refused-option thread panicked")
+}

@@ -1,0 +1,606 @@
+//! The integrations, tested on the sockets the libraries create themselves: each test makes
+//! connections through hyper-util, axum, tonic or reqwest on loopback, finds that
+//! library's socket under `/proc/self/fd`, and reads the five options back with raw
+//! getsockopt. The failure paths make the kernel refuse one option with a seccomp filter
+//! on the test's own thread.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use keepalive_runtime::{Apply, KeepAlivePolicy, Policy, keepalive};
+use support::{Kernel, defaults_on, kernel};
+
+/// Every knob written; the user timeout agrees with timeout + interval × retries.
+#[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+struct Api;
+
+fn api_kernel() -> Kernel {
+    Kernel {
+        keepalive: true,
+        idle_s: 30,
+        intvl_s: 5,
+        cnt: 4,
+        user_timeout_ms: 50_000,
+    }
+}
+
+/// Only the idle time written: the other knobs stay as the OS has them.
+#[keepalive(timeout = "45s")]
+struct IdleOnly;
+
+fn idle_only_kernel() -> Kernel {
+    Kernel {
+        idle_s: 45,
+        ..defaults_on()
+    }
+}
+
+/// A loopback HTTP/1.1 server on a thread of its own, plain std: answers every request on
+/// a connection with `200 ok` and keeps the connection open. Serves `connections`
+/// connections, then stops.
+fn http_server(connections: usize) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut seen = Vec::new();
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        seen.drain(..end + 4);
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                        if stream.write_all(reply).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+mod hyper_util_client {
+    use super::*;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::client::legacy::connect::HttpConnector;
+    use hyper_util::rt::TokioExecutor;
+    use keepalive_runtime::Error;
+    use keepalive_runtime::integrations::hyper_util::{ConnectError, Connector};
+
+    /// GETs `/` from `server` through `connector`, then runs `check` while the client
+    /// (and so its pooled connection) is still alive.
+    fn get<P: KeepAlivePolicy + 'static, T>(
+        connector: Connector<P>,
+        server: SocketAddr,
+        check: impl FnOnce(http::Response<hyper::body::Incoming>) -> T,
+    ) -> Result<T, hyper_util::client::legacy::Error> {
+        runtime().block_on(async {
+            let client: Client<_, String> = Client::builder(TokioExecutor::new()).build(connector);
+            let uri = format!("http://{server}/").parse().unwrap();
+            let response = client.get(uri).await?;
+            Ok(check(response))
+        })
+    }
+
+    #[test]
+    fn every_connection_carries_the_policy() {
+        let server = http_server(1);
+        get(Connector::<Api>::new(), server, |response| {
+            assert_eq!(response.status(), 200);
+            assert_eq!(kernel(&support::connected_to(server).fd), api_kernel());
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn omitted_knobs_stay_as_the_os_has_them() {
+        let server = http_server(1);
+        get(Connector::<IdleOnly>::new(), server, |response| {
+            assert_eq!(response.status(), 200);
+            assert_eq!(
+                kernel(&support::connected_to(server).fd),
+                idle_only_kernel()
+            );
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn the_wrapped_connector_keeps_its_own_settings() {
+        let server = http_server(1);
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.set_local_address(Some("127.0.0.2".parse().unwrap()));
+        get(Connector::<Api>::wrap(http), server, |response| {
+            assert_eq!(response.status(), 200);
+            let found = support::connected_to(server);
+            assert_eq!(found.local.ip().to_string(), "127.0.0.2");
+            let nodelay =
+                support::getsockopt_int(&found.fd, libc::IPPROTO_TCP, libc::TCP_NODELAY).unwrap();
+            assert_eq!(nodelay, 1);
+            assert_eq!(kernel(&found.fd), api_kernel());
+            // HttpInfo, which hyper-util adds to each response's extensions, is still there.
+            let info = response
+                .extensions()
+                .get::<hyper_util::client::legacy::connect::HttpInfo>()
+                .expect("HttpInfo");
+            assert_eq!(info.remote_addr(), server);
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_refused_option_fails_the_connect_with_the_typed_error() {
+        let server = http_server(1);
+        let err = support::with_tcp_option_refused(libc::TCP_KEEPCNT, libc::EPERM, move || {
+            get(Connector::<Api>::new(), server, drop).unwrap_err()
+        });
+        let refused: &Error = ConnectError::find(&err).unwrap_or_else(|| panic!("{err:?}"));
+        assert_eq!(refused.option(), Some("TCP_KEEPCNT"));
+        assert_eq!(
+            refused.io_error().and_then(|e| e.raw_os_error()),
+            Some(libc::EPERM)
+        );
+        // The connection was closed, not handed to hyper half-configured.
+        assert!(
+            support::inet_sockets()
+                .iter()
+                .all(|s| s.peer != Some(server)),
+            "a connection to {server} is still open"
+        );
+    }
+}
+
+mod hyper_util_server {
+    use super::*;
+    use hyper::service::service_fn;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+    use keepalive_runtime::{Error, apply_policy, async_tokio};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// The accept loop of the `hyper_server` example: the listener configured with `P`,
+    /// each accepted connection served by hyper-util's `auto` builder. Returns the
+    /// accepted socket's options, read while a request is answered on it.
+    fn serve_one<P: KeepAlivePolicy>() -> Kernel {
+        runtime().block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            apply_policy::<P>(&listener).unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                loop {
+                    let (stream, _) = async_tokio::accept(&listener, &P::POLICY).await.unwrap();
+                    tokio::spawn(async move {
+                        let hello = service_fn(|_| async {
+                            let ok = http::Response::new("ok".to_owned());
+                            Ok::<_, std::convert::Infallible>(ok)
+                        });
+                        auto::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(stream), hello)
+                            .await
+                    });
+                }
+            });
+            let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+            client
+                .write_all(b"GET / HTTP/1.1\r\nhost: test\r\n\r\n")
+                .await
+                .unwrap();
+            let mut buf = [0u8; 256];
+            let n = client.read(&mut buf).await.unwrap();
+            assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+            let accepted = support::accepted_on(addr);
+            assert_eq!(accepted.len(), 1, "{accepted:?}");
+            kernel(&accepted[0].fd)
+        })
+    }
+
+    #[test]
+    fn accepted_connections_carry_the_policy() {
+        assert_eq!(serve_one::<Api>(), api_kernel());
+    }
+
+    #[test]
+    fn omitted_knobs_stay_as_the_os_has_them() {
+        assert_eq!(serve_one::<IdleOnly>(), idle_only_kernel());
+    }
+
+    #[test]
+    fn a_refused_option_fails_the_listener_setup_with_the_typed_error() {
+        // Linux copies the listener's options to each accepted socket: they are set once,
+        // on the listener, and a refusal surfaces there, before any connection is served.
+        let err = support::with_tcp_option_refused(libc::TCP_KEEPIDLE, libc::EPERM, || {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            apply_policy::<Api>(&listener).unwrap_err()
+        });
+        assert!(matches!(err, Error::Set { .. }), "{err:?}");
+        assert_eq!(err.option(), Some("TCP_KEEPIDLE"));
+        assert_eq!(
+            err.io_error().and_then(|e| e.raw_os_error()),
+            Some(libc::EPERM)
+        );
+    }
+}
+
+mod axum_serve {
+    use super::*;
+    use axum::{Router, routing::get};
+    use keepalive_runtime::Error;
+    use keepalive_runtime::integrations::axum::Listener;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves `/` through axum on a listener built from `P`, sends one request over a
+    /// plain client socket and returns the accepted socket's options, read while the
+    /// connection is open, beside the client socket's.
+    fn serve_one<P: KeepAlivePolicy + 'static>() -> (Kernel, Kernel) {
+        runtime().block_on(async {
+            let listener = Listener::<P>::bind("127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            let addr = listener.get_ref().local_addr().unwrap();
+            let app = Router::new().route("/", get(|| async { "ok" }));
+            tokio::spawn(async move { axum::serve(listener, app).await });
+
+            let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+            client
+                .write_all(b"GET / HTTP/1.1\r\nhost: test\r\n\r\n")
+                .await
+                .unwrap();
+            let mut buf = [0u8; 256];
+            let n = client.read(&mut buf).await.unwrap();
+            assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+            let accepted = support::accepted_on(addr);
+            assert_eq!(accepted.len(), 1, "{accepted:?}");
+            (kernel(&accepted[0].fd), kernel(&client))
+        })
+    }
+
+    #[test]
+    fn accepted_sockets_carry_the_policy() {
+        let (accepted, client) = serve_one::<Api>();
+        assert_eq!(accepted, api_kernel());
+        // The policy is the server's: the client's own socket is untouched.
+        assert!(!client.keepalive);
+    }
+
+    #[test]
+    fn omitted_knobs_stay_as_the_os_has_them() {
+        assert_eq!(serve_one::<IdleOnly>().0, idle_only_kernel());
+    }
+
+    #[test]
+    fn a_refused_option_fails_the_bind_with_the_typed_error() {
+        // Linux copies the listener's options to each accepted socket, so the options are
+        // set once, on the listener, and that is where a refusal surfaces.
+        let err = support::with_tcp_option_refused(libc::TCP_KEEPINTVL, libc::EPERM, || {
+            runtime()
+                .block_on(Listener::<Api>::bind("127.0.0.1:0".parse().unwrap()))
+                .unwrap_err()
+        });
+        assert!(matches!(err, Error::Set { .. }), "{err:?}");
+        assert_eq!(err.option(), Some("TCP_KEEPINTVL"));
+        assert_eq!(
+            err.io_error().and_then(|e| e.raw_os_error()),
+            Some(libc::EPERM)
+        );
+    }
+}
+
+/// A gRPC service written by hand with tonic's codec (no protoc here): unary echo of raw
+/// bytes at `/keepalive.Echo/Echo`.
+mod echo {
+    use std::convert::Infallible;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use bytes::{Buf, BufMut};
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+    use tonic::{Request, Response, Status};
+
+    pub(super) const PATH: &str = "/keepalive.Echo/Echo";
+
+    /// Messages are their bytes, as they are.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub(super) struct Raw;
+
+    impl Codec for Raw {
+        type Encode = Vec<u8>;
+        type Decode = Vec<u8>;
+        type Encoder = Raw;
+        type Decoder = Raw;
+        fn encoder(&mut self) -> Raw {
+            Raw
+        }
+        fn decoder(&mut self) -> Raw {
+            Raw
+        }
+    }
+
+    impl Encoder for Raw {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+            dst.put_slice(&item);
+            Ok(())
+        }
+    }
+
+    impl Decoder for Raw {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+            Ok(Some(src.copy_to_bytes(src.remaining()).to_vec()))
+        }
+    }
+
+    struct Unary;
+
+    impl tonic::server::UnaryService<Vec<u8>> for Unary {
+        type Response = Vec<u8>;
+        type Future = std::future::Ready<Result<Response<Vec<u8>>, Status>>;
+        fn call(&mut self, request: Request<Vec<u8>>) -> Self::Future {
+            std::future::ready(Ok(Response::new(request.into_inner())))
+        }
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    pub(super) struct Echo;
+
+    type Reply = http::Response<tonic::body::Body>;
+
+    impl tower_service::Service<http::Request<tonic::body::Body>> for Echo {
+        type Response = Reply;
+        type Error = Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Reply, Infallible>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+            Box::pin(async move {
+                if request.uri().path() != PATH {
+                    return Ok(Status::unimplemented("only Echo").into_http());
+                }
+                Ok(tonic::server::Grpc::new(Raw).unary(Unary, request).await)
+            })
+        }
+    }
+
+    /// A tonic server for [`Echo`] on loopback; its address.
+    pub(super) fn serve() -> std::net::SocketAddr {
+        let incoming =
+            tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = incoming.local_addr().unwrap();
+        tokio::spawn(tonic::transport::Server::builder().serve_with_incoming(Echo, incoming));
+        addr
+    }
+}
+
+mod tonic_channel {
+    use super::*;
+    use http::uri::PathAndQuery;
+    use keepalive_runtime::Error;
+    use keepalive_runtime::integrations::hyper_util::ConnectError;
+    use keepalive_runtime::integrations::tonic::connector;
+    use tonic::transport::{Channel, Endpoint};
+
+    /// Connects a channel carrying `P` to a fresh echo server: the server's address and
+    /// the connect's outcome.
+    async fn channel<P: KeepAlivePolicy + 'static>(
+        endpoint: impl FnOnce(Endpoint) -> Endpoint,
+    ) -> (SocketAddr, Result<Channel, tonic::transport::Error>) {
+        let addr = echo::serve();
+        let endpoint = endpoint(Endpoint::from_shared(format!("http://{addr}")).unwrap());
+        let connector = connector::<P>(&endpoint).unwrap();
+        (addr, endpoint.connect_with_connector(connector).await)
+    }
+
+    #[test]
+    fn the_channel_connection_carries_the_policy() {
+        runtime().block_on(async {
+            let (server, channel) = channel::<Api>(|e| e).await;
+            let mut grpc = tonic::client::Grpc::new(channel.unwrap());
+            grpc.ready().await.unwrap();
+            let reply = grpc
+                .unary(
+                    tonic::Request::new(b"ping".to_vec()),
+                    PathAndQuery::from_static(echo::PATH),
+                    echo::Raw,
+                )
+                .await
+                .unwrap();
+            assert_eq!(reply.into_inner(), b"ping");
+
+            let found = support::connected_to(server);
+            assert_eq!(kernel(&found.fd), api_kernel());
+            // tonic's own default, carried over from the endpoint.
+            let nodelay =
+                support::getsockopt_int(&found.fd, libc::IPPROTO_TCP, libc::TCP_NODELAY).unwrap();
+            assert_eq!(nodelay, 1);
+        });
+    }
+
+    #[test]
+    fn omitted_knobs_stay_as_the_os_has_them() {
+        runtime().block_on(async {
+            let (server, channel) = channel::<IdleOnly>(|e| e.tcp_nodelay(false)).await;
+            let _channel = channel.unwrap();
+            let found = support::connected_to(server);
+            assert_eq!(kernel(&found.fd), idle_only_kernel());
+            let nodelay =
+                support::getsockopt_int(&found.fd, libc::IPPROTO_TCP, libc::TCP_NODELAY).unwrap();
+            assert_eq!(nodelay, 0);
+        });
+    }
+
+    #[test]
+    fn a_refused_option_fails_the_connect_with_the_typed_error() {
+        let (server, err) =
+            support::with_tcp_option_refused(libc::TCP_USER_TIMEOUT, libc::EPERM, || {
+                runtime().block_on(async {
+                    let (server, channel) = channel::<Api>(|e| e).await;
+                    (server, channel.unwrap_err())
+                })
+            });
+        let refused: &Error = ConnectError::find(&err).unwrap_or_else(|| panic!("{err:?}"));
+        assert_eq!(refused.option(), Some("TCP_USER_TIMEOUT"));
+        assert_eq!(
+            refused.io_error().and_then(|e| e.raw_os_error()),
+            Some(libc::EPERM)
+        );
+        assert!(
+            support::inet_sockets()
+                .iter()
+                .all(|s| s.peer != Some(server)),
+            "a connection to {server} is still open"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_with_keepalive_settings_of_its_own_is_refused() {
+        let endpoint = Endpoint::from_static("http://127.0.0.1:1").tcp_keepalive_retries(Some(3));
+        let err = connector::<Api>(&endpoint).unwrap_err();
+        assert_eq!(err.setter(), "tcp_keepalive_retries");
+        assert!(
+            err.to_string()
+                .contains("drop the `tcp_keepalive_retries` call"),
+            "{err}"
+        );
+    }
+}
+
+mod reqwest_client {
+    use super::*;
+    use keepalive_core::KnobValue;
+    use keepalive_runtime::Knob;
+    use keepalive_runtime::integrations::reqwest::{Change, Mapping, Unexpressible, configure};
+
+    /// GETs `/` from a fresh server with `builder`, then reads reqwest's pooled socket.
+    fn kernel_after_get(builder: reqwest::ClientBuilder) -> Kernel {
+        let server = http_server(1);
+        runtime().block_on(async {
+            let client = builder.no_proxy().build().unwrap();
+            let response = client
+                .get(format!("http://{server}/"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            kernel(&support::connected_to(server).fd)
+        })
+    }
+
+    fn configured<P: KeepAlivePolicy>() -> (reqwest::ClientBuilder, Mapping) {
+        configure::<P>(reqwest::Client::builder()).unwrap()
+    }
+
+    #[test]
+    fn reqwest_sets_defaults_of_its_own() {
+        // What configure() clears: reqwest's own values, measured on its socket.
+        let k = kernel_after_get(reqwest::Client::builder());
+        assert_eq!(
+            k,
+            Kernel {
+                keepalive: true,
+                idle_s: 15,
+                intvl_s: 15,
+                cnt: 3,
+                user_timeout_ms: 30_000,
+            }
+        );
+    }
+
+    #[test]
+    fn every_written_knob_is_set() {
+        let (builder, mapping) = configured::<Api>();
+        assert_eq!(mapping.changes().count(), 0, "{mapping:?}");
+        assert_eq!(kernel_after_get(builder), api_kernel());
+    }
+
+    #[test]
+    fn reqwest_defaults_are_cleared_where_the_policy_leaves_the_os_its_value() {
+        let (builder, mapping) = configured::<IdleOnly>();
+        let cleared = |v| Some(Change::Cleared(v));
+        assert_eq!(mapping.change(Knob::Timeout), None);
+        assert_eq!(
+            mapping.change(Knob::Interval),
+            cleared(KnobValue::Time(Duration::from_secs(15)))
+        );
+        assert_eq!(mapping.change(Knob::Retries), cleared(KnobValue::Count(3)));
+        assert_eq!(
+            mapping.change(Knob::UserTimeout),
+            cleared(KnobValue::Time(Duration::from_secs(30)))
+        );
+        let shown: Vec<String> = mapping.changes().map(|c| c.to_string()).collect();
+        assert_eq!(
+            shown[2],
+            "user_timeout: reqwest's default of 30s cleared; the OS's value stands"
+        );
+        assert_eq!(kernel_after_get(builder), idle_only_kernel());
+    }
+
+    #[test]
+    fn a_disabled_policy_leaves_keepalive_off() {
+        #[keepalive(enabled = false)]
+        struct Off;
+        let (builder, mapping) = configured::<Off>();
+        assert_eq!(mapping.changes().count(), 4);
+        let k = kernel_after_get(builder);
+        assert!(!k.keepalive);
+        assert_eq!(k.user_timeout_ms, support::defaults().user_timeout_ms);
+    }
+
+    #[test]
+    fn keepalive_with_the_os_timings_is_refused_not_turned_off() {
+        #[keepalive]
+        struct OsTimings;
+        let err = configure::<OsTimings>(reqwest::Client::builder()).unwrap_err();
+        assert_eq!(err, Unexpressible::OsTimings);
+        assert!(err.to_string().contains("write `timeout`"), "{err}");
+    }
+
+    #[test]
+    fn a_value_the_kernel_would_refuse_is_refused_before_reqwest_only_logs_it() {
+        // A policy type written by hand, past Linux's 32767 s.
+        struct OutOfRange;
+        impl KeepAlivePolicy for OutOfRange {
+            const POLICY: Policy = Policy::new().with_timeout(Duration::from_secs(40_000));
+            const APPLY: Apply = Apply::BeforeConnect;
+        }
+        let err = configure::<OutOfRange>(reqwest::Client::builder()).unwrap_err();
+        assert!(matches!(err, Unexpressible::Invalid(_)), "{err:?}");
+        assert!(err.to_string().contains("32767"), "{err}");
+    }
+
+    #[test]
+    fn reqwest_connects_anyway_when_the_kernel_refuses_an_option() {
+        // Why configure() checks everything it can first: reqwest (through hyper-util)
+        // only logs a refusal, and the connection goes on without that option.
+        let (builder, _) = configured::<Api>();
+        let k = support::with_tcp_option_refused(libc::TCP_KEEPCNT, libc::EPERM, || {
+            kernel_after_get(builder)
+        });
+        assert!(k.keepalive);
+        assert_eq!(k.cnt, support::defaults().cnt);
+    }
+}
