@@ -768,3 +768,152 @@ fn plural(n: u32, one: &'static str, many: &'static str) -> &'static str {
 
 /// The call [`status()`] makes on this OS, for messages; `None` where there is none.
 pub const STATUS_CALL: Option<&str> = sys::conn_info::CALL;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (std::net::TcpStream, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (client, server)
+    }
+
+    /// On every OS with a call: an open loopback connection reads as established, nothing
+    /// in flight. Windows builds without SIO_TCP_INFO (Wine 8 among them) must say so as
+    /// `Unavailable`, never as a bare failure or an invented status.
+    #[test]
+    fn a_fresh_connection_reads_as_established() {
+        let (client, _server) = pair();
+        match status(&client) {
+            Ok(now) => {
+                println!("status: {now}");
+                assert_eq!(now.state(), Some(TcpState::Established));
+                assert_ne!(now.data_in_flight(), Some(true), "{now}");
+                if cfg!(any(target_os = "linux", target_os = "android")) {
+                    assert_eq!(now.probes(), Some(0));
+                    assert_eq!(now.unacked_segments(), Some(0));
+                    assert!(now.since_last_received().unwrap() < Duration::from_secs(5));
+                }
+            }
+            Err(StatusError::Unavailable { call, source }) if cfg!(windows) => {
+                let text = StatusError::Unavailable { call, source }.to_string();
+                println!("status: {text}");
+                assert!(text.contains("lacks SIO_TCP_INFO"), "{text}");
+            }
+            Err(e) => panic!("status of an open connection: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_closed_peer_reads_as_close_wait() {
+        let (client, server) = pair();
+        drop(server);
+        // The FIN arrives over loopback; give it a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match status(&client) {
+                Ok(now) if now.state() == Some(TcpState::CloseWait) => {
+                    let forecast =
+                        now.forecast(&Policy::new().with_timeout(Duration::from_secs(9)));
+                    assert!(!matches!(forecast.outlook(), Outlook::NotOpen { .. }));
+                    return;
+                }
+                Ok(now) => assert!(std::time::Instant::now() < deadline, "{now}"),
+                Err(StatusError::Unavailable { .. }) if cfg!(windows) => return,
+                Err(e) => panic!("{e}"),
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn linux_status(probes: u32, idle_ms: u64, unacked: u32, retransmits: u32) -> Status {
+        Status {
+            state: Some(TcpState::Established),
+            since_data_received: Some(Duration::from_millis(idle_ms)),
+            since_ack_received: Some(Duration::from_millis(idle_ms)),
+            since_data_sent: Some(Duration::from_millis(idle_ms)),
+            probes: Some(probes),
+            unacked_segments: Some(unacked),
+            retransmits: Some(retransmits),
+            rto: Some(Duration::from_millis(200)),
+            ..Status::NONE
+        }
+    }
+
+    const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn forecasts_read_as_sentences() {
+        let policy = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5);
+        let idle = linux_status(0, 35_000, 0, 0).forecast(&policy);
+        assert_eq!(
+            idle.to_string(),
+            "idle 35.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 15.0 s"
+        );
+        let probing = linux_status(2, 80_000, 0, 0).forecast(&policy);
+        assert_eq!(
+            probing.to_string(),
+            "2 of 5 probes unanswered; declared dead in at most 30.0 s"
+        );
+        assert_eq!(probing.dead_within(), Some(SECS(30)));
+        let paused = linux_status(0, 4_200, 3, 2).forecast(&policy.with_user_timeout(SECS(20)));
+        assert_eq!(
+            paused.to_string(),
+            "keep-alive paused: 3 segments unacknowledged for 4.2 s, 2 retransmissions; the user timeout drops the connection in at most 15.8 s"
+        );
+        let unbounded = linux_status(0, 4_200, 3, 2).forecast(&policy);
+        assert_eq!(unbounded.dead_within(), None);
+        assert!(
+            unbounded
+                .to_string()
+                .contains("nothing bounds this: no user_timeout")
+        );
+        let off = linux_status(0, 1, 0, 0).forecast(&Policy::disabled());
+        assert_eq!(*off.outlook(), Outlook::Off);
+    }
+
+    #[test]
+    fn an_overdue_first_probe_falls_back_to_the_bound_from_now() {
+        // Idle 90 s with a 60 s idle time and no probe: keep-alive's clock started later
+        // than the last segment (switched on later); the timer is due within 60 s.
+        let policy = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5);
+        let late = linux_status(0, 90_000, 0, 0).forecast(&policy);
+        assert_eq!(late.dead_within(), Some(SECS(110)));
+    }
+
+    #[test]
+    fn causes_from_errno_and_the_status_after() {
+        let timed_out = io::Error::from(io::ErrorKind::TimedOut);
+        let after_probes = linux_status(4, 6_000, 0, 0);
+        let after_retransmissions = linux_status(0, 4_400, 0, 4);
+        assert_eq!(
+            Cause::of(&timed_out, Some(&after_probes)),
+            Cause::KeepAliveUnanswered { probes: Some(4) }
+        );
+        assert_eq!(
+            Cause::of(&timed_out, Some(&after_retransmissions)),
+            Cause::DataUnacknowledged {
+                retransmits: Some(4)
+            }
+        );
+        assert_eq!(Cause::of(&timed_out, None), Cause::TimedOut);
+        assert_eq!(Cause::of(&timed_out, Some(&Status::NONE)), Cause::TimedOut);
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(Cause::of(&reset, None), Cause::Reset);
+        let unreachable = io::Error::from(io::ErrorKind::HostUnreachable);
+        assert_eq!(Cause::of(&unreachable, None), Cause::Unreachable);
+        let other = io::Error::from(io::ErrorKind::BrokenPipe);
+        assert_eq!(
+            Cause::of(&other, None),
+            Cause::Other(io::ErrorKind::BrokenPipe)
+        );
+    }
+}

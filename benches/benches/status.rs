@@ -1,0 +1,301 @@
+//! The cost of a keep-alive status against a raw `getsockopt(TCP_INFO)` by hand: the ratio
+//! of medians on one loopback stream, the heap allocations of each, and 10 000 connections
+//! polled in one round.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::time::Instant;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts, per thread.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract for `alloc` is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract for `alloc_zeroed` is passed on.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract for `realloc` is passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract for `dealloc` is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+/// Nanoseconds per call of `f`, over one batch.
+fn per_call(batch: u32, f: &mut impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..batch {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(batch)
+}
+
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Times batches of `ours` and `raw` alternately (which goes first alternates too) and
+/// prints both medians and their ratio.
+fn compare(what: &str, mut ours: impl FnMut(), mut raw: impl FnMut()) -> f64 {
+    const ROUNDS: usize = 1001;
+    const BATCH: u32 = 100;
+    for _ in 0..20 {
+        per_call(BATCH, &mut ours);
+        per_call(BATCH, &mut raw);
+    }
+    let mut o = Vec::with_capacity(ROUNDS);
+    let mut r = Vec::with_capacity(ROUNDS);
+    for round in 0..ROUNDS {
+        if round % 2 == 0 {
+            o.push(per_call(BATCH, &mut ours));
+            r.push(per_call(BATCH, &mut raw));
+        } else {
+            r.push(per_call(BATCH, &mut raw));
+            o.push(per_call(BATCH, &mut ours));
+        }
+    }
+    let (o, r) = (median(&mut o), median(&mut r));
+    let ratio = o / r;
+    println!("{what:<40} ours {o:>8.1} ns   raw getsockopt {r:>8.1} ns   ratio {ratio:.3}");
+    ratio
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    use std::time::Instant;
+
+    use keepalive_benches::pair;
+    use keepalive_runtime::{KeepAlive, KeepAlivePolicy, status};
+
+    use super::*;
+
+    /// `getsockopt(TCP_INFO)` by hand into libc's `tcp_info`: what an application without
+    /// this crate would write.
+    pub(super) fn raw_tcp_info(stream: &TcpStream) -> libc::tcp_info {
+        // SAFETY: tcp_info is plain integers; all-zero is a valid value.
+        let mut info: libc::tcp_info = unsafe { core::mem::zeroed() };
+        let mut len = size_of::<libc::tcp_info>() as libc::socklen_t;
+        // SAFETY: `info` and `len` are live locals; `len` is the size of `info`.
+        let rc = unsafe {
+            libc::getsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&raw mut info).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+        info
+    }
+
+    fn raise_nofile(want: u64) {
+        let mut rl = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `rl` is a live, writable rlimit.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
+        if rl.rlim_cur < want {
+            // Raising the hard limit needs CAP_SYS_RESOURCE (root); then the soft one.
+            rl.rlim_max = rl.rlim_max.max(want);
+            rl.rlim_cur = want;
+            // SAFETY: `rl` is a valid rlimit whose soft limit does not exceed its hard limit.
+            let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) };
+            assert_eq!(
+                rc,
+                0,
+                "RLIMIT_NOFILE to {want} (both ends of 10 000 connections): {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+
+    pub(super) const CONNECTIONS: usize = 10_000;
+    pub(super) const HOLD: &str = "KEEPALIVE_BENCH_HOLD";
+
+    /// The peers' process: accepts and holds every connection until killed.
+    pub(super) fn hold() {
+        raise_nofile(CONNECTIONS as u64 + 256);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        println!("{}", listener.local_addr().unwrap().port());
+        let mut held = Vec::with_capacity(CONNECTIONS);
+        while let Ok((stream, _)) = listener.accept() {
+            held.push(stream);
+        }
+    }
+
+    pub(super) fn run() {
+        if std::env::var_os(HOLD).is_some() {
+            return hold();
+        }
+        let (client, _server) = pair().expect("loopback pair");
+        let conn = keepalive_benches::Conn { stream: client };
+        conn.apply_keepalive().unwrap();
+        let policy = keepalive_benches::Conn::POLICY;
+
+        println!("Ratio of medians, ours / raw getsockopt(TCP_INFO) by hand, same socket,");
+        println!("1001 alternating batches of 100 calls each:");
+        for run in 1..=3 {
+            compare(
+                &format!("status() (run {run})"),
+                || {
+                    black_box(status(black_box(&conn.stream)).unwrap());
+                },
+                || {
+                    black_box(raw_tcp_info(black_box(&conn.stream)));
+                },
+            );
+        }
+        for run in 1..=3 {
+            compare(
+                &format!("status() + forecast (run {run})"),
+                || {
+                    black_box(status(&conn.stream).unwrap().forecast(black_box(&policy)));
+                },
+                || {
+                    black_box(raw_tcp_info(black_box(&conn.stream)));
+                },
+            );
+        }
+        compare(
+            "conn.keepalive_status()",
+            || {
+                black_box(conn.keepalive_status().unwrap());
+            },
+            || {
+                black_box(raw_tcp_info(black_box(&conn.stream)));
+            },
+        );
+
+        println!("\nHeap allocations (counting global allocator, this thread; target 0):");
+        let mut total = 0;
+        let mut count = |what: &str, f: &mut dyn FnMut()| {
+            let n = allocations_during(|| {
+                for _ in 0..1000 {
+                    f();
+                }
+            });
+            println!("{what:<40} {n:>6} heap allocations in 1000 calls");
+            total += n;
+        };
+        count("status()", &mut || {
+            black_box(status(&conn.stream).unwrap());
+        });
+        count("status() + forecast", &mut || {
+            black_box(status(&conn.stream).unwrap().forecast(&policy));
+        });
+        count("conn.keepalive_status()", &mut || {
+            black_box(conn.keepalive_status().unwrap());
+        });
+        let counter_works = allocations_during(|| drop(black_box(vec![1u8; 16])));
+        assert!(counter_works > 0, "the counting allocator counts nothing");
+        println!(
+            "total: {total} ({})",
+            if total == 0 {
+                "target met"
+            } else {
+                "ABOVE the target of 0"
+            }
+        );
+
+        // The peers' ends live in a child process (this benchmark re-run with HOLD set):
+        // both ends of 10 000 connections in one process would need more descriptors than
+        // the usual hard limit of 20 000.
+        raise_nofile(CONNECTIONS as u64 + 256);
+        let mut holder = std::process::Command::new(std::env::current_exe().unwrap())
+            .env(HOLD, "1")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the peers' process");
+        let mut port = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+            &mut port,
+        )
+        .unwrap();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port.trim().parse().unwrap()));
+        let mut conns = Vec::with_capacity(CONNECTIONS);
+        for _ in 0..CONNECTIONS {
+            let stream = TcpStream::connect(addr).expect("connect");
+            let conn = keepalive_benches::Conn { stream };
+            conn.apply_keepalive().unwrap();
+            conns.push(conn);
+        }
+        let mut ours = Vec::new();
+        let mut raw = Vec::new();
+        let mut probing = 0;
+        let mut poll_ours = || {
+            let start = Instant::now();
+            for conn in &conns {
+                let forecast = conn.keepalive_status().unwrap();
+                probing += usize::from(forecast.status().probes() != Some(0));
+            }
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        let poll_raw = || {
+            let start = Instant::now();
+            for conn in &conns {
+                black_box(raw_tcp_info(&conn.stream));
+            }
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        poll_ours();
+        poll_raw();
+        // Which goes first alternates, as above.
+        for round in 0..21 {
+            if round % 2 == 0 {
+                ours.push(poll_ours());
+                raw.push(poll_raw());
+            } else {
+                raw.push(poll_raw());
+                ours.push(poll_ours());
+            }
+        }
+        let (o, r) = (median(&mut ours), median(&mut raw));
+        println!(
+            "\n{CONNECTIONS} connections polled, median of 21 rounds: keepalive_status() {o:.2} ms \
+             ({:.0} ns each), raw getsockopt(TCP_INFO) {r:.2} ms; ratio {:.3}; \
+             connections showing probes: {probing}",
+            o * 1e6 / CONNECTIONS as f64,
+            o / r
+        );
+        drop(conns);
+        let _ = holder.kill();
+        let _ = holder.wait();
+    }
+}
+
+fn main() {
+    #[cfg(target_os = "linux")]
+    linux::run();
+    #[cfg(not(target_os = "linux"))]
+    println!("the status benchmark compares against Linux's TCP_INFO; nothing to run here");
+}
