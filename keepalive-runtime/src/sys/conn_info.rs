@@ -163,8 +163,9 @@ mod freebsd {
     }
 }
 
-/// XNU's `tcp_connection_info` (bsd/netinet/tcp.h, filled by `tcp_connection_fill_info`):
-/// the state, `tcpi_rto` (milliseconds) and `tcpi_txretransmitbytes`. It carries no
+/// XNU's `tcp_connection_info` (bsd/netinet/tcp.h, filled by `tcp_connection_fill_info`
+/// in bsd/netinet/tcp_usrreq.c): the state, `tcpi_rto` (milliseconds,
+/// while the retransmission timer runs) and `tcpi_txretransmitbytes`. It carries no
 /// keep-alive probe count and no time since the last segment received.
 #[cfg(target_vendor = "apple")]
 mod apple {
@@ -180,7 +181,9 @@ mod apple {
                 .map_err(|source| StatusError::Failed { call: CALL, source })?;
         Ok(Status {
             state: Some(super::bsd_state(u32::from(info.tcpi_state))),
-            rto: Some(Duration::from_millis(u64::from(info.tcpi_rto))),
+            // XNU reports `t_rxtcur` (milliseconds) only while the retransmission timer
+            // runs, and 0 otherwise.
+            rto: (info.tcpi_rto > 0).then(|| Duration::from_millis(u64::from(info.tcpi_rto))),
             retransmitted_bytes: Some(info.tcpi_txretransmitbytes),
             ..Status::NONE
         })
