@@ -3,11 +3,13 @@
 //! Starts a local server, connects an annotated connection type, prints its policy, what
 //! the kernel holds (read back with getsockopt) and the worst-case detection time. Where
 //! it may create a private network namespace (root, `unshare`, `ip`), it then makes the
-//! peer vanish and prints the measured detection time next to the bound.
+//! peer vanish, prints the connection's keep-alive status once a second (the probes
+//! counting up) and then the cause of death and the measured detection time next to the
+//! bound.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use keepalive_runtime::prelude::*;
 use keepalive_runtime::{Knob, Policy, connect, format_duration};
@@ -18,8 +20,8 @@ struct Conn {
     stream: TcpStream,
 }
 
-/// A policy short enough to watch: dead after 1 s + 3 × 1 s.
-#[keepalive(timeout = "1s", interval = "1s", retries = 3, max_detect = "5s")]
+/// A policy short enough to watch: dead after 2 s + 3 × 1 s.
+#[keepalive(timeout = "2s", interval = "1s", retries = 3, max_detect = "5s")]
 struct FastConn {
     stream: TcpStream,
 }
@@ -78,6 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "the kernel differs from the policy"
         }
     );
+    match conn.keepalive_status() {
+        Ok(now) => println!("\nkeep-alive status: {now}\n  ({})", now.status()),
+        Err(e) => println!("\nkeep-alive status: {e}"),
+    }
 
     println!("\n--- dead peer ---");
     match cannot_unshare() {
@@ -128,12 +134,12 @@ fn ip_link_lo(state: &str) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-/// Inside the namespace: connect, apply, set `lo` down, and time the read until the kernel
-/// declares the peer dead.
+/// Inside the namespace: connect, apply, set `lo` down, print the status once a second
+/// while a read waits, then the cause of death and the time it took.
 fn vanish() -> Result<(), Box<dyn std::error::Error>> {
     ip_link_lo("up")?;
     let server = TcpListener::bind("127.0.0.1:0")?;
-    let mut conn = FastConn {
+    let conn = FastConn {
         stream: connect::<FastConn>(server.local_addr()?)?,
     };
     let (_accepted, _) = server.accept()?;
@@ -142,15 +148,35 @@ fn vanish() -> Result<(), Box<dyn std::error::Error>> {
     println!("in a private network namespace: setting lo down, the peer vanishes...");
     let start = Instant::now();
     ip_link_lo("down")?;
-    let mut buf = [0u8; 1];
-    let outcome = conn.stream.read(&mut buf);
+    let mut reader = conn.stream.try_clone()?;
+    let (done, failed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1];
+        let _ = done.send(reader.read(&mut buf));
+    });
+    let outcome = loop {
+        match conn.keepalive_status() {
+            Ok(now) => println!("  {:4.1} s  {now}", start.elapsed().as_secs_f64()),
+            Err(e) => println!("  {:4.1} s  {e}", start.elapsed().as_secs_f64()),
+        }
+        match failed.recv_timeout(Duration::from_secs(1)) {
+            Ok(outcome) => break outcome,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(e) => return Err(e.into()),
+        }
+    };
     let measured = start.elapsed();
     match outcome {
-        Err(e) => println!(
-            "dead peer detected after {:.2} s (bound {:.2} s): {e}",
-            measured.as_secs_f64(),
-            bound.as_secs_f64()
-        ),
+        Err(e) => {
+            // The status right after the failure still tells probes from retransmissions.
+            let after = keepalive_runtime::status(&conn.stream).ok();
+            let cause = keepalive_runtime::Cause::of(&e, after.as_ref());
+            println!(
+                "dead peer detected after {:.2} s (bound {:.2} s): {e}\ncause: {cause}",
+                measured.as_secs_f64(),
+                bound.as_secs_f64()
+            );
+        }
         Ok(n) => println!("unexpected: read returned {n} bytes"),
     }
     Ok(())

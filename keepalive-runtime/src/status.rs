@@ -469,8 +469,9 @@ impl Outlook {
         let worst = policy.worst_case_detection().ok();
         // Probes the policy allows: `retries`, or with a user timeout, as many intervals
         // as fit before it (worst_case_detection's rule).
-        let of = match (worst, timeout, policy.interval()) {
-            (Some(w), Some(t), Some(i)) if !i.is_zero() => {
+        let of = match (policy.user_timeout(), worst, timeout, policy.interval()) {
+            (None, ..) => policy.retries(),
+            (Some(_), Some(w), Some(t), Some(i)) if !i.is_zero() => {
                 u32::try_from((w.saturating_sub(t)).as_nanos() / i.as_nanos()).ok()
             }
             _ => None,
@@ -747,17 +748,18 @@ fn paused_bound(status: &Status, user_timeout: Option<Duration>) -> Option<Durat
     }
 }
 
-/// Seconds with one decimal, as measured times are shown.
+/// A measured or predicted time: seconds with one decimal below a minute ("4.2 s"), whole
+/// seconds in the duration grammar above ("1m 15s", "2h 5s").
 struct Secs(Duration);
 
 impl fmt::Display for Secs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0.as_secs_f64();
-        let minutes = self.0.as_secs() / 60;
-        if minutes > 0 {
-            write!(f, "{minutes}m {:.1} s", secs - (minutes * 60) as f64)
+        if self.0 < Duration::from_secs(60) {
+            write!(f, "{:.1} s", self.0.as_secs_f64())
         } else {
-            write!(f, "{secs:.1} s")
+            let whole =
+                Duration::from_secs(self.0.as_secs() + u64::from(self.0.subsec_millis() >= 500));
+            write!(f, "{}", format_duration(whole))
         }
     }
 }
@@ -853,7 +855,7 @@ mod tests {
         let idle = linux_status(0, 35_000, 0, 0).forecast(&policy);
         assert_eq!(
             idle.to_string(),
-            "idle 35.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 15.0 s"
+            "idle 35.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 15s"
         );
         let probing = linux_status(2, 80_000, 0, 0).forecast(&policy);
         assert_eq!(
