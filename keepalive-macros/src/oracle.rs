@@ -423,7 +423,7 @@ fn expected_policy(intent: &Intent) -> String {
 /// A struct of a random shape, and the type to name in its assertions.
 fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
     let name = format!("S{n}");
-    match rng.below(8) {
+    match rng.below(11) {
         0 => (format!("struct {name}(u8, ::std::net::TcpStream);"), name),
         1 => (
             format!(
@@ -442,6 +442,24 @@ fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
             format!("{name}<'static, u8>"),
         ),
         4 => (format!("struct {name} {{ listener: TcpListener }}"), name),
+        // A policy type: no socket, the attribute alone.
+        7 => (format!("struct {name};"), name),
+        8 => {
+            let wrapper = [
+                "Box<TcpStream>",
+                "Option<::std::sync::Arc<TcpStream>>",
+                "::std::io::BufReader<TcpStream>",
+                "::std::rc::Rc<TcpListener>",
+            ][rng.below(4) as usize];
+            (
+                format!("struct {name} {{ id: u64, #[keepalive(socket)] conn: {wrapper} }}"),
+                name,
+            )
+        }
+        9 => (
+            format!("struct {name}<'a> {{ #[keepalive(socket)] conn: &'a mut TcpStream }}"),
+            format!("{name}<'static>"),
+        ),
         5 => (
             format!(
                 "pub(crate) struct {name} {{ #[doc = \"the socket\"] stream: ::std::net::TcpStream }}"
