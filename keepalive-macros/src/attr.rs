@@ -374,7 +374,22 @@ fn value_expr(
         );
         return Ok(None);
     }
-    let expr = match input.parse::<Expr>() {
+    // A literal followed by `,` or the end, the common case, is read as one; syn's whole
+    // expression parser costs more, and runs for every value of every annotated struct.
+    let literal_alone = input.cursor().literal().is_some_and(|(_, rest)| {
+        rest.eof() || rest.punct().is_some_and(|(p, _)| p.as_char() == ',')
+    });
+    let parsed = if literal_alone {
+        input.parse::<Lit>().map(|lit| {
+            Expr::Lit(syn::ExprLit {
+                attrs: Vec::new(),
+                lit,
+            })
+        })
+    } else {
+        input.parse::<Expr>()
+    };
+    let expr = match parsed {
         Ok(expr) => ungroup(expr),
         Err(err) => {
             cx.syn_error(err);

@@ -173,22 +173,24 @@ fn impl_block(
         return policy_impl;
     };
     let ty = socket.ty;
+    // Once: a type's span is found by printing it, which adds up over many structs.
+    let ty_span = ty.span();
     let member = &socket.member;
     let mut predicates: Vec<TokenStream> = where_clause
         .map(|w| w.predicates.iter().map(ToTokens::to_token_stream).collect())
         .unwrap_or_default();
     // Spanned at the field type: an instantiation or alias of a non-TCP type is reported
     // there, with the trait's on_unimplemented message.
-    let field_trait = respan(quote!(#krate::SocketField), ty.span());
+    let field_trait = respan(quote!(#krate::SocketField), ty_span);
     if socket.generic {
-        predicates.push(quote_spanned!(ty.span()=> #ty: #field_trait));
+        predicates.push(quote_spanned!(ty_span=> #ty: #field_trait));
     }
     let where_clause = (!predicates.is_empty()).then(|| quote!(where #(#predicates),*));
-    let socket_ty = quote_spanned!(ty.span()=> type Socket = <#ty as #field_trait>::Socket;);
+    let socket_ty = quote_spanned!(ty_span=> type Socket = <#ty as #field_trait>::Socket;);
     // At the field type too, so a non-TCP type is reported once, there.
-    let error = respan(quote!(#krate::Error), ty.span());
-    let field = respan(quote!(self.#member), ty.span());
-    let socket_fn = quote_spanned! {ty.span()=>
+    let error = respan(quote!(#krate::Error), ty_span);
+    let field = respan(quote!(self.#member), ty_span);
+    let socket_fn = quote_spanned! {ty_span=>
         #[inline]
         fn socket(&self) -> ::core::result::Result<&Self::Socket, #error> {
             #field_trait::socket(&#field)
