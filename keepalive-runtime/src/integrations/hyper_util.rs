@@ -35,6 +35,11 @@
 //! without the policy: a refusal fails that connect with [`ConnectError::KeepAlive`],
 //! which hyper-util's client and tonic's channel carry as the source of their own error
 //! ([`ConnectError::find`] digs it out).
+//!
+//! `P` is applied as [`apply_policy`] applies it: with `best_effort = true` a knob the OS
+//! lacks is left out, and the connection goes on without it; the connector has no way to
+//! hand the report back with the connection, so call [`apply_policy`] on a socket of your
+//! own once at start-up to log what this OS leaves out.
 
 use core::fmt;
 use core::future::Future;
