@@ -147,6 +147,41 @@ mod hyper_util_client {
         .unwrap();
     }
 
+    /// A connector of one's own whose connections are tokio streams.
+    #[derive(Clone)]
+    struct Plain;
+
+    impl tower_service::Service<http::Uri> for Plain {
+        type Response = tokio::net::TcpStream;
+        type Error = std::io::Error;
+        type Future =
+            std::pin::Pin<Box<dyn Future<Output = std::io::Result<tokio::net::TcpStream>> + Send>>;
+
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, uri: http::Uri) -> Self::Future {
+            let addr = uri.authority().unwrap().to_string();
+            Box::pin(tokio::net::TcpStream::connect(addr))
+        }
+    }
+
+    #[test]
+    fn any_connector_whose_connections_expose_their_stream() {
+        use tower_service::Service;
+        let server = http_server(1);
+        runtime().block_on(async {
+            let mut connector = Connector::<Api, _>::wrap(Plain);
+            let uri = format!("http://{server}/").parse().unwrap();
+            let stream = connector.call(uri).await.unwrap();
+            assert_eq!(kernel(&stream), api_kernel());
+        });
+    }
+
     #[test]
     fn a_refused_option_fails_the_connect_with_the_typed_error() {
         let server = http_server(1);
@@ -255,7 +290,7 @@ mod axum_serve {
             let listener = Listener::<P>::bind("127.0.0.1:0".parse().unwrap())
                 .await
                 .unwrap();
-            let addr = listener.get_ref().local_addr().unwrap();
+            let addr = listener.local_addr().unwrap();
             let app = Router::new().route("/", get(|| async { "ok" }));
             tokio::spawn(async move { axum::serve(listener, app).await });
 

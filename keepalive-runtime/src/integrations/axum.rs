@@ -64,6 +64,11 @@ impl<P: KeepAlivePolicy> Listener<P> {
         self
     }
 
+    /// The local address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
     /// The listening socket.
     pub fn get_ref(&self) -> &TcpListener {
         &self.inner
