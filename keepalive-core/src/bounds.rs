@@ -4,10 +4,13 @@
 
 use core::time::Duration;
 
+use crate::platform::Platform;
 use crate::policy::{Knob, KnobValue, Policy};
+use crate::violation::Violation;
 
 /// Which bound a policy broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BoundKind {
     /// Keep-alive must be on.
     RequireEnabled,
@@ -19,13 +22,25 @@ pub enum BoundKind {
     AtLeast(Knob),
     /// The worst-case detection time must not exceed the limit.
     MaxDetection,
+    /// The detection bound covers data in flight, which keep-alive does not probe on the
+    /// target: `user_timeout` must bound it (the limit holds the value to write).
+    InFlight {
+        /// The platform's name.
+        platform: &'static str,
+        /// What keep-alive does with data in flight there.
+        in_flight: crate::InFlight,
+        /// The option carrying `user_timeout` there, if any.
+        option: Option<&'static str>,
+    },
 }
 
-/// Limits on a policy, published by an organisation as a `const`.
+/// Limits on a policy, published by an organisation as a `const`. The detection bound
+/// covers connections with data in flight too, by the same rule as `max_detect`.
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::{check_bounds, Bounds, Policy};
+/// use keepalive_core::rules::{check, Enforcement};
+/// use keepalive_core::{Bounds, Policy, APPLE};
 ///
 /// pub const PRODUCTION: Bounds = Bounds::new(env!("CARGO_PKG_NAME"), "PRODUCTION")
 ///     .require_enabled()
@@ -36,7 +51,7 @@ pub enum BoundKind {
 ///     .with_timeout(Duration::from_secs(60))
 ///     .with_interval(Duration::from_secs(10))
 ///     .with_retries(5);
-/// assert_eq!(check_bounds(&ok, &PRODUCTION), None);
+/// assert!(check(&ok, Some(&APPLE), &Enforcement::new().bounds(PRODUCTION)).is_empty());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Bounds {
@@ -191,8 +206,46 @@ const fn count_bound(
     })
 }
 
-/// The first bound `policy` breaks, if any; `const`, for constant evaluation.
-pub const fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
+impl Bounds {
+    /// Whether one of these bounds rests on `knob` on `platform`, so that leaving it out
+    /// there (best effort) would leave the bound uncertified. The detection bound rests on
+    /// `user_timeout` only where keep-alive does not probe data in flight.
+    pub const fn rests_on(&self, knob: Knob, platform: &Platform) -> bool {
+        let probes_cover = matches!(platform.in_flight, crate::InFlight::ProbesCover);
+        match knob {
+            Knob::Timeout => self.max_timeout.is_some() || self.max_detection.is_some(),
+            Knob::Interval => self.max_interval.is_some() || self.max_detection.is_some(),
+            Knob::Retries => {
+                self.min_retries.is_some()
+                    || self.max_retries.is_some()
+                    || self.max_detection.is_some()
+            }
+            Knob::UserTimeout => {
+                self.max_user_timeout.is_some() || (self.max_detection.is_some() && !probes_cover)
+            }
+        }
+    }
+}
+
+/// The first bound `policy` breaks on `platform` (`None`: the bounds that hold on every
+/// platform), as a [`Violation::Bound`]. The detection bound goes through the same rule as
+/// `max_detect` (crate::rules).
+pub(crate) const fn bound_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bounds: &Bounds,
+) -> Option<Violation> {
+    match first_broken(policy, platform, bounds) {
+        Some(v) => Some(Violation::Bound(v)),
+        None => None,
+    }
+}
+
+const fn first_broken(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bounds: &Bounds,
+) -> Option<BoundViolation> {
     if !policy.is_enabled() {
         if bounds.require_enabled {
             return Some(BoundViolation {
@@ -230,37 +283,42 @@ pub const fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViola
     ) {
         return Some(v);
     }
-    if let Some(limit) = bounds.max_detection {
-        let limit_kv = Some(KnobValue::Time(limit));
-        match policy.worst_case_detection() {
-            Ok(worst) if worst.as_nanos() <= limit.as_nanos() => {}
-            Ok(worst) => {
-                return Some(BoundViolation {
-                    kind: BoundKind::MaxDetection,
-                    value: Some(KnobValue::Time(worst)),
-                    limit: limit_kv,
-                    bounds: *bounds,
-                });
-            }
-            Err(crate::DetectionError::Missing(knob)) => {
-                return Some(BoundViolation {
-                    kind: BoundKind::Required(knob),
-                    value: None,
-                    limit: limit_kv,
-                    bounds: *bounds,
-                });
-            }
-            Err(_) => {
-                return Some(BoundViolation {
-                    kind: BoundKind::MaxDetection,
-                    value: None,
-                    limit: limit_kv,
-                    bounds: *bounds,
-                });
-            }
+    let Some(limit) = bounds.max_detection else {
+        return None;
+    };
+    let limit_kv = Some(KnobValue::Time(limit));
+    let (kind, value, limit) = match crate::rules::detection(policy, platform, limit, false) {
+        None => return None,
+        Some(Violation::DetectionNeeds { missing }) => {
+            (BoundKind::Required(missing), None, limit_kv)
         }
-    }
-    None
+        Some(Violation::DetectionAbove { worst, .. }) => (
+            BoundKind::MaxDetection,
+            Some(KnobValue::Time(worst)),
+            limit_kv,
+        ),
+        Some(Violation::DetectionInFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        }) => (
+            BoundKind::InFlight {
+                platform,
+                in_flight,
+                option,
+            },
+            None,
+            Some(KnobValue::Time(suggested)),
+        ),
+        Some(_) => (BoundKind::MaxDetection, None, limit_kv),
+    };
+    Some(BoundViolation {
+        kind,
+        value,
+        limit,
+        bounds: *bounds,
+    })
 }
 
 impl BoundViolation {
@@ -326,6 +384,27 @@ impl BoundViolation {
                 }
                 m.push("; lower `timeout`, `interval` or `retries`");
             }
+            BoundKind::InFlight {
+                platform,
+                in_flight,
+                option,
+            } => {
+                m.push("its detection bound covers connections with data in flight, and ");
+                crate::violation::push_no_probes(&mut m, platform, in_flight);
+                match (option, self.limit) {
+                    (Some(option), Some(suggested)) => {
+                        m.push("bound that case with `user_timeout = ");
+                        m.push_value(suggested);
+                        m.push("` (");
+                        m.push(option);
+                        m.push(")");
+                    }
+                    _ => {
+                        m.push(platform);
+                        m.push(" has no per-socket bound on retransmission, so this bound cannot be met there");
+                    }
+                }
+            }
         }
         m
     }
@@ -338,14 +417,6 @@ impl core::fmt::Display for BoundViolation {
 }
 
 impl std::error::Error for BoundViolation {}
-
-/// Fails constant evaluation with the broken bound's message.
-pub const fn panic_on_bound(violation: Option<BoundViolation>) {
-    if let Some(v) = violation {
-        let message = v.message();
-        panic!("{}", message.as_str());
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -360,6 +431,31 @@ mod tests {
         .at_most_timeout(s(600))
         .at_least_retries(3)
         .max_detection(s(120));
+
+    fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
+        first_broken(policy, None, bounds)
+    }
+
+    #[test]
+    fn the_detection_bound_covers_data_in_flight() {
+        let ok = Policy::new()
+            .with_timeout(s(60))
+            .with_interval(s(10))
+            .with_retries(5);
+        // Linux: keep-alive does not probe with data in flight; TCP_USER_TIMEOUT must bound it.
+        let v = first_broken(&ok, Some(&crate::LINUX), &ORG).unwrap();
+        assert_eq!(
+            v.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: its detection bound covers connections with data in flight, and Linux sends no keep-alive probe while sent data is unacknowledged; bound that case with `user_timeout = \"1m 50s\"` (TCP_USER_TIMEOUT)"
+        );
+        let bounded = ok.with_user_timeout(s(110));
+        assert_eq!(first_broken(&bounded, Some(&crate::LINUX), &ORG), None);
+        // macOS: the keep-alive timer counts from the last segment received either way.
+        assert_eq!(first_broken(&ok, Some(&crate::APPLE), &ORG), None);
+        assert!(ORG.rests_on(Knob::UserTimeout, &crate::LINUX));
+        assert!(!ORG.rests_on(Knob::UserTimeout, &crate::FREEBSD));
+        assert!(!Bounds::new("a", "B").rests_on(Knob::Timeout, &crate::LINUX));
+    }
 
     #[test]
     fn each_bound() {

@@ -20,6 +20,9 @@ pub const BOUNDS: &str = "bounds";
 /// `best_effort`: knobs the target has no option for are left out and reported at run time
 /// instead of failing the build.
 pub const BEST_EFFORT: &str = "best_effort";
+/// `detect_idle_only`: `max_detect` is stated for idle connections only, so it needs no
+/// per-socket bound on retransmission.
+pub const DETECT_IDLE_ONLY: &str = "detect_idle_only";
 /// `crate`: path of the runtime crate.
 pub const CRATE: &str = "crate";
 
@@ -35,6 +38,7 @@ pub const ATTRIBUTE_KEYS: &[&str] = &[
     ENABLED,
     APPLY,
     MAX_DETECT,
+    DETECT_IDLE_ONLY,
     BOUNDS,
     BEST_EFFORT,
     CRATE,
@@ -62,6 +66,8 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("tcp_user_timeout", USER_TIMEOUT),
     ("usertimeout", USER_TIMEOUT),
     ("max_detection", MAX_DETECT),
+    ("idle_only", DETECT_IDLE_ONLY),
+    ("max_detect_idle_only", DETECT_IDLE_ONLY),
     ("policy", BOUNDS),
     ("enable", ENABLED),
     ("on", ENABLED),

@@ -17,6 +17,8 @@
 //! # Ok::<(), keepalive_core::DurationError>(())
 //! ```
 //!
+//! The rules are one module, [`rules`], with one driver, [`rules::check`].
+//!
 //! This crate has no dependencies and does no I/O.
 
 mod bounds;
@@ -25,21 +27,20 @@ pub mod keys;
 mod overrides;
 mod platform;
 mod policy;
+pub mod rules;
 mod text;
-mod validate;
+mod violation;
 
-pub use bounds::{BoundKind, BoundViolation, Bounds, check_bounds, panic_on_bound};
+pub use bounds::{BoundKind, BoundViolation, Bounds};
 pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
 pub use overrides::{OverrideError, PolicyOverride, policy_key};
 pub use platform::{
-    ANDROID, APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, OptionSpec, PLATFORMS, Platform,
-    Support, TARGET, Unit, WINDOWS,
+    ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, InFlight, LINUX, NETBSD, OPENBSD, OptionSpec,
+    PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
-pub use policy::{DetectionError, Knob, KnobValue, Policy};
+pub use policy::{Detection, DetectionError, Knob, KnobValue, Policy};
+pub use rules::validate;
 pub use text::Message;
-pub use validate::{
-    Violation, check_detection, check_knob, check_knob_on, check_user_timeout, first_violation,
-    panic_on, validate,
-};
+pub use violation::{Certified, Violation};

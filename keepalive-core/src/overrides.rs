@@ -8,7 +8,8 @@ use crate::duration::{DurationError, parse_duration};
 use crate::keys;
 use crate::platform::Platform;
 use crate::policy::{Knob, Policy};
-use crate::validate::{Violation, validate};
+use crate::rules::validate;
+use crate::violation::Violation;
 
 /// Changes to a [`Policy`]: each key either left alone or replaced.
 ///

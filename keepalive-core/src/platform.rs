@@ -13,6 +13,8 @@ pub enum Unit {
     Seconds,
     /// Whole milliseconds.
     Millis,
+    /// Slow-timer ticks of 500 ms (NetBSD's `PR_SLOWHZ` = 2 per second).
+    SlowTicks,
     /// A plain count (probes).
     Count,
 }
@@ -23,7 +25,20 @@ impl Unit {
         match self {
             Unit::Seconds => "s",
             Unit::Millis => "ms",
+            Unit::SlowTicks => "× 500 ms",
             Unit::Count => "",
+        }
+    }
+
+    /// The length of one step of a time unit in nanoseconds; `None` for counts. Every
+    /// conversion between a [`Duration`](core::time::Duration) and an option value goes
+    /// through it.
+    pub const fn step_nanos(self) -> Option<u64> {
+        match self {
+            Unit::Seconds => Some(1_000_000_000),
+            Unit::Millis => Some(1_000_000),
+            Unit::SlowTicks => Some(500_000_000),
+            Unit::Count => None,
         }
     }
 }
@@ -62,6 +77,33 @@ impl Support {
     }
 }
 
+/// What keep-alive does while sent data is unacknowledged, and what the `user_timeout`
+/// option does to keep-alive: the two facts that decide the worst-case detection time of a
+/// connection with data in flight, and whether `user_timeout` must agree with `retries`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InFlight {
+    /// Keep-alive does not probe while data is unacknowledged, and a set user timeout also
+    /// ends keep-alive probing, whatever the count. Linux `tcp_keepalive_timer`
+    /// (net/ipv4/tcp_timer.c) returns early while `packets_out` is non-zero and, with
+    /// `icsk_user_timeout` set, drops at the first probe past it; measured here (DESIGN.md).
+    UserTimeoutEndsProbing,
+    /// The OS does not document probing while data is unacknowledged, and its user-timeout
+    /// option bounds retransmission only. Windows: `TCP_MAXRT` "the number of seconds a
+    /// TCP connection will wait for a response ... before it is dropped"
+    /// (learn.microsoft.com, IPPROTO_TCP socket options); nothing there says it touches
+    /// keep-alive probes.
+    UserTimeoutBoundsRetransmission,
+    /// The keep-alive timer counts from the last segment received, data in flight or not,
+    /// so the probe sequence bounds both cases; a user timeout (where there is one) only
+    /// ends a retransmission episode sooner. XNU bsd/netinet/tcp_timer.c (`TCPT_KEEP`:
+    /// `idle_time >= TCP_CONN_KEEPIDLE + TCP_CONN_MAXIDLE` drops, no check of unacknowledged
+    /// data; `TCPT_REXMT` alone reads `t_rxt_conndroptime`), FreeBSD and DragonFly
+    /// `tcp_timer_keep` (`ticks - t_rcvtime`), NetBSD `tcp_timer_keep`, illumos
+    /// uts/common/inet/tcp/tcp_timers.c `tcp_keepalive_timer` (`idletime` since
+    /// `tcp_last_recv_time`).
+    ProbesCover,
+}
+
 /// One row of the platform table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Platform {
@@ -77,6 +119,8 @@ pub struct Platform {
     pub retries: Support,
     /// `user_timeout`: longest time sent data may stay unacknowledged.
     pub user_timeout: Support,
+    /// Keep-alive with data in flight, and what `user_timeout` does to probing.
+    pub in_flight: InFlight,
 }
 
 impl Platform {
@@ -123,39 +167,32 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-const fn seconds(name: &'static str, min: u64, max: u64) -> Support {
+const fn option(name: &'static str, unit: Unit, min: u64, max: u64) -> Support {
     Support::Option(OptionSpec {
         name,
-        unit: Unit::Seconds,
+        unit,
         min,
         max,
         fallback: None,
     })
+}
+
+const fn seconds(name: &'static str, min: u64, max: u64) -> Support {
+    option(name, Unit::Seconds, min, max)
 }
 
 const fn millis(name: &'static str, min: u64, max: u64) -> Support {
-    Support::Option(OptionSpec {
-        name,
-        unit: Unit::Millis,
-        min,
-        max,
-        fallback: None,
-    })
+    option(name, Unit::Millis, min, max)
 }
 
 const fn count(name: &'static str, min: u64, max: u64) -> Support {
-    Support::Option(OptionSpec {
-        name,
-        unit: Unit::Count,
-        min,
-        max,
-        fallback: None,
-    })
+    option(name, Unit::Count, min, max)
 }
 
-/// `i32::MAX`, the bound of options read as a C `int`.
+/// `i32::MAX`: every option here is passed as a C `int` (a Windows `DWORD` read as one), so
+/// no value above it reaches the OS unchanged, whatever type the kernel stores it in.
 const INT_MAX: u64 = i32::MAX as u64;
-/// `u32::MAX`, the bound of options read as a C `unsigned int` / Windows `u_long`.
+/// `u32::MAX`, the bound of Windows' `u_long` fields in `struct tcp_keepalive`.
 const UINT_MAX: u64 = u32::MAX as u64;
 
 const LINUX_USER_TIMEOUT: Support = millis(
@@ -175,6 +212,7 @@ pub const LINUX: Platform = Platform {
     interval: seconds("TCP_KEEPINTVL", 1, 32_767),
     retries: count("TCP_KEEPCNT", 1, 127),
     user_timeout: LINUX_USER_TIMEOUT,
+    in_flight: InFlight::UserTimeoutEndsProbing,
 };
 
 /// Android runs the Linux kernel: the same options and limits.
@@ -184,7 +222,8 @@ pub const ANDROID: Platform = Platform {
     ..LINUX
 };
 
-/// macOS, iOS and the other Apple systems (XNU bsd/netinet/tcp_usrreq.c, tcp_ctloutput).
+/// macOS, iOS and the other Apple systems (XNU bsd/netinet/tcp_usrreq.c, tcp_ctloutput,
+/// as in apple-oss-distributions/xnu and apple/darwin-xnu).
 pub const APPLE: Platform = Platform {
     name: "macOS/iOS",
     target_os: &["macos", "ios", "tvos", "watchos", "visionos"],
@@ -196,36 +235,63 @@ pub const APPLE: Platform = Platform {
     // TCP_KEEPCNT: `optval < 0 || optval > INT32_MAX` is EINVAL.
     retries: count("TCP_KEEPCNT", 1, INT_MAX),
     // TCP_RXT_CONNDROPTIME: seconds, only `optval < 0` refused, stored as
-    // `optval * TCP_RETRANSHZ` in a u_int32_t, so larger values would wrap.
+    // `optval * TCP_RETRANSHZ` in a u_int32_t, so larger values would wrap. Read only by
+    // the retransmission timer (tcp_timer.c, TCPT_REXMT): it ends a retransmission
+    // episode, never keep-alive probing.
     user_timeout: seconds("TCP_RXT_CONNDROPTIME", 1, UINT_MAX / 1000),
+    in_flight: InFlight::ProbesCover,
 };
 
-/// FreeBSD (sys/netinet/tcp_usrreq.c): TCP_KEEPIDLE/TCP_KEEPINTVL are seconds, refused when
-/// `ui > UINT_MAX / hz`; the maximum below assumes the default kern.hz = 1000. 0 means
-/// "system default" (TP_KEEPIDLE in tcp_timer.h), so a written value starts at 1.
+/// FreeBSD (sys/netinet/tcp_usrreq.c, tcp_default_ctloutput): TCP_KEEPIDLE/TCP_KEEPINTVL
+/// are seconds, refused when `ui > UINT_MAX / hz`; the maximum below assumes the default
+/// kern.hz = 1000. 0 means "system default" (TP_KEEPIDLE in tcp_timer.h), so a written
+/// value starts at 1.
 pub const FREEBSD: Platform = Platform {
     name: "FreeBSD",
-    target_os: &["freebsd", "dragonfly"],
+    target_os: &["freebsd"],
     timeout: seconds("TCP_KEEPIDLE", 1, UINT_MAX / 1000),
     interval: seconds("TCP_KEEPINTVL", 1, UINT_MAX / 1000),
-    // TCP_KEEPCNT: an unsigned int with no range check.
-    retries: count("TCP_KEEPCNT", 1, UINT_MAX),
+    // TCP_KEEPCNT: an unsigned int with no range check; passed as a C int.
+    retries: count("TCP_KEEPCNT", 1, INT_MAX),
     user_timeout: Support::Unsupported(
         "FreeBSD has no per-socket user timeout (no TCP_USER_TIMEOUT)",
     ),
+    in_flight: InFlight::ProbesCover,
 };
 
-/// NetBSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput): `ui > 0` required for
-/// TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT; values are kept in slow-timer ticks bounded by
-/// TCP_TIMER_MAXTICKS = INT_MAX / (hz / PR_SLOWHZ), 42949672 with hz = 100 and PR_SLOWHZ = 2.
-/// tcp(4) documents the times in seconds.
+/// DragonFly BSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput, DragonFlyBSD/DragonFlyBSD at
+/// e368a6e9): TCP_KEEPIDLE and TCP_KEEPINTVL are **milliseconds**,
+/// `opthz = ((int64_t)optval * hz) / 1000`, EINVAL unless `opthz >= 1`; with the default
+/// hz = 100 the smallest accepted value is 10 ms, and values count down in 10 ms ticks.
+/// TCP_KEEPCNT: `optval > 0`.
+pub const DRAGONFLY: Platform = Platform {
+    name: "DragonFly BSD",
+    target_os: &["dragonfly"],
+    timeout: millis("TCP_KEEPIDLE", 10, INT_MAX),
+    interval: millis("TCP_KEEPINTVL", 10, INT_MAX),
+    retries: count("TCP_KEEPCNT", 1, INT_MAX),
+    user_timeout: Support::Unsupported(
+        "DragonFly BSD has no per-socket user timeout (no TCP_USER_TIMEOUT)",
+    ),
+    in_flight: InFlight::ProbesCover,
+};
+
+/// NetBSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput, rev. 1.209; sys/netinet/tcp_timer.h,
+/// rev. 1.30.34.1): TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT need `ui > 0` and store `ui`
+/// as it is in `t_keepidle` / `t_keepintvl`, which `TCP_TIMER_ARM` counts in slow-timer
+/// ticks ("typically 500 ms (with PR_SLOWHZ at 2)"). tcp(4) calls the times seconds, but
+/// the kernel reads 30 as 15 s, so times are sent in 500 ms ticks. `TCP_TIMER_ARM`
+/// schedules `nticks * (hz / PR_SLOWHZ)` callout ticks in an int: at most
+/// TCP_TIMER_MAXTICKS = INT_MAX / (hz / PR_SLOWHZ), 42949672 with the default hz = 100.
 pub const NETBSD: Platform = Platform {
     name: "NetBSD",
     target_os: &["netbsd"],
-    timeout: seconds("TCP_KEEPIDLE", 1, INT_MAX / 50),
-    interval: seconds("TCP_KEEPINTVL", 1, INT_MAX / 50),
+    timeout: option("TCP_KEEPIDLE", Unit::SlowTicks, 1, INT_MAX / 50),
+    interval: option("TCP_KEEPINTVL", Unit::SlowTicks, 1, INT_MAX / 50),
+    // `t_maxidle = t_keepcnt * t_keepintvl` must stay a valid tick count too.
     retries: count("TCP_KEEPCNT", 1, INT_MAX / 50),
     user_timeout: Support::Unsupported("NetBSD has no per-socket user timeout"),
+    in_flight: InFlight::ProbesCover,
 };
 
 /// OpenBSD (sys/netinet/tcp.h): only SO_KEEPALIVE per socket; the timings are the global
@@ -241,6 +307,7 @@ pub const OPENBSD: Platform = Platform {
     ),
     retries: Support::Unsupported("OpenBSD has no per-socket probe count"),
     user_timeout: Support::Unsupported("OpenBSD has no per-socket user timeout"),
+    in_flight: InFlight::ProbesCover,
 };
 
 /// illumos and Solaris (uts/common/inet/tcp/tcp_opt_data.c, tcp_opt_set; tunables in
@@ -254,23 +321,34 @@ pub const ILLUMOS: Platform = Platform {
     // TCP_KEEPINTVL, seconds, × 1000 must lie within tcp_rto_min..tcp_rto_max
     // (400 ms .. 60 s by default): whole seconds 1 ..= 60.
     interval: seconds("TCP_KEEPINTVL", 1, 60),
-    // TCP_KEEPCNT: 0 is EINVAL; count × interval must stay within the abort interval
-    // bounds (0 .. UINT32_MAX ms).
-    retries: count("TCP_KEEPCNT", 1, UINT_MAX),
+    // TCP_KEEPCNT: 0 is EINVAL; passed as a C int.
+    retries: count("TCP_KEEPCNT", 1, INT_MAX),
     user_timeout: Support::Unsupported(
-        "illumos/Solaris have no TCP_USER_TIMEOUT (TCP_ABORT_THRESHOLD, which bounds retransmissions, is not mapped)",
+        "illumos/Solaris have no TCP_USER_TIMEOUT; TCP_ABORT_THRESHOLD bounds retransmission of sent data but is not mapped, and keep-alive already covers data in flight there",
     ),
+    in_flight: InFlight::ProbesCover,
 };
 
-/// Windows (SIO_KEEPALIVE_VALS and IPPROTO_TCP socket options, Microsoft Docs).
+/// Windows (IPPROTO_TCP socket options and SIO_KEEPALIVE_VALS, learn.microsoft.com).
+///
+/// A written time goes through its own option, TCP_KEEPIDLE or TCP_KEEPINTVL (DWORD
+/// seconds, Windows 10 version 1709 and later); an unwritten one is not touched. Where
+/// those are refused (older builds) or a time is not whole seconds, SIO_KEEPALIVE_VALS
+/// carries both times in milliseconds, the unwritten one at its documented default (2 h
+/// idle, 1 s interval), and the outcome says so.
 pub const WINDOWS: Platform = Platform {
     name: "Windows",
     target_os: &["windows"],
-    // SIO_KEEPALIVE_VALS: struct tcp_keepalive { u_long onoff, keepalivetime,
-    // keepaliveinterval }, milliseconds; both times travel together, so an unset one is sent
-    // as the documented default (2 h idle, 1 s interval), never as 0.
-    timeout: millis("SIO_KEEPALIVE_VALS", 1, UINT_MAX),
-    interval: millis("SIO_KEEPALIVE_VALS", 1, UINT_MAX),
+    timeout: Support::Option(OptionSpec {
+        name: "TCP_KEEPIDLE",
+        unit: Unit::Millis,
+        min: 1,
+        max: UINT_MAX,
+        fallback: Some(
+            "Windows before 10.0.16299 (1709) refuses TCP_KEEPIDLE and TCP_KEEPINTVL; both times then travel in SIO_KEEPALIVE_VALS, an unwritten one at its default (2 h idle, 1 s interval)",
+        ),
+    }),
+    interval: millis("TCP_KEEPINTVL", 1, UINT_MAX),
     // TCP_KEEPCNT, Windows 10 version 1703 (10.0.15063) and later: "illegal to set ...
     // greater than 255".
     retries: Support::Option(OptionSpec {
@@ -282,14 +360,15 @@ pub const WINDOWS: Platform = Platform {
             "Windows before 10.0.15063 refuses TCP_KEEPCNT (WSAENOPROTOOPT) and always sends 10 probes",
         ),
     }),
-    // TCP_MAXRT: DWORD seconds (-1 means retransmit forever), the role TCP_USER_TIMEOUT
-    // plays on Linux.
+    // TCP_MAXRT: DWORD seconds a connection waits for an acknowledgement before it is
+    // dropped; -1 means "retransmit forever", which a policy never writes.
     user_timeout: seconds("TCP_MAXRT", 1, INT_MAX),
+    in_flight: InFlight::UserTimeoutBoundsRetransmission,
 };
 
 /// Every row, one per OS family.
 pub const PLATFORMS: &[&Platform] = &[
-    &LINUX, &ANDROID, &APPLE, &FREEBSD, &NETBSD, &OPENBSD, &ILLUMOS, &WINDOWS,
+    &LINUX, &ANDROID, &APPLE, &FREEBSD, &DRAGONFLY, &NETBSD, &OPENBSD, &ILLUMOS, &WINDOWS,
 ];
 
 /// The row of the target this crate is compiled for, or `None` for an OS outside the table.
@@ -302,8 +381,10 @@ const fn target_platform() -> Option<&'static Platform> {
         Some(&ANDROID)
     } else if cfg!(target_vendor = "apple") {
         Some(&APPLE)
-    } else if cfg!(any(target_os = "freebsd", target_os = "dragonfly")) {
+    } else if cfg!(target_os = "freebsd") {
         Some(&FREEBSD)
+    } else if cfg!(target_os = "dragonfly") {
+        Some(&DRAGONFLY)
     } else if cfg!(target_os = "netbsd") {
         Some(&NETBSD)
     } else if cfg!(target_os = "openbsd") {
@@ -340,6 +421,36 @@ mod tests {
                     assert!(1 <= spec.min && spec.min <= spec.max, "{} {knob}", row.name);
                     let count = matches!(spec.unit, Unit::Count);
                     assert_eq!(count, knob == Knob::Retries, "{} {knob}", row.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dragonfly_counts_milliseconds_and_netbsd_half_seconds() {
+        let dragonfly = Platform::for_target_os("dragonfly").unwrap();
+        assert_eq!(dragonfly.name, "DragonFly BSD");
+        let idle = dragonfly.timeout.option().unwrap();
+        assert_eq!((idle.unit, idle.min), (Unit::Millis, 10));
+        let netbsd = Platform::for_target_os("netbsd").unwrap();
+        let idle = netbsd.timeout.option().unwrap();
+        assert_eq!(idle.unit, Unit::SlowTicks);
+        assert_eq!(idle.unit.step_nanos(), Some(500_000_000));
+        assert_eq!(idle.max, 42_949_672);
+    }
+
+    #[test]
+    fn no_option_takes_more_than_a_c_int() {
+        for row in PLATFORMS {
+            for knob in Knob::ALL {
+                if let Some(spec) = row.support(knob).option() {
+                    let int_max = i32::MAX as u64;
+                    // Windows' times may exceed it in SIO_KEEPALIVE_VALS (u_long ms).
+                    let limit = match (row.name, spec.unit) {
+                        ("Windows", Unit::Millis) => u32::MAX as u64,
+                        _ => int_max,
+                    };
+                    assert!(spec.max <= limit, "{} {knob}", row.name);
                 }
             }
         }

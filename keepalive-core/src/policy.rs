@@ -3,6 +3,8 @@
 use core::fmt;
 use core::time::Duration;
 
+use crate::platform::{InFlight, Platform};
+
 /// One setting of a [`Policy`], named as the attribute names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Knob {
@@ -28,10 +30,10 @@ impl Knob {
     /// The key that sets this knob in `#[keepalive(...)]` and in configuration files.
     pub const fn key(self) -> &'static str {
         match self {
-            Knob::Timeout => "timeout",
-            Knob::Interval => "interval",
-            Knob::Retries => "retries",
-            Knob::UserTimeout => "user_timeout",
+            Knob::Timeout => crate::keys::TIMEOUT,
+            Knob::Interval => crate::keys::INTERVAL,
+            Knob::Retries => crate::keys::RETRIES,
+            Knob::UserTimeout => crate::keys::USER_TIMEOUT,
         }
     }
 }
@@ -79,6 +81,17 @@ impl Default for Policy {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The worst-case time to detect a dead peer on one target ([`Policy::detection_on`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Detection {
+    /// An idle connection: the end of the probe sequence.
+    pub idle: Duration,
+    /// A connection with sent data unacknowledged; `None` where nothing the policy sets
+    /// bounds it (Linux and Windows without `user_timeout`: retransmissions go on for the
+    /// OS's own limit, about 15 minutes with Linux's default `tcp_retries2`).
+    pub in_flight: Option<Duration>,
 }
 
 /// Why [`Policy::worst_case_detection`] has no answer.
@@ -224,16 +237,60 @@ impl Policy {
         }
     }
 
-    /// `timeout + interval × retries`: when an idle connection to a vanished peer is declared
-    /// dead, checked for overflow.
-    ///
-    /// With `user_timeout` set, Linux ends the connection at the first probe sent after the
-    /// user timeout has passed, whatever the count (`tcp_keepalive_timer` in
-    /// net/ipv4/tcp_timer.c; measured here: idle 1 s, interval 1 s, retries 3 and a
-    /// user timeout of 2.5 s ends after 3 s, of 6.5 s after 7 s). The answer then is
-    /// `timeout + interval × k` for the smallest `k ≥ 1` reaching the user timeout, and
-    /// `retries` is not needed.
+    /// The worst-case dead-peer detection time of an idle connection on the compilation
+    /// target ([`TARGET`](crate::TARGET); the probe sequence where the OS is outside the
+    /// table): [`Policy::detection_on`]'s `idle`. On Linux a set `user_timeout` ends the
+    /// probing at the first probe past it, whatever the count.
     pub const fn worst_case_detection(&self) -> Result<Duration, DetectionError> {
+        let in_flight = match crate::TARGET {
+            Some(platform) => platform.in_flight,
+            None => InFlight::ProbesCover,
+        };
+        match self.detection_with(in_flight) {
+            Ok(d) => Ok(d.idle),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The worst-case dead-peer detection time on `platform`, for an idle connection and for
+    /// one with sent data unacknowledged, from what each OS's source says (see
+    /// [`InFlight`]).
+    ///
+    /// - Idle: `timeout + interval × retries`. On Linux, with `user_timeout` set, the
+    ///   connection ends at the first probe sent after the user timeout has passed, whatever
+    ///   the count (`tcp_keepalive_timer` in net/ipv4/tcp_timer.c; measured here: idle 1 s,
+    ///   interval 1 s, retries 3 and a user timeout of 2.5 s ends after 3 s, of 6.5 s after
+    ///   7 s), so `retries` is not needed there.
+    /// - Data in flight: on Linux and Windows keep-alive does not probe (Linux measured: no
+    ///   error within 30 s with 1 s + 3 × 1 s), so only `user_timeout` bounds it
+    ///   (TCP_USER_TIMEOUT, TCP_MAXRT) and `in_flight` is `None` without it. On the BSDs,
+    ///   Apple and illumos the keep-alive timer counts from the last segment received, so
+    ///   the idle answer holds.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use keepalive_core::{Policy, APPLE, LINUX};
+    ///
+    /// let p = Policy::new()
+    ///     .with_timeout(Duration::from_secs(1))
+    ///     .with_interval(Duration::from_secs(1))
+    ///     .with_retries(3);
+    /// let linux = p.detection_on(&LINUX)?;
+    /// assert_eq!((linux.idle, linux.in_flight), (Duration::from_secs(4), None));
+    /// let apple = p.detection_on(&APPLE)?;
+    /// assert_eq!(apple.in_flight, Some(Duration::from_secs(4)));
+    /// let bounded = p.with_user_timeout(Duration::from_secs(4)).detection_on(&LINUX)?;
+    /// assert_eq!(bounded.in_flight, Some(Duration::from_secs(4)));
+    /// # Ok::<(), keepalive_core::DetectionError>(())
+    /// ```
+    pub const fn detection_on(&self, platform: &Platform) -> Result<Detection, DetectionError> {
+        self.detection_with(platform.in_flight)
+    }
+
+    pub(crate) const fn detection_with(
+        &self,
+        in_flight: InFlight,
+    ) -> Result<Detection, DetectionError> {
         if !self.enabled {
             return Err(DetectionError::Disabled);
         }
@@ -243,14 +300,25 @@ impl Policy {
         let Some(interval) = self.interval else {
             return Err(DetectionError::Missing(Knob::Interval));
         };
-        let probes = match self.user_timeout {
-            Some(user_timeout) => Self::probes_until(timeout, interval, user_timeout),
-            None => match self.retries {
-                Some(n) => n as u128,
-                None => return Err(DetectionError::Missing(Knob::Retries)),
-            },
+        let ends_probing = matches!(in_flight, InFlight::UserTimeoutEndsProbing);
+        let probes = match (self.user_timeout, self.retries) {
+            (Some(user_timeout), _) if ends_probing => {
+                Self::probes_until(timeout, interval, user_timeout)
+            }
+            (_, Some(n)) => n as u128,
+            (_, None) => return Err(DetectionError::Missing(Knob::Retries)),
         };
-        Self::probe_sequence(timeout, interval, probes)
+        let idle = match Self::probe_sequence(timeout, interval, probes) {
+            Ok(idle) => idle,
+            Err(e) => return Err(e),
+        };
+        let in_flight = match in_flight {
+            InFlight::ProbesCover => Some(idle),
+            InFlight::UserTimeoutEndsProbing | InFlight::UserTimeoutBoundsRetransmission => {
+                self.user_timeout
+            }
+        };
+        Ok(Detection { idle, in_flight })
     }
 
     /// `timeout + interval × retries` from written values only; `user_timeout` is not
@@ -362,16 +430,24 @@ mod tests {
             .with_timeout(s(1))
             .with_interval(s(1))
             .with_retries(3);
+        let linux = |p: Policy| p.detection_on(&crate::LINUX).map(|d| d.idle);
         let p = base.with_user_timeout(Duration::from_millis(2_500));
-        assert_eq!(p.worst_case_detection(), Ok(s(3)));
+        assert_eq!(linux(p), Ok(s(3)));
         let p = base.with_user_timeout(Duration::from_millis(6_500));
-        assert_eq!(p.worst_case_detection(), Ok(s(7)));
+        assert_eq!(linux(p), Ok(s(7)));
         // At least one probe is always sent.
         let p = base.with_user_timeout(Duration::from_millis(100));
-        assert_eq!(p.worst_case_detection(), Ok(s(2)));
+        assert_eq!(linux(p), Ok(s(2)));
         // Retries need not be written once the user timeout decides.
         let p = base.without(Knob::Retries).with_user_timeout(s(4));
-        assert_eq!(p.worst_case_detection(), Ok(s(4)));
+        assert_eq!(linux(p), Ok(s(4)));
+        // Elsewhere the user timeout leaves probing alone: the count decides.
+        let p = base.with_user_timeout(Duration::from_millis(2_500));
+        assert_eq!(p.detection_on(&crate::APPLE).map(|d| d.idle), Ok(s(4)));
+        assert_eq!(
+            p.detection_on(&crate::WINDOWS).map(|d| d.in_flight),
+            Ok(Some(Duration::from_millis(2_500)))
+        );
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub(crate) struct Attrs {
     pub(crate) user_timeout: Option<Value<Duration>>,
     pub(crate) enabled: Option<(bool, TokenStream)>,
     pub(crate) best_effort: bool,
+    /// Tokens of `best_effort = true`, where an error about it points.
+    pub(crate) best_effort_tokens: Option<TokenStream>,
+    pub(crate) detect_idle_only: bool,
+    pub(crate) detect_idle_only_tokens: Option<TokenStream>,
     pub(crate) apply: Option<(ApplyAt, TokenStream)>,
     pub(crate) max_detect: Option<Value<Duration>>,
     pub(crate) bounds: Option<syn::Path>,
@@ -182,24 +186,38 @@ fn parse_key(
                 attrs.retries = value;
             }
         }
-        BEST_EFFORT => {
-            let Some(expr) = value_expr(cx, attrs, &meta, BEST_EFFORT)? else {
+        BEST_EFFORT | DETECT_IDLE_ONLY => {
+            let key = if name == BEST_EFFORT {
+                BEST_EFFORT
+            } else {
+                DETECT_IDLE_ONLY
+            };
+            let Some(expr) = value_expr(cx, attrs, &meta, key)? else {
                 return Ok(());
             };
+            let tokens = quote::quote!(#path = #expr);
             let value = match expr {
                 Expr::Lit(syn::ExprLit {
                     lit: Lit::Bool(b), ..
                 }) => b.value,
                 other => {
-                    cx.error_spanned_by(
-                        other,
-                        "`best_effort` takes `true` or `false`; write `best_effort = true` to leave out, and report at run time, knobs the target has no option for",
-                    );
+                    let message = if key == BEST_EFFORT {
+                        "`best_effort` takes `true` or `false`; write `best_effort = true` to leave out, and report at run time, knobs the target has no option for"
+                    } else {
+                        "`detect_idle_only` takes `true` or `false`; write `detect_idle_only = true` to state that `max_detect` covers idle connections only"
+                    };
+                    cx.error_spanned_by(other, message);
                     false
                 }
             };
-            if attrs.first(cx, BEST_EFFORT, path) {
-                attrs.best_effort = value;
+            if attrs.first(cx, key, path) {
+                if key == BEST_EFFORT {
+                    attrs.best_effort = value;
+                    attrs.best_effort_tokens = Some(tokens);
+                } else {
+                    attrs.detect_idle_only = value;
+                    attrs.detect_idle_only_tokens = Some(tokens);
+                }
             }
         }
         ENABLED => {
@@ -345,6 +363,7 @@ fn example(key: &str) -> &'static str {
         ENABLED => "enabled = false",
         APPLY => "apply = \"after_connect\"",
         MAX_DETECT => "max_detect = \"1m\"",
+        DETECT_IDLE_ONLY => "detect_idle_only = true",
         BOUNDS => "bounds = my_org::PRODUCTION",
         _ => "crate = \"my_lib::keepalive\"",
     }

@@ -11,6 +11,7 @@ use crate::ast::Input;
 use crate::attr::{self, ApplyAt, Attrs, Value};
 use crate::ctxt::Ctxt;
 use crate::valid::{self, CfgError, ConstCheck};
+use keepalive_core::rules::Topic;
 
 /// The whole macro: attribute tokens and item tokens in, item and impl out.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -249,65 +250,60 @@ fn cfg_error(e: &CfgError) -> TokenStream {
     }
 }
 
-/// `const _: () = { panic_on(check(&(policy), ...)); };` at the user's value: the call
-/// starts at its first token and its parentheses sit at its last, so the const-evaluation
-/// error underlines the whole value. The policy is written inline rather than bound to a
-/// name, which a user's const of the same name could shadow or be shadowed by.
+/// `const _: () = { panic_on(check(&(policy), TARGET, &(enforcement)).first_about(topic)); };`
+/// at the user's value: core's rule driver, run during constant evaluation for the target
+/// being compiled, fails the build with its first violation about the check's topic. The
+/// call starts at the value's first token and its parentheses sit at its last, so the
+/// error underlines the whole value. The policy and enforcement are written inline rather
+/// than bound to names, which a user's consts of the same names could shadow.
 fn const_check(
     check: &ConstCheck,
     attrs: &Attrs,
     krate: &TokenStream,
     policy: &TokenStream,
 ) -> TokenStream {
-    let spot = match check {
-        ConstCheck::Knob(_, s)
-        | ConstCheck::UserTimeout(s)
-        | ConstCheck::Detection(s)
-        | ConstCheck::Bounds(s) => *s,
-    };
+    let spot = check.spot;
     let span = spot.first;
     let p = respan(quote!(#krate::__private), span);
-    let best_effort = attrs.best_effort;
-    let (function, argument) = match check {
-        ConstCheck::Knob(knob, _) => {
+    let topic = match check.topic {
+        Topic::Knob(knob) => {
             let variant = syn::Ident::new(&format!("{knob:?}"), span);
-            (
-                quote_spanned!(span=> #p::panic_on),
-                quote_spanned!(span=> #p::knob_violation(&(#policy), #p::Knob::#variant, #best_effort)),
-            )
+            quote_spanned!(span=> #p::Topic::Knob(#p::Knob::#variant))
         }
-        ConstCheck::UserTimeout(_) => (
-            quote_spanned!(span=> #p::panic_on),
-            quote_spanned!(span=> #p::check_user_timeout(&(#policy))),
-        ),
-        ConstCheck::Detection(_) => {
-            let bound = attrs
-                .max_detect
-                .as_ref()
-                .map(|v| respan(duration(v, &p), span));
-            (
-                quote_spanned!(span=> #p::panic_on),
-                quote_spanned!(span=> #p::check_detection(&(#policy), #bound)),
-            )
-        }
-        ConstCheck::Bounds(_) => {
-            let bounds = attrs
-                .bounds
-                .as_ref()
-                .map(|b| respan(b.to_token_stream(), span));
-            (
-                quote_spanned!(span=> #p::panic_on_bound),
-                quote_spanned!(span=> #p::check_bounds(&(#policy), &#bounds)),
-            )
-        }
+        Topic::UserTimeout => quote_spanned!(span=> #p::Topic::UserTimeout),
+        Topic::Detection => quote_spanned!(span=> #p::Topic::Detection),
+        Topic::Bounds => quote_spanned!(span=> #p::Topic::Bounds),
+        Topic::Any => quote_spanned!(span=> #p::Topic::Any),
     };
+    let enforcement = enforcement_expr(attrs, &p, span);
+    let argument = quote_spanned!(span=>
+        #p::check(&(#policy), #p::TARGET, &(#enforcement)).first_about(#topic)
+    );
     let mut parens = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, argument);
     parens.set_span(spot.last);
     quote_spanned! {span=>
         const _: () = {
-            #function #parens;
+            #p::panic_on #parens;
         };
     }
+}
+
+/// What the attribute enforces beyond the platform's limits, as a const expression.
+fn enforcement_expr(attrs: &Attrs, p: &TokenStream, span: Span) -> TokenStream {
+    let best_effort = attrs.best_effort;
+    let idle_only = attrs.detect_idle_only;
+    let mut expr = quote_spanned!(span=>
+        #p::Enforcement::new().best_effort(#best_effort).detect_idle_only(#idle_only)
+    );
+    if let Some(bound) = &attrs.max_detect {
+        let bound = respan(duration(bound, p), span);
+        expr = quote_spanned!(span=> #expr.max_detect(#bound));
+    }
+    if let Some(bounds) = &attrs.bounds {
+        let bounds = respan(bounds.to_token_stream(), span);
+        expr = quote_spanned!(span=> #expr.bounds(#bounds));
+    }
+    expr
 }
 
 /// The same tokens, every one at `span`.

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
 
-use keepalive_core::{LINUX, Policy, check_detection, validate};
+use keepalive_core::rules::{Enforcement, check};
+use keepalive_core::{LINUX, Policy, validate};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 /// xorshift64*, seeded: a failing input is reproduced from its seed and index.
@@ -124,9 +125,11 @@ impl Intent {
         if let Ok(worst) = intent.policy().worst_case_detection() {
             if rng.chance(30) {
                 let bound = worst.as_millis() as u64 + rng.range(0, HOUR);
-                let bound_ok =
-                    check_detection(&intent.policy(), core::time::Duration::from_millis(bound))
-                        .is_none();
+                // Core's driver for the host's target (Linux): with data in flight the
+                // bound needs the user timeout there.
+                let enforcement =
+                    Enforcement::new().max_detect(core::time::Duration::from_millis(bound));
+                let bound_ok = check(&intent.policy(), Some(&LINUX), &enforcement).is_empty();
                 intent.max_detect_ms = bound_ok.then_some(bound);
             }
         }

@@ -2,8 +2,8 @@
 
 // The keys are keepalive-core's, so the attribute and configuration files spell them alike.
 pub(crate) use keepalive_core::keys::{
-    APPLY, ATTRIBUTE_KEYS as KEYS, BEST_EFFORT, BOUNDS, CRATE, ENABLED, INTERVAL, MAX_DETECT,
-    RETRIES, TIMEOUT, USER_TIMEOUT,
+    APPLY, ATTRIBUTE_KEYS as KEYS, BEST_EFFORT, BOUNDS, CRATE, DETECT_IDLE_ONLY, ENABLED, INTERVAL,
+    MAX_DETECT, RETRIES, TIMEOUT, USER_TIMEOUT,
 };
 /// The field marker, `#[keepalive(socket)]`.
 pub(crate) const SOCKET: &str = "socket";

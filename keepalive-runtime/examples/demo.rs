@@ -20,8 +20,15 @@ struct Conn {
     stream: TcpStream,
 }
 
-/// A policy short enough to watch: dead after 2 s + 3 × 1 s.
-#[keepalive(timeout = "2s", interval = "1s", retries = 3, max_detect = "5s")]
+/// A policy short enough to watch: dead after 2 s + 3 × 1 s, idle or (through the user
+/// timeout) with data in flight.
+#[keepalive(
+    timeout = "2s",
+    interval = "1s",
+    retries = 3,
+    user_timeout = "5s",
+    max_detect = "5s"
+)]
 struct FastConn {
     stream: TcpStream,
 }

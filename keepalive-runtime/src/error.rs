@@ -6,7 +6,7 @@ use std::io;
 use keepalive_core::{Knob, OverrideError, Policy, TARGET, Violation};
 
 /// The name of the option that carries `knob` on the compilation target (`TCP_KEEPIDLE`,
-/// `TCP_KEEPALIVE` on Apple, `SIO_KEEPALIVE_VALS` on Windows), or the knob's key where the
+/// `TCP_KEEPALIVE` on Apple), or the knob's key where the
 /// target has none.
 pub fn option_name(knob: Knob) -> &'static str {
     match TARGET.and_then(|p| p.support(knob).option()) {
@@ -22,6 +22,8 @@ pub struct Applied {
     knobs: u8,
     defaulted: u8,
     keepalive: Option<bool>,
+    /// The two times went together in one option (Windows SIO_KEEPALIVE_VALS).
+    joint_times: bool,
 }
 
 const fn bit(knob: Knob) -> u8 {
@@ -39,6 +41,7 @@ impl Applied {
         knobs: 0,
         defaulted: 0,
         keepalive: None,
+        joint_times: false,
     };
 
     /// Whether the option for `knob` was set.
@@ -51,6 +54,17 @@ impl Applied {
     /// SIO_KEEPALIVE_VALS: 2 h idle time, 1 s interval).
     pub const fn defaulted(&self, knob: Knob) -> bool {
         self.defaulted & bit(knob) != 0
+    }
+
+    /// The option that set `knob`: the platform table's, or SIO_KEEPALIVE_VALS where
+    /// Windows took both times in that one call (a build without TCP_KEEPIDLE, or a time
+    /// that is not whole seconds).
+    pub fn option_of(&self, knob: Knob) -> &'static str {
+        if self.joint_times && matches!(knob, Knob::Timeout | Knob::Interval) {
+            "SIO_KEEPALIVE_VALS"
+        } else {
+            option_name(knob)
+        }
     }
 
     /// `Some(on)` once SO_KEEPALIVE (or its Windows equivalent) was written.
@@ -78,6 +92,11 @@ impl Applied {
         self.defaulted |= bit(knob);
     }
 
+    #[cfg_attr(not(windows), allow(dead_code))]
+    pub(crate) fn set_joint_times(&mut self) {
+        self.joint_times = true;
+    }
+
     pub(crate) fn set_keepalive(&mut self, on: bool) {
         self.keepalive = Some(on);
     }
@@ -96,7 +115,7 @@ impl fmt::Display for Applied {
         };
         for knob in self.knobs() {
             sep(f)?;
-            write!(f, "{} ({knob})", option_name(knob))?;
+            write!(f, "{} ({knob})", self.option_of(knob))?;
             if self.defaulted(knob) {
                 f.write_str(" [OS default sent]")?;
             }
@@ -287,7 +306,8 @@ pub enum Error {
     Set {
         /// The option's name (`TCP_KEEPIDLE`).
         option: &'static str,
-        /// The knob it carries; `None` for SO_KEEPALIVE itself.
+        /// The knob it carries; `None` for SO_KEEPALIVE itself, and for an option that
+        /// carries two written knobs at once (Windows SIO_KEEPALIVE_VALS).
         knob: Option<Knob>,
         /// The OS error.
         source: io::Error,

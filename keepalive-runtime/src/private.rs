@@ -2,27 +2,8 @@
 //! Not part of the public API; may change in any release.
 
 pub use core::time::Duration;
-pub use keepalive_core::{
-    Bounds, Knob, Policy, TARGET, Violation, check_bounds, check_detection, check_user_timeout,
-    first_violation, panic_on, panic_on_bound,
-};
-
-/// One knob's own rules, for a value behind a const path: not zero, and within the limits
-/// of the target being compiled (this crate is compiled for it, so `TARGET` is that target).
-/// With `best_effort`, a knob the target has no option for is not a violation: the runtime
-/// leaves it out and reports it.
-pub const fn knob_violation(policy: &Policy, knob: Knob, best_effort: bool) -> Option<Violation> {
-    if let Some(v) = keepalive_core::check_knob(policy, knob) {
-        return Some(v);
-    }
-    match TARGET {
-        Some(platform) => match keepalive_core::check_knob_on(policy, knob, platform) {
-            Some(Violation::Unsupported { .. }) if best_effort => None,
-            other => other,
-        },
-        None => None,
-    }
-}
+pub use keepalive_core::rules::{Enforcement, Topic, check, panic_on};
+pub use keepalive_core::{Bounds, Knob, Policy, TARGET};
 
 /// The policy of an attribute whose values are all literals, in one short call: times in
 /// milliseconds and retries, each 0 where the key was not written (the attribute rejects

@@ -19,6 +19,8 @@ pub enum Value {
     Time(Duration),
     /// A count (probes).
     Count(u32),
+    /// No limit: the OS's own "forever" value (Windows TCP_MAXRT = -1, retransmit forever).
+    Unlimited,
 }
 
 impl From<KnobValue> for Value {
@@ -38,6 +40,7 @@ impl fmt::Display for Value {
             Value::Time(d) if d.is_zero() => f.write_str("0 (OS default)"),
             Value::Time(d) => write!(f, "{}", format_duration(*d)),
             Value::Count(n) => write!(f, "{n}"),
+            Value::Unlimited => f.write_str("no limit"),
         }
     }
 }
@@ -168,7 +171,7 @@ pub(crate) fn read_sock(sock: &SockRef<'_>, policy: &Policy) -> Result<Report, E
             None => State::Unreadable,
             Some(actual) => {
                 let expected = policy.get(knob).filter(|_| policy.is_enabled());
-                state(expected.map(Value::from), Value::from(actual?))
+                state(expected.map(Value::from), actual?)
             }
         };
         *slot = Entry {

@@ -19,7 +19,14 @@ use keepalive_runtime::prelude::*;
 
 const PEERS: usize = 1_000;
 
-#[keepalive(timeout = "1s", interval = "1s", retries = 3, max_detect = "4s")]
+// Idle connections: the bound is stated for that case only.
+#[keepalive(
+    timeout = "1s",
+    interval = "1s",
+    retries = 3,
+    max_detect = "4s",
+    detect_idle_only = true
+)]
 struct Peer {
     stream: TcpStream,
 }

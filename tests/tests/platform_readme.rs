@@ -1,7 +1,7 @@
 //! README's platform table is keepalive-core's table: this test renders the table from
 //! `keepalive_core::PLATFORMS` and fails, printing the expected text, when README differs.
 
-use keepalive_core::{Knob, PLATFORMS, Support, Unit};
+use keepalive_core::{InFlight, Knob, PLATFORMS, Support, Unit};
 
 fn cell(support: &Support) -> String {
     match support {
@@ -17,12 +17,30 @@ fn cell(support: &Support) -> String {
     }
 }
 
+fn in_flight(row: InFlight) -> &'static str {
+    match row {
+        InFlight::UserTimeoutEndsProbing => {
+            "no probes; `user_timeout` bounds it (and ends probing)"
+        }
+        InFlight::UserTimeoutBoundsRetransmission => {
+            "no probes documented; `user_timeout` bounds it"
+        }
+        InFlight::ProbesCover => "probes run (timer from the last segment received)",
+    }
+}
+
 fn render() -> String {
-    let mut out = String::from("| OS | timeout | interval | retries | user_timeout |\n");
-    out.push_str("|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| OS | timeout | interval | retries | user_timeout | data in flight |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
     for row in PLATFORMS {
         let cells: Vec<String> = Knob::ALL.iter().map(|&k| cell(row.support(k))).collect();
-        out.push_str(&format!("| {} | {} |\n", row.name, cells.join(" | ")));
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            row.name,
+            cells.join(" | "),
+            in_flight(row.in_flight)
+        ));
     }
     let notes: Vec<&str> = PLATFORMS
         .iter()

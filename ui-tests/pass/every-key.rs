@@ -3,7 +3,7 @@ use keepalive_runtime::{KeepAlive, KeepAlivePolicy, Policy, keepalive};
 use core::time::Duration;
 
 #[keepalive(timeout = 30s, interval = 5s, retries = 4, user_timeout = "50s",
-            apply = "before_connect", max_detect = "1m", enabled = true,
+            apply = "before_connect", max_detect = "1m", detect_idle_only = false, enabled = true,
             crate = "keepalive_runtime")]
 struct DbConn {
     #[keepalive(socket)]

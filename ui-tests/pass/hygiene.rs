@@ -14,7 +14,8 @@ struct Apply;
 mod core {}
 const P: Duration = Duration::from_secs(41);
 
-#[keepalive(timeout = P, interval = "1s", retries = 3, best_effort = true, max_detect = "1h")]
+#[keepalive(timeout = P, interval = "1s", retries = 3, best_effort = true, max_detect = "1h",
+            detect_idle_only = true)]
 struct Conn {
     stream: std::net::TcpStream,
 }

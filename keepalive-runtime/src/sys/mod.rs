@@ -27,19 +27,25 @@ pub(crate) use windows::*;
 
 /// A knob's value in the option's unit, rounded up (a sub-second time never becomes 0 s,
 /// which the OS would refuse or read as "default"), saturated to the C `int` range so the
-/// OS, not a silent wrap, refuses what is too large.
+/// OS, not a silent wrap, refuses what is too large. The checks keep every written value
+/// within the table's range, which no row lets exceed `i32::MAX`.
 #[cfg_attr(windows, allow(dead_code))]
 pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
-    // u64 arithmetic: a u128 division costs more than the rest of the conversion.
-    let wide: u64 = match (value, unit) {
+    let wide: u64 = match (value, unit.step_nanos()) {
         (KnobValue::Count(n), _) => u64::from(n),
-        (KnobValue::Time(d), Unit::Millis) => d
+        // u64 arithmetic for the common units: a u128 division costs more than the rest of
+        // the conversion.
+        (KnobValue::Time(d), Some(1_000_000_000)) => {
+            d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
+        }
+        (KnobValue::Time(d), Some(1_000_000)) => d
             .as_secs()
             .saturating_mul(1_000)
             .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000))),
-        (KnobValue::Time(d), Unit::Seconds | Unit::Count) => {
-            d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
+        (KnobValue::Time(d), Some(step)) => {
+            u64::try_from(d.as_nanos().div_ceil(u128::from(step))).unwrap_or(u64::MAX)
         }
+        (KnobValue::Time(d), None) => d.as_secs(),
     };
     i32::try_from(wide).unwrap_or(i32::MAX)
 }
@@ -47,10 +53,9 @@ pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
 /// A value the OS returned, in the option's unit.
 pub(crate) fn from_os(raw: i32, unit: Unit) -> KnobValue {
     let raw = u32::try_from(raw).unwrap_or(0);
-    match unit {
-        Unit::Seconds => KnobValue::Time(Duration::from_secs(u64::from(raw))),
-        Unit::Millis => KnobValue::Time(Duration::from_millis(u64::from(raw))),
-        Unit::Count => KnobValue::Count(raw),
+    match unit.step_nanos() {
+        Some(step) => KnobValue::Time(Duration::from_nanos(u64::from(raw) * step)),
+        None => KnobValue::Count(raw),
     }
 }
 
@@ -130,5 +135,15 @@ mod tests {
         assert_eq!(to_os(time(Duration::MAX), Unit::Millis), i32::MAX);
         assert_eq!(to_os(KnobValue::Count(127), Unit::Count), 127);
         assert_eq!(to_os(KnobValue::Count(u32::MAX), Unit::Count), i32::MAX);
+        // NetBSD's 500 ms ticks: 30 s is 60 ticks, 1.2 s rounds up to 3.
+        assert_eq!(to_os(time(Duration::from_secs(30)), Unit::SlowTicks), 60);
+        assert_eq!(
+            to_os(time(Duration::from_millis(1_200)), Unit::SlowTicks),
+            3
+        );
+        assert_eq!(
+            from_os(60, Unit::SlowTicks),
+            KnobValue::Time(Duration::from_secs(30))
+        );
     }
 }

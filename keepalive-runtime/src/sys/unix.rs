@@ -8,6 +8,7 @@ use libc::c_int;
 use socket2::SockRef;
 
 use crate::error::{Applied, BestEffort, Error, is_no_such_option};
+use crate::readback::Value;
 
 /// Apple's `TCP_RXT_CONNDROPTIME` (XNU bsd/netinet/tcp.h), which libc does not export.
 #[cfg(target_vendor = "apple")]
@@ -59,13 +60,34 @@ const USER_TIMEOUT: Option<c_int> = Some(TCP_RXT_CONNDROPTIME);
 #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
 const USER_TIMEOUT: Option<c_int> = None;
 
+/// The option number of each knob on this OS, in [`Knob::ALL`] order.
+const NUMBERS: [Option<c_int>; 4] = [timing::IDLE, timing::INTERVAL, timing::COUNT, USER_TIMEOUT];
+
+// The cfg lists above and keepalive-core's platform table must agree on which knobs this
+// OS has an option for: checked while compiling for each target (`.ci/cross-check` builds
+// every one), so the two cannot drift apart.
+const _: () = {
+    let mut i = 0;
+    while i < NUMBERS.len() {
+        let in_table = match TARGET {
+            Some(platform) => platform.support(Knob::ALL[i]).option().is_some(),
+            None => false,
+        };
+        assert!(
+            NUMBERS[i].is_some() == in_table,
+            "sys/unix.rs and keepalive-core's platform table disagree on an option of this OS"
+        );
+        i += 1;
+    }
+};
+
 /// The option number and the platform-table entry (name, unit) of each knob, in
 /// [`Knob::ALL`] order, resolved while compiling: applying a policy only indexes it.
 const OPTIONS: [Option<(c_int, &OptionSpec)>; 4] = [
-    resolve(timing::IDLE, Knob::Timeout),
-    resolve(timing::INTERVAL, Knob::Interval),
-    resolve(timing::COUNT, Knob::Retries),
-    resolve(USER_TIMEOUT, Knob::UserTimeout),
+    resolve(NUMBERS[0], Knob::Timeout),
+    resolve(NUMBERS[1], Knob::Interval),
+    resolve(NUMBERS[2], Knob::Retries),
+    resolve(NUMBERS[3], Knob::UserTimeout),
 ];
 
 const fn resolve(number: Option<c_int>, knob: Knob) -> Option<(c_int, &'static OptionSpec)> {
@@ -160,13 +182,10 @@ pub(crate) fn apply_enabled(
 
 /// One knob as the kernel holds it; `None` where this OS has no option to read, or this
 /// build of it lacks the option (ENOPROTOOPT).
-pub(crate) fn read_knob(
-    sock: &SockRef<'_>,
-    knob: Knob,
-) -> Option<Result<keepalive_core::KnobValue, Error>> {
+pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, Error>> {
     let (number, spec) = option(knob)?;
     match get_int(sock, libc::IPPROTO_TCP, number) {
-        Ok(raw) => Some(Ok(super::from_os(raw, spec.unit))),
+        Ok(raw) => Some(Ok(super::from_os(raw, spec.unit).into())),
         Err(e) if is_no_such_option(&e) => None,
         Err(source) => Some(Err(Error::Get {
             option: spec.name,

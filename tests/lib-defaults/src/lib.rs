@@ -6,9 +6,16 @@ use std::net::{SocketAddr, TcpStream};
 
 use keepalive_runtime::{Apply, Error, KeepAlivePolicy, Policy, PolicyOverride, TARGET, keepalive};
 
-/// A database connection: dead peers are found within 2 h 10 s unless the application
-/// says otherwise.
-#[keepalive(timeout = "2h", interval = "1s", retries = 10, max_detect = "2h 1m")]
+/// A database connection: idle dead peers are found within 2 h 10 s unless the application
+/// says otherwise (the bound is stated for idle connections: a query in flight is bounded
+/// by the application's own deadline).
+#[keepalive(
+    timeout = "2h",
+    interval = "1s",
+    retries = 10,
+    max_detect = "2h 1m",
+    detect_idle_only = true
+)]
 #[derive(Debug)]
 pub struct DbConn {
     stream: TcpStream,

@@ -1,8 +1,8 @@
-// SIO_KEEPALIVE_VALS takes milliseconds; the Unix options take whole seconds.
+// SIO_KEEPALIVE_VALS takes milliseconds and NetBSD 500 ms ticks; the other Unix options whole seconds.
 //@ x86_64-pc-windows-gnu ok
 //@ x86_64-apple-darwin error: macOS/iOS counts `timeout` in whole seconds (TCP_KEEPALIVE)
 //@ aarch64-apple-ios error: macOS/iOS counts `timeout` in whole seconds (TCP_KEEPALIVE)
-//@ x86_64-unknown-netbsd error: NetBSD counts `timeout` in whole seconds (TCP_KEEPIDLE)
+//@ x86_64-unknown-netbsd ok
 use keepalive_runtime::keepalive;
 
 #[keepalive(timeout = "1500ms", interval = "1s")]

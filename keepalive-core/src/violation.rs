@@ -1,0 +1,498 @@
+//! A broken rule as typed data, and its one message, built in `const` context so that the
+//! same words reach a user from the macro, from a failed constant evaluation and from the
+//! runtime.
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::bounds::{BoundViolation, Bounds};
+use crate::platform::{InFlight, OptionSpec, Unit};
+use crate::policy::{Knob, KnobValue, Policy};
+use crate::text::Message;
+
+/// A bound that `best_effort` must not undermine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Certified {
+    /// The attribute's `max_detect`.
+    MaxDetect,
+    /// An organisation's bounds.
+    Bounds(Bounds),
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// `enabled = false` together with a knob, which would then have no effect.
+    DisabledWith {
+        /// The knob written anyway.
+        knob: Knob,
+    },
+    /// A zero duration or zero retries: the OS refuses it or reads it as "default".
+    Zero {
+        /// The zero knob.
+        knob: Knob,
+    },
+    /// The target has no per-socket option for this knob.
+    Unsupported {
+        /// The knob.
+        knob: Knob,
+        /// The platform's name.
+        platform: &'static str,
+        /// What the platform offers instead.
+        why: &'static str,
+    },
+    /// A time finer than the option's unit (sub-second where the OS counts seconds).
+    Granularity {
+        /// The knob.
+        knob: Knob,
+        /// The value written.
+        value: Duration,
+        /// The platform's name.
+        platform: &'static str,
+        /// The option that would carry it.
+        option: OptionSpec,
+    },
+    /// Below the option's minimum.
+    BelowMin {
+        /// The knob.
+        knob: Knob,
+        /// The value written.
+        value: KnobValue,
+        /// The platform's name.
+        platform: &'static str,
+        /// The option that would carry it.
+        option: OptionSpec,
+    },
+    /// Above the option's maximum.
+    AboveMax {
+        /// The knob.
+        knob: Knob,
+        /// The value written.
+        value: KnobValue,
+        /// The platform's name.
+        platform: &'static str,
+        /// The option that would carry it.
+        option: OptionSpec,
+    },
+    /// `user_timeout` and `retries` written together but ending the connection at
+    /// different times. On Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT.
+    UserTimeoutDisagrees {
+        /// The user timeout written.
+        user_timeout: Duration,
+        /// `timeout + interval × retries`.
+        probes_end: Duration,
+        /// The retries written.
+        retries: u32,
+        /// When the connection really ends (the first probe past the user timeout).
+        actual: Duration,
+    },
+    /// `user_timeout` with `retries` but without the knob needed to check that they agree.
+    UserTimeoutNeeds {
+        /// The knob left to the OS.
+        missing: Knob,
+    },
+    /// `max_detect` set but the worst case rests on an OS default.
+    DetectionNeeds {
+        /// The knob left to the OS.
+        missing: Knob,
+    },
+    /// `max_detect` set with keep-alive off.
+    DetectionDisabled,
+    /// The worst case exceeds `max_detect`.
+    DetectionAbove {
+        /// The computed worst case.
+        worst: Duration,
+        /// The bound.
+        bound: Duration,
+        /// The policy, to name the largest term.
+        policy: Policy,
+        /// Whether the case is a connection with data in flight (bounded by
+        /// `user_timeout`) rather than an idle one.
+        in_flight: bool,
+    },
+    /// The worst case overflows.
+    DetectionOverflow,
+    /// `max_detect` on a target where keep-alive does not probe while sent data is
+    /// unacknowledged, without the `user_timeout` that bounds that case there.
+    DetectionInFlight {
+        /// The platform's name.
+        platform: &'static str,
+        /// What keep-alive does with data in flight there.
+        in_flight: InFlight,
+        /// The option that carries `user_timeout` there, if any.
+        option: Option<&'static str>,
+        /// The value to write: the end of the probe sequence, on the option's grid.
+        suggested: Duration,
+    },
+    /// `best_effort` would leave out, on this platform, a knob that a bound rests on.
+    BestEffortUncertified {
+        /// The knob the platform has no option for.
+        knob: Knob,
+        /// The platform's name.
+        platform: &'static str,
+        /// The bound resting on it.
+        bound: Certified,
+    },
+    /// An organisation's bound is broken.
+    Bound(BoundViolation),
+}
+
+impl Violation {
+    /// The knob at fault, for pointing at the right token; `None` for rules about the
+    /// whole policy.
+    pub const fn knob(&self) -> Option<Knob> {
+        match self {
+            Violation::DisabledWith { knob }
+            | Violation::Zero { knob }
+            | Violation::Unsupported { knob, .. }
+            | Violation::Granularity { knob, .. }
+            | Violation::BelowMin { knob, .. }
+            | Violation::AboveMax { knob, .. } => Some(*knob),
+            Violation::UserTimeoutDisagrees { .. } => Some(Knob::UserTimeout),
+            Violation::UserTimeoutNeeds { missing } | Violation::DetectionNeeds { missing } => {
+                Some(*missing)
+            }
+            Violation::BestEffortUncertified { knob, .. } => Some(*knob),
+            Violation::DetectionDisabled
+            | Violation::DetectionAbove { .. }
+            | Violation::DetectionInFlight { .. }
+            | Violation::DetectionOverflow
+            | Violation::Bound(_) => None,
+        }
+    }
+
+    /// Whether the rule depends on the platform (and so is checked for the compiled target).
+    pub const fn is_platform_specific(&self) -> bool {
+        matches!(
+            self,
+            Violation::Unsupported { .. }
+                | Violation::Granularity { .. }
+                | Violation::BelowMin { .. }
+                | Violation::AboveMax { .. }
+                | Violation::UserTimeoutDisagrees { .. }
+                | Violation::UserTimeoutNeeds { .. }
+                | Violation::DetectionInFlight { .. }
+                | Violation::BestEffortUncertified { .. }
+                | Violation::DetectionAbove {
+                    in_flight: true,
+                    ..
+                }
+        )
+    }
+
+    /// The message, built in `const` context.
+    pub const fn message(&self) -> Message {
+        let mut m = Message::new();
+        match *self {
+            Violation::DisabledWith { knob } => {
+                m.push("`enabled = false` turns keep-alive off, so `");
+                m.push(knob.key());
+                m.push("` would have no effect; remove `");
+                m.push(knob.key());
+                m.push("`, or remove `enabled = false` to keep keep-alive on");
+            }
+            Violation::Zero {
+                knob: Knob::Retries,
+            } => {
+                m.push("`retries = 0` would drop the connection without a single probe (or be read as the OS default); write at least 1");
+            }
+            Violation::Zero { knob } => {
+                m.push("`");
+                m.push(knob.key());
+                m.push("` is zero, which the OS refuses or reads as \"use the default\"; write at least \"1s\", or leave `");
+                m.push(knob.key());
+                m.push("` out to keep the OS default");
+            }
+            Violation::Unsupported {
+                knob,
+                platform,
+                why,
+            } => {
+                m.push("`");
+                m.push(knob.key());
+                m.push("` cannot be honoured on ");
+                m.push(platform);
+                m.push(": ");
+                m.push(why);
+                m.push("; remove `");
+                m.push(knob.key());
+                m.push(
+                    "`, or add `best_effort = true` to apply the rest and report what is left out",
+                );
+            }
+            Violation::Granularity {
+                knob,
+                value,
+                platform,
+                option,
+            } => {
+                let step = match option.unit.step_nanos() {
+                    Some(step) => step as u128,
+                    None => 1_000_000_000,
+                };
+                let unit = match option.unit {
+                    Unit::Millis => "whole milliseconds",
+                    Unit::SlowTicks => "steps of 500 ms",
+                    _ => "whole seconds",
+                };
+                // The two neighbours on the option's grid, each kept only if the option
+                // accepts it (check_knob_on reports values outside the range first).
+                let down = value.as_nanos() / step;
+                let up = down + 1;
+                let (min, max) = (option.min as u128, option.max as u128);
+                m.push(platform);
+                m.push(" counts `");
+                m.push(knob.key());
+                m.push("` in ");
+                m.push(unit);
+                m.push(" (");
+                m.push(option.name);
+                m.push("), so ");
+                m.push_duration(value);
+                m.push(" would be cut; write \"");
+                if down >= min {
+                    m.push_duration(duration_from_nanos(down * step));
+                    if up <= max {
+                        m.push("\" or \"");
+                    }
+                }
+                if up <= max {
+                    m.push_duration(duration_from_nanos(up * step));
+                }
+                m.push("\"");
+            }
+            Violation::BelowMin {
+                knob,
+                value,
+                platform,
+                option,
+            } => {
+                m.push("`");
+                m.push(knob.key());
+                m.push(" = ");
+                m.push_value(value);
+                m.push("` is below the minimum ");
+                m.push(platform);
+                m.push(" accepts for ");
+                m.push(option.name);
+                m.push(" (");
+                push_limit(&mut m, option.min, option.unit);
+                m.push("); write at least ");
+                push_limit_literal(&mut m, option.min, option.unit);
+            }
+            Violation::AboveMax {
+                knob,
+                value,
+                platform,
+                option,
+            } => {
+                m.push("`");
+                m.push(knob.key());
+                m.push(" = ");
+                m.push_value(value);
+                m.push("` is above the maximum ");
+                m.push(platform);
+                m.push(" accepts for ");
+                m.push(option.name);
+                m.push(" (");
+                push_limit(&mut m, option.max, option.unit);
+                m.push("); write at most ");
+                push_limit_literal(&mut m, option.max, option.unit);
+            }
+            Violation::UserTimeoutDisagrees {
+                user_timeout,
+                probes_end,
+                retries,
+                actual,
+            } => {
+                m.push("`user_timeout = \"");
+                m.push_duration(user_timeout);
+                if user_timeout.as_nanos() < probes_end.as_nanos() {
+                    m.push("\"` is shorter than timeout + interval × retries = ");
+                    m.push_duration(probes_end);
+                    m.push(", so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after ");
+                    m.push_duration(actual);
+                    m.push(", before `retries = ");
+                    m.push_u64(retries as u64);
+                    m.push("` is reached");
+                } else {
+                    m.push("\"` is longer than timeout + interval × retries = ");
+                    m.push_duration(probes_end);
+                    m.push(", so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and probing goes on past `retries = ");
+                    m.push_u64(retries as u64);
+                    m.push("` until ");
+                    m.push_duration(actual);
+                }
+                m.push("; write `user_timeout = \"");
+                m.push_duration(probes_end);
+                m.push("\"` to match, or remove `retries`");
+            }
+            Violation::UserTimeoutNeeds { missing } => {
+                m.push("`user_timeout` together with `retries` needs `");
+                m.push(missing.key());
+                m.push("` written out, to check that the two end the connection at the same time; add `");
+                m.push(missing.key());
+                m.push("` or remove `retries`");
+            }
+            Violation::DetectionNeeds { missing } => {
+                m.push("`max_detect` needs `");
+                m.push(missing.key());
+                m.push("` written out: without it the worst case rests on an OS default that an administrator may change (Linux: net.ipv4.tcp_keepalive_");
+                m.push(match missing {
+                    Knob::Timeout => "time",
+                    Knob::Interval => "intvl",
+                    _ => "probes",
+                });
+                m.push(")");
+            }
+            Violation::DetectionDisabled => {
+                m.push("`max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; remove one of them");
+            }
+            Violation::DetectionAbove {
+                worst,
+                bound,
+                policy,
+                in_flight,
+            } => {
+                m.push("worst-case dead-peer detection ");
+                if in_flight {
+                    m.push("with data in flight (user_timeout) ");
+                } else {
+                    m.push("timeout + interval × retries ");
+                }
+                m.push("= ");
+                m.push_duration(worst);
+                m.push(" exceeds `max_detect = \"");
+                m.push_duration(bound);
+                m.push("\"`; lower ");
+                if in_flight {
+                    m.push("`user_timeout`");
+                } else {
+                    push_largest_term(&mut m, &policy);
+                }
+            }
+            Violation::DetectionOverflow => {
+                m.push("timeout + interval × retries overflows; lower one of them");
+            }
+            Violation::DetectionInFlight {
+                platform,
+                in_flight,
+                option,
+                suggested,
+            } => {
+                m.push("`max_detect` covers connections with data in flight too, and ");
+                push_no_probes(&mut m, platform, in_flight);
+                match option {
+                    Some(option) => {
+                        m.push("bound that case with `user_timeout = \"");
+                        m.push_duration(suggested);
+                        m.push("\"` (");
+                        m.push(option);
+                        m.push("), or add `detect_idle_only = true` if the bound is meant for idle connections only");
+                    }
+                    None => {
+                        m.push(platform);
+                        m.push(" has no per-socket bound on retransmission, so nothing bounds that case there; add `detect_idle_only = true` if the bound is meant for idle connections only");
+                    }
+                }
+            }
+            Violation::BestEffortUncertified {
+                knob,
+                platform,
+                bound,
+            } => {
+                m.push("`best_effort = true` leaves `");
+                m.push(knob.key());
+                m.push("` out on ");
+                m.push(platform);
+                m.push(", which has no option for it, but ");
+                match bound {
+                    Certified::MaxDetect => m.push("`max_detect`"),
+                    Certified::Bounds(b) => {
+                        m.push(b.owner());
+                        m.push("::");
+                        m.push(b.name());
+                    }
+                }
+                m.push(" rests on `");
+                m.push(knob.key());
+                m.push("`: a bound is certified only for what the target applies; remove `");
+                m.push(knob.key());
+                m.push("` or `best_effort = true`, or drop the bound");
+            }
+            Violation::Bound(b) => return b.message(),
+        }
+        m
+    }
+}
+
+/// "<platform> sends no keep-alive probe while sent data is unacknowledged; ", or where the
+/// OS only does not document it, says that.
+pub(crate) const fn push_no_probes(m: &mut Message, platform: &str, in_flight: InFlight) {
+    m.push(platform);
+    match in_flight {
+        InFlight::UserTimeoutBoundsRetransmission => {
+            m.push(" does not document keep-alive probes while sent data is unacknowledged; ")
+        }
+        _ => m.push(" sends no keep-alive probe while sent data is unacknowledged; "),
+    }
+}
+
+pub(crate) const fn duration_from_nanos(nanos: u128) -> Duration {
+    Duration::new(
+        (nanos / 1_000_000_000) as u64,
+        (nanos % 1_000_000_000) as u32,
+    )
+}
+
+const fn push_limit(m: &mut Message, n: u64, unit: Unit) {
+    m.push_u64(n);
+    match unit {
+        Unit::Count => {}
+        _ => {
+            m.push(" ");
+            m.push(unit.symbol());
+        }
+    }
+}
+
+/// The limit as the user would write it: `"32767s"` or `127`.
+const fn push_limit_literal(m: &mut Message, n: u64, unit: Unit) {
+    match unit.step_nanos() {
+        None => m.push_u64(n),
+        Some(step) => {
+            m.push("\"");
+            m.push_duration(duration_from_nanos(n as u128 * step as u128));
+            m.push("\"");
+        }
+    }
+}
+
+const fn push_largest_term(m: &mut Message, policy: &Policy) {
+    let (Some(timeout), Some(interval)) = (policy.timeout(), policy.interval()) else {
+        m.push("`timeout`");
+        return;
+    };
+    let probes = match policy.retries() {
+        Some(n) => interval.as_nanos() * n as u128,
+        None => interval.as_nanos(),
+    };
+    if timeout.as_nanos() >= probes {
+        m.push("`timeout` (");
+        m.push_duration(timeout);
+        m.push("), the largest term");
+    } else {
+        m.push("`interval` (");
+        m.push_duration(interval);
+        m.push(") or `retries`, whose product is the largest term");
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message().as_str())
+    }
+}
+
+impl std::error::Error for Violation {}
