@@ -51,9 +51,9 @@ fn policy_applies_and_reads_back_through_the_crate() {
     let report = read_back(&client, &policy).unwrap();
     println!("{report}");
     println!(
-        "note: SIO_KEEPALIVE_VALS is write-only; Windows 10 1709 and later read the times back \
-         through TCP_KEEPALIVE / TCP_KEEPINTVL, and a build without those (Wine 8 answers \
-         WSAENOPROTOOPT) shows them as not readable. The Linux-side check \
+        "note: Windows 10 1709 and later set and read the times through TCP_KEEPIDLE / \
+         TCP_KEEPINTVL; a build without those (WSAENOPROTOOPT) gets SIO_KEEPALIVE_VALS, which \
+         is write-only, and shows them as not readable. The Linux-side check \
          (tests/windows/ss-timer.sh) reads the kernel's timer instead."
     );
     assert_eq!(
@@ -62,7 +62,7 @@ fn policy_applies_and_reads_back_through_the_crate() {
     );
     for knob in [Knob::Timeout, Knob::Interval] {
         let entry = report.knob(knob);
-        assert_eq!(entry.option, "SIO_KEEPALIVE_VALS");
+        assert_eq!(entry.option, option_of(knob));
         assert!(
             matches!(entry.state, State::Matches(_) | State::Unreadable),
             "{knob}: {:?}",
@@ -73,14 +73,51 @@ fn policy_applies_and_reads_back_through_the_crate() {
     assert_usable(&client, &server);
 }
 
+fn option_of(knob: Knob) -> &'static str {
+    match knob {
+        Knob::Timeout => "TCP_KEEPIDLE",
+        _ => "TCP_KEEPINTVL",
+    }
+}
+
 #[test]
-fn an_unset_time_is_sent_as_the_documented_default_and_marked() {
+fn a_bare_policy_is_so_keepalive_alone() {
+    let (client, _server) = pair();
+    let done = apply(&client, &Policy::new()).unwrap();
+    println!("bare: {done}");
+    assert_eq!(done.knobs().count(), 0, "{done}");
+    assert_eq!(done.keepalive(), Some(true));
+    assert!(keepalive_on(&client));
+}
+
+#[test]
+fn a_single_time_takes_its_own_option_or_the_fallback_is_marked() {
     let (client, _server) = pair();
     let done = apply(&client, &Policy::new().with_timeout(secs(30))).unwrap();
+    println!("timeout alone: {done}");
     assert!(done.contains(Knob::Timeout) && !done.defaulted(Knob::Timeout));
-    assert!(done.defaulted(Knob::Interval));
-    assert!(done.to_string().contains("[OS default sent]"), "{done}");
+    if done.defaulted(Knob::Interval) {
+        // A build without TCP_KEEPIDLE: SIO_KEEPALIVE_VALS carried the interval's default.
+        assert_eq!(done.option_of(Knob::Interval), "SIO_KEEPALIVE_VALS");
+        assert!(
+            done.to_string()
+                .contains("SIO_KEEPALIVE_VALS (interval) [OS default sent]"),
+            "{done}"
+        );
+    } else {
+        assert!(!done.contains(Knob::Interval), "{done}");
+    }
     assert!(keepalive_on(&client));
+    // A sub-second time has no option of its own: SIO_KEEPALIVE_VALS, always marked.
+    let done = apply(
+        &client,
+        &Policy::new().with_interval(Duration::from_millis(1500)),
+    )
+    .unwrap();
+    println!("interval 1.5 s alone: {done}");
+    assert!(done.contains(Knob::Interval) && !done.defaulted(Knob::Interval));
+    assert!(done.defaulted(Knob::Timeout), "{done}");
+    assert_eq!(done.option_of(Knob::Timeout), "SIO_KEEPALIVE_VALS");
 }
 
 #[test]

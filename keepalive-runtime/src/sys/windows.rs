@@ -1,5 +1,6 @@
-//! Windows: TCP_KEEPCNT and TCP_MAXRT as socket options, then SIO_KEEPALIVE_VALS last,
-//! which turns keep-alive on together with the idle time and the interval.
+//! Windows: one socket option per written knob (TCP_KEEPCNT, TCP_MAXRT, TCP_KEEPIDLE,
+//! TCP_KEEPINTVL), then SO_KEEPALIVE last. SIO_KEEPALIVE_VALS, which carries both times at
+//! once, only where the per-option times are refused or a time is not whole seconds.
 
 use core::time::Duration;
 use std::io;
@@ -8,11 +9,12 @@ use std::os::windows::io::AsRawSocket;
 use keepalive_core::{Knob, KnobValue, Policy, Unit};
 use socket2::SockRef;
 use windows_sys::Win32::Networking::WinSock::{
-    IPPROTO_TCP, SIO_KEEPALIVE_VALS, SOCKET, SOCKET_ERROR, TCP_KEEPALIVE, TCP_KEEPCNT,
+    IPPROTO_TCP, SIO_KEEPALIVE_VALS, SOCKET, SOCKET_ERROR, TCP_KEEPCNT, TCP_KEEPIDLE,
     TCP_KEEPINTVL, TCP_MAXRT, WSAIoctl, getsockopt, setsockopt, tcp_keepalive,
 };
 
 use crate::error::{Applied, BestEffort, Error, is_no_such_option};
+use crate::readback::Value;
 
 /// The documented defaults sent for a time the policy leaves to the OS, because
 /// SIO_KEEPALIVE_VALS carries both (sending 0 would mean 0 ms).
@@ -108,10 +110,11 @@ fn time(value: Option<KnobValue>) -> Option<Duration> {
     }
 }
 
-/// TCP_KEEPCNT and TCP_MAXRT first, then SIO_KEEPALIVE_VALS, which turns keep-alive on with
-/// both times, last. A build that lacks TCP_KEEPCNT (before 10.0.15063, and Wine 8) answers
-/// WSAENOPROTOOPT: [`Error::Unavailable`] with nothing set, or with `best_effort` the count
-/// is recorded as left out (the OS then sends its fixed 10 probes) and the rest applied.
+/// Every written knob through its own option, then SO_KEEPALIVE = 1 last; a bare policy is
+/// SO_KEEPALIVE alone, so the registry's KeepAliveTime / KeepAliveInterval stand. A build
+/// that lacks TCP_KEEPCNT (before 10.0.15063, and Wine 8) answers WSAENOPROTOOPT:
+/// [`Error::Unavailable`], or with `best_effort` the count is recorded as left out (the OS
+/// then sends its fixed 10 probes) and the rest applied.
 pub(crate) fn apply_enabled(
     sock: &SockRef<'_>,
     policy: &Policy,
@@ -139,37 +142,87 @@ pub(crate) fn apply_enabled(
     }
     let idle = time(policy.get(Knob::Timeout));
     let interval = time(policy.get(Knob::Interval));
+    if idle.is_some() || interval.is_some() {
+        set_times(sock, idle, interval, &mut done)?;
+    }
+    sock.set_keepalive(true)
+        .map_err(|e| Error::set("SO_KEEPALIVE", None, e, done))?;
+    done.set_keepalive(true);
+    Ok(done)
+}
+
+/// The written times, each with its own option (TCP_KEEPIDLE, TCP_KEEPINTVL: whole
+/// seconds, Windows 10 version 1709 and later), so an unwritten one keeps the registry's
+/// value. Where a time is not whole seconds, or the build refuses those options
+/// (WSAENOPROTOOPT), SIO_KEEPALIVE_VALS carries both in milliseconds, the unwritten one at
+/// its documented default, recorded in [`Applied::defaulted`].
+fn set_times(
+    sock: &SockRef<'_>,
+    idle: Option<Duration>,
+    interval: Option<Duration>,
+    done: &mut Applied,
+) -> Result<(), Error> {
+    let whole_seconds = |d: Option<Duration>| d.is_none_or(|d| d.subsec_nanos() == 0);
+    if whole_seconds(idle) && whole_seconds(interval) {
+        let options = [
+            (Knob::Timeout, "TCP_KEEPIDLE", TCP_KEEPIDLE, idle),
+            (Knob::Interval, "TCP_KEEPINTVL", TCP_KEEPINTVL, interval),
+        ];
+        let mut refused = false;
+        for (knob, option, name, value) in options {
+            let Some(d) = value else { continue };
+            let secs = super::to_os(KnobValue::Time(d), Unit::Seconds);
+            match set_int(sock, name, secs) {
+                Ok(()) => done.insert(knob),
+                Err(e) if is_no_such_option(&e) => {
+                    refused = true;
+                    break;
+                }
+                Err(e) => return Err(Error::set(option, Some(knob), e, *done)),
+            }
+        }
+        if !refused {
+            return Ok(());
+        }
+    }
+    // Both values travel together here; an unwritten one is sent at its documented default,
+    // never as 0 (which would mean 0 ms).
+    let blamed = match (idle, interval) {
+        (Some(_), None) => Some(Knob::Timeout),
+        (None, Some(_)) => Some(Knob::Interval),
+        _ => None,
+    };
     keepalive_vals(
         sock,
         true,
         idle.unwrap_or(DEFAULT_IDLE),
         interval.unwrap_or(DEFAULT_INTERVAL),
     )
-    .map_err(|e| Error::set("SIO_KEEPALIVE_VALS", Some(Knob::Timeout), e, done))?;
-    match idle {
-        Some(_) => done.insert(Knob::Timeout),
-        None => done.insert_defaulted(Knob::Timeout),
+    .map_err(|e| Error::set("SIO_KEEPALIVE_VALS", blamed, e, *done))?;
+    done.set_joint_times();
+    for (knob, value) in [(Knob::Timeout, idle), (Knob::Interval, interval)] {
+        match value {
+            Some(_) => done.insert(knob),
+            None => done.insert_defaulted(knob),
+        }
     }
-    match interval {
-        Some(_) => done.insert(Knob::Interval),
-        None => done.insert_defaulted(Knob::Interval),
-    }
-    done.set_keepalive(true);
-    Ok(done)
+    Ok(())
 }
 
-/// SIO_KEEPALIVE_VALS is write-only: Windows 10 1709 and later read the times back, in
-/// whole seconds, through TCP_KEEPALIVE and TCP_KEEPINTVL. A build without the option
-/// (WSAENOPROTOOPT) makes the knob unreadable rather than failing the whole read-back.
-pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<KnobValue, Error>> {
+/// Windows 10 1709 and later read the times back, in whole seconds, through TCP_KEEPIDLE
+/// and TCP_KEEPINTVL. A build without the option (WSAENOPROTOOPT) makes the knob
+/// unreadable rather than failing the whole read-back. TCP_MAXRT reads -1 where
+/// retransmission goes on forever.
+pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, Error>> {
     let (name, option, unit) = match knob {
-        Knob::Timeout => (TCP_KEEPALIVE, "TCP_KEEPALIVE", Unit::Seconds),
+        Knob::Timeout => (TCP_KEEPIDLE, "TCP_KEEPIDLE", Unit::Seconds),
         Knob::Interval => (TCP_KEEPINTVL, "TCP_KEEPINTVL", Unit::Seconds),
         Knob::Retries => (TCP_KEEPCNT, "TCP_KEEPCNT", Unit::Count),
         Knob::UserTimeout => (TCP_MAXRT, "TCP_MAXRT", Unit::Seconds),
     };
     match get_int(sock, name) {
-        Ok(raw) => Some(Ok(super::from_os(raw, unit))),
+        Ok(-1) if knob == Knob::UserTimeout => Some(Ok(Value::Unlimited)),
+        Ok(raw) => Some(Ok(super::from_os(raw, unit).into())),
         Err(e) if is_no_such_option(&e) => None,
         Err(source) => Some(Err(Error::Get { option, source })),
     }
