@@ -51,7 +51,14 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
                 _ => quote!(#krate::Apply::BeforeConnect),
             };
-            let imp = impl_block(attrs.best_effort, &ast, &krate, &policy, &apply);
+            let imp = impl_block(
+                attrs.best_effort,
+                any_const_path(&attrs),
+                &ast,
+                &krate,
+                &policy,
+                &apply,
+            );
             let asserts = checks
                 .const_checks
                 .iter()
@@ -70,7 +77,14 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let policy = quote!(#krate::__private::Policy::new());
             let apply = quote!(#krate::Apply::BeforeConnect);
             let stub = match ast {
-                Some(ast) => impl_block(attrs.best_effort, &ast, &krate, &policy, &apply),
+                Some(ast) => impl_block(
+                    attrs.best_effort,
+                    any_const_path(&attrs),
+                    &ast,
+                    &krate,
+                    &policy,
+                    &apply,
+                ),
                 None => placeholder(&input, &krate, &policy, &apply),
             };
             quote! {
@@ -133,14 +147,11 @@ fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
 
 fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream {
     match value {
-        // The grammar's resolution is one millisecond and its maximum u64::MAX ms.
-        Value::Lit { value, .. } if value.subsec_millis() == 0 => {
-            let secs = proc_macro2::Literal::u64_unsuffixed(value.as_secs());
-            quote!(#p::Duration::from_secs(#secs))
-        }
+        // The grammar's resolution is one millisecond and its maximum u64::MAX ms. One
+        // constructor for every value, so no lint on the user's value suggests another unit.
         Value::Lit { value, .. } => {
             let ms = proc_macro2::Literal::u64_unsuffixed(value.as_millis() as u64);
-            quote!(#p::Duration::from_millis(#ms))
+            quote!(#p::millis(#ms))
         }
         Value::Const { path } => path.to_token_stream(),
     }
@@ -149,6 +160,7 @@ fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream
 /// `KeepAlivePolicy` for every annotated struct, and `KeepAlive` for one with a socket.
 fn impl_block(
     best_effort: bool,
+    const_paths: bool,
     input: &Input<'_>,
     krate: &TokenStream,
     policy: &TokenStream,
@@ -162,8 +174,13 @@ fn impl_block(
             const BEST_EFFORT: ::core::primitive::bool = true;
         )
     });
+    // The user's own tokens (a const path, the field type) are linted where they are
+    // written, not a second time in the impls: the allow goes where they are repeated.
+    let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
+    let quiet = (const_paths || generic).then(allow_user_tokens);
     let policy_impl = quote! {
         #[automatically_derived]
+        #quiet
         impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #krate::__private::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
@@ -200,11 +217,20 @@ fn impl_block(
     quote! {
         #policy_impl
         #[automatically_derived]
+        #[allow(unused_qualifications, clippy::absolute_paths)]
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             #socket_ty
             #socket_fn
         }
     }
+}
+
+fn any_const_path(attrs: &Attrs) -> bool {
+    Knob::ALL.iter().any(|&knob| attrs.knob_is_const(knob))
+}
+
+fn allow_user_tokens() -> TokenStream {
+    quote!(#[allow(unused_qualifications, clippy::absolute_paths)])
 }
 
 /// Both impls for a struct whose socket field could not be found (none, several, or not a
@@ -219,11 +245,13 @@ fn placeholder(
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
+        #[allow(unused_qualifications, clippy::absolute_paths)]
         impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #krate::__private::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
         }
         #[automatically_derived]
+        #[allow(unused_qualifications, clippy::absolute_paths)]
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             type Socket = ::std::net::TcpStream;
             fn socket(&self) -> ::core::result::Result<&Self::Socket, #krate::Error> {
@@ -282,6 +310,7 @@ fn const_check(
     let mut parens = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, argument);
     parens.set_span(spot.last);
     quote_spanned! {span=>
+        #[allow(unused_qualifications, clippy::absolute_paths)]
         const _: () = {
             #p::panic_on #parens;
         };

@@ -5,6 +5,11 @@ pub use core::time::Duration;
 pub use keepalive_core::rules::{Enforcement, Topic, check, panic_on};
 pub use keepalive_core::{Bounds, Knob, Policy, TARGET};
 
+/// A duration of whole milliseconds, as generated code writes every literal one.
+pub const fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}
+
 /// The policy of an attribute whose values are all literals, in one short call: times in
 /// milliseconds and retries, each 0 where the key was not written (the attribute rejects
 /// zero values before it expands).

@@ -8,6 +8,7 @@ impl ::keepalive_runtime::KeepAlivePolicy for Conn {
     const APPLY: ::keepalive_runtime::Apply = ::keepalive_runtime::Apply::BeforeConnect;
 }
 #[automatically_derived]
+#[allow(unused_qualifications, clippy::absolute_paths)]
 impl ::keepalive_runtime::KeepAlive for Conn {
     type Socket = <std::net::TcpStream as ::keepalive_runtime::SocketField>::Socket;
     #[inline]
