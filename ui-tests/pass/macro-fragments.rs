@@ -69,6 +69,38 @@ macro_rules! by_crate {
 }
 by_crate!(Crate, "::keepalive_runtime");
 
+macro_rules! by_path_key {
+    ($name:ident, $k:path, $v:expr) => {
+        #[keepalive($k = $v)]
+        struct $name { stream: std::net::TcpStream }
+    };
+}
+by_path_key!(PathKey, timeout, "7s");
+
+macro_rules! by_meta_each {
+    ($name:ident, $($m:meta),*) => {
+        #[keepalive($($m),*)]
+        struct $name { stream: std::net::TcpStream }
+    };
+}
+by_meta_each!(MetaEach, timeout = "8s", retries = 3);
+
+macro_rules! by_ty_marked {
+    ($name:ident, $t:ty) => {
+        #[keepalive(interval = "9s")]
+        struct $name { #[keepalive(socket)] a: $t, _b: $t }
+    };
+}
+by_ty_marked!(TyMarked, std::net::TcpStream);
+
+macro_rules! policy_type {
+    ($name:ident, $($args:tt)*) => {
+        #[keepalive($($args)*)]
+        struct $name;
+    };
+}
+policy_type!(Api, timeout = "10s");
+
 fn main() {
     assert_eq!(Lit::POLICY.timeout(), Some(Duration::from_secs(30)));
     assert_eq!(Lit::POLICY.interval(), Some(Duration::from_secs(5)));
@@ -85,4 +117,9 @@ fn main() {
     assert_eq!(Meta::POLICY.timeout(), Some(Duration::from_secs(34)));
     assert_eq!(Ty::POLICY.timeout(), Some(Duration::from_secs(35)));
     assert_eq!(Crate::POLICY.timeout(), Some(Duration::from_secs(36)));
+    assert_eq!(PathKey::POLICY.timeout(), Some(Duration::from_secs(7)));
+    assert_eq!(MetaEach::POLICY.timeout(), Some(Duration::from_secs(8)));
+    assert_eq!(MetaEach::POLICY.retries(), Some(3));
+    assert_eq!(TyMarked::POLICY.interval(), Some(Duration::from_secs(9)));
+    assert_eq!(Api::POLICY.timeout(), Some(Duration::from_secs(10)));
 }
