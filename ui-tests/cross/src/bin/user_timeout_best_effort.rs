@@ -3,7 +3,7 @@
 //@ x86_64-unknown-freebsd ok
 //@ x86_64-unknown-netbsd ok
 //@ x86_64-unknown-linux-gnu ok
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::{KeepAlivePolicy, keepalive};
 
 #[keepalive(timeout = "30s", interval = "5s", user_timeout = "50s", best_effort = true)]
 #[allow(dead_code)]
