@@ -226,7 +226,11 @@ impl Status {
     /// past it (as [`Policy::worst_case_detection`] computes). Keep-alive sends no probe
     /// while sent data is unacknowledged; then only a `user_timeout` bounds the wait.
     /// Keep-alive switched on after the last segment arrived starts its clock then, up to
-    /// one idle time later than predicted here.
+    /// one idle time later than predicted here. Kernel timers far in the future fire late
+    /// by up to about an eighth of their delay (Linux's timer wheel coarsens with
+    /// distance), so a 2 h idle time can end minutes past its mark; the times here are
+    /// those of the schedule, measured within 10 % + 0.2 s for timers of seconds
+    /// (`tests/tests/status_dead_peer.rs`).
     pub fn forecast(&self, policy: &Policy) -> Forecast {
         Forecast {
             status: *self,
