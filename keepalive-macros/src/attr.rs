@@ -80,8 +80,8 @@ pub(crate) struct Attrs {
     pub(crate) max_detect: Option<Value<Duration>>,
     pub(crate) bounds: Option<syn::Path>,
     pub(crate) krate: Option<syn::Path>,
-    /// A timing key was written with a value that could not be read: checks that combine
-    /// timings would only report its absence again.
+    /// A timing key (or `detect_idle_only`) was written but could not be read: checks that
+    /// combine timings would only report its absence again.
     pub(crate) unreadable_timing: bool,
     seen: Vec<&'static str>,
 }
@@ -193,6 +193,7 @@ fn parse_key(
                 DETECT_IDLE_ONLY
             };
             let Some(expr) = value_expr(cx, attrs, &meta, key)? else {
+                attrs.unreadable_timing |= key == DETECT_IDLE_ONLY;
                 return Ok(());
             };
             let tokens = quote::quote!(#path = #expr);
@@ -207,6 +208,7 @@ fn parse_key(
                         "`detect_idle_only` takes `true` or `false`; write `detect_idle_only = true` to state that `max_detect` covers idle connections only"
                     };
                     cx.error_spanned_by(other, message);
+                    attrs.unreadable_timing |= key == DETECT_IDLE_ONLY;
                     false
                 }
             };
@@ -336,7 +338,7 @@ fn parse_key(
             let meant = keepalive_core::keys::suggest_key(&name, KEYS);
             attrs.unreadable_timing |= matches!(
                 meant,
-                Some(TIMEOUT | INTERVAL | RETRIES | USER_TIMEOUT | MAX_DETECT)
+                Some(TIMEOUT | INTERVAL | RETRIES | USER_TIMEOUT | MAX_DETECT | DETECT_IDLE_ONLY)
             );
             skip_value(meta.input)?;
         }
@@ -421,7 +423,7 @@ fn value_expr(
         // `enabled = true timeout = "5s"`: the next key went unread with this value.
         let swallowed = rest.clone().into_iter().next().is_some_and(|t| {
             matches!(&t, TokenTree::Ident(i)
-                if [TIMEOUT, INTERVAL, RETRIES, USER_TIMEOUT, MAX_DETECT].iter().any(|k| i == k))
+                if [TIMEOUT, INTERVAL, RETRIES, USER_TIMEOUT, MAX_DETECT, DETECT_IDLE_ONLY].iter().any(|k| i == k))
         });
         attrs.unreadable_timing |= swallowed;
         trailing_tokens(cx, key, &expr, rest);

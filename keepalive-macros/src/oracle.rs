@@ -69,6 +69,7 @@ struct Intent {
     retries: Option<u32>,
     user_timeout_ms: Option<u64>,
     max_detect_ms: Option<u64>,
+    idle_only: bool,
     after_connect: Option<bool>,
     best_effort: Option<bool>,
 }
@@ -129,8 +130,15 @@ impl Intent {
                 // bound needs the user timeout there.
                 let enforcement =
                     Enforcement::new().max_detect(core::time::Duration::from_millis(bound));
-                let bound_ok = check(&intent.policy(), Some(&LINUX), &enforcement).is_empty();
-                intent.max_detect_ms = bound_ok.then_some(bound);
+                let holds = |e: &Enforcement| check(&intent.policy(), Some(&LINUX), e).is_empty();
+                if holds(&enforcement) {
+                    intent.max_detect_ms = Some(bound);
+                } else if holds(&enforcement.detect_idle_only(true)) {
+                    // Without a user timeout the bound holds for idle connections only, and
+                    // the attribute must say so.
+                    intent.max_detect_ms = Some(bound);
+                    intent.idle_only = true;
+                }
             }
         }
         intent
@@ -295,6 +303,9 @@ impl Batch {
         if let Some(n) = intent.retries {
             let value = self.retries_value(rng, n);
             push("retries", value, rng);
+        }
+        if intent.idle_only {
+            push("detect_idle_only", ("true".into(), Form::Suffixed), rng);
         }
         if let Some(after) = intent.after_connect {
             let value = if after {
@@ -712,7 +723,7 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
         Mutation::WrongType => {
             let i = any(rng, &entries)?;
             entries[i].value = match entries[i].key.as_str() {
-                "enabled" | "best_effort" => "1",
+                "enabled" | "best_effort" | "detect_idle_only" => "1",
                 "retries" => "\"4\"",
                 "crate" => "keepalive_runtime",
                 "apply" => "true",
@@ -732,9 +743,8 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
     // of its own.
     if matches!(mutation, Mutation::AboveLinux | Mutation::SubSecond) {
         let changed = entries[at].key.clone();
-        entries.retain(|e| {
-            e.key == changed || !["user_timeout", "max_detect"].contains(&e.key.as_str())
-        });
+        let dependent = ["user_timeout", "max_detect", "detect_idle_only"];
+        entries.retain(|e| e.key == changed || !dependent.contains(&e.key.as_str()));
         let new_at = entries.iter().position(|e| e.key == changed)?;
         return finish(entries, new_at, on_key, mutation);
     }

@@ -81,7 +81,8 @@ fn literal_enforcement(attrs: &Attrs) -> Enforcement {
 
 pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
     let mut checks = Checks::default();
-    if attrs.detect_idle_only && attrs.max_detect.is_none() {
+    // An unreadable `max_detect` was reported at its value already.
+    if attrs.detect_idle_only && attrs.max_detect.is_none() && !attrs.unreadable_timing {
         cx.error_spanned_by(
             attrs.detect_idle_only_tokens.clone().unwrap_or_default(),
             "`detect_idle_only` qualifies `max_detect`, which is not written; add `max_detect = \"...\"` or remove `detect_idle_only`",
