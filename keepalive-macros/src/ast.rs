@@ -2,10 +2,13 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{Data, DeriveInput, Fields, Generics, Ident, Member, Type};
+use syn::{
+    Data, DeriveInput, Fields, GenericArgument, Generics, Ident, Member, PathArguments, Type,
+};
 
+use crate::attr::Marker;
 use crate::ctxt::Ctxt;
-use crate::symbol::{NOT_TCP_TYPES, TCP_TYPES};
+use crate::symbol::{NOT_TCP_TYPES, TCP_TYPES, WRAPPERS};
 
 pub(crate) struct Input<'a> {
     pub(crate) ident: &'a Ident,
@@ -19,6 +22,8 @@ pub(crate) struct Socket<'a> {
     pub(crate) ty: &'a Type,
     /// Whether the type names a type parameter, so the impl needs a where-clause bound.
     pub(crate) generic: bool,
+    /// `#[keepalive(socket = path)]`: the function that reaches the socket in the field.
+    pub(crate) accessor: Option<&'a syn::Path>,
 }
 
 impl<'a> Input<'a> {
@@ -26,7 +31,7 @@ impl<'a> Input<'a> {
     pub(crate) fn from_syn(
         cx: &Ctxt,
         input: &'a DeriveInput,
-        marked: &[(usize, TokenStream)],
+        marked: &'a [Marker],
     ) -> Option<Self> {
         let fields = match &input.data {
             Data::Struct(s) => &s.fields,
@@ -54,19 +59,26 @@ impl<'a> Input<'a> {
                 socket: None,
             });
         }
-        let index = match marked {
-            [] => only_candidate(cx, input, fields)?,
-            [(index, _)] => *index,
-            [_, (_, second), ..] => {
+        let (index, accessor) = match marked {
+            [] => (only_candidate(cx, input, fields)?, None),
+            [marker] => (marker.index, marker.accessor.as_ref()),
+            [_, second, ..] => {
                 cx.error_spanned_by(
-                    second,
+                    &second.tokens,
                     "only one field can be the socket; remove all but one `#[keepalive(socket)]`",
                 );
                 return None;
             }
         };
         let field = fields.iter().nth(index)?;
-        if let Some((name, why)) = not_tcp(&field.ty) {
+        // Behind an accessor the socket's type is the function's to say; the bound on it
+        // checks it.
+        let seen = if accessor.is_none() {
+            not_tcp(&field.ty)
+        } else {
+            None
+        };
+        if let Some((name, why)) = seen {
             cx.error_spanned_by(
                 &field.ty,
                 format!(
@@ -86,6 +98,7 @@ impl<'a> Input<'a> {
                 member,
                 ty: &field.ty,
                 generic: mentions_type_param(&field.ty, &input.generics),
+                accessor,
             }),
         })
     }
@@ -129,26 +142,40 @@ fn only_candidate(cx: &Ctxt, input: &DeriveInput, fields: &Fields) -> Option<usi
     }
 }
 
-/// The last path segment of a type, through references and parentheses.
-fn last_segment(ty: &Type) -> Option<&Ident> {
+/// The name of the socket a field type holds: its last path segment, looked for through
+/// references, parentheses and the wrappers the runtime reaches through (`Box<T>`,
+/// `Option<T>`, `BufReader<T>`, ...), so `Arc<UdpSocket>` is seen as a `UdpSocket`.
+fn socket_segment(ty: &Type) -> Option<&Ident> {
     match ty {
-        Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| &s.ident),
-        Type::Reference(r) => last_segment(&r.elem),
-        Type::Paren(p) => last_segment(&p.elem),
-        Type::Group(g) => last_segment(&g.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            if !WRAPPERS.contains(&last.ident.to_string().as_str()) {
+                return Some(&last.ident);
+            }
+            match &last.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                    GenericArgument::Type(inner) => socket_segment(inner),
+                    _ => None,
+                }),
+                _ => Some(&last.ident),
+            }
+        }
+        Type::Reference(r) => socket_segment(&r.elem),
+        Type::Paren(p) => socket_segment(&p.elem),
+        Type::Group(g) => socket_segment(&g.elem),
         _ => None,
     }
 }
 
 /// Whether the type's name is one of the socket types the macro knows, TCP or not.
 fn socket_type_name(ty: &Type) -> Option<String> {
-    let name = last_segment(ty)?.to_string();
+    let name = socket_segment(ty)?.to_string();
     let known = TCP_TYPES.contains(&name.as_str()) || NOT_TCP_TYPES.iter().any(|(n, _)| *n == name);
     known.then_some(name)
 }
 
 fn not_tcp(ty: &Type) -> Option<(String, &'static str)> {
-    let name = last_segment(ty)?.to_string();
+    let name = socket_segment(ty)?.to_string();
     NOT_TCP_TYPES
         .iter()
         .find(|(n, _)| *n == name)

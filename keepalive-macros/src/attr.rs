@@ -649,10 +649,19 @@ fn without_invisible_group(tokens: TokenStream) -> TokenStream {
 
 /// The field markers of a struct, taken off its fields.
 pub(crate) struct Markers {
-    /// The index of each field marked `#[keepalive(socket)]`, with the marker's tokens.
-    pub(crate) socket: Vec<(usize, TokenStream)>,
+    /// Each field marked `#[keepalive(socket)]`: its index, the marker's tokens, and the
+    /// accessor of `#[keepalive(socket = path)]`.
+    pub(crate) socket: Vec<Marker>,
     /// Whether any `#[keepalive ...]` was removed, so the item must be printed anew.
     pub(crate) removed: bool,
+}
+
+/// One field marked as the socket.
+pub(crate) struct Marker {
+    pub(crate) index: usize,
+    pub(crate) tokens: TokenStream,
+    /// `socket = path`: a function `fn(&Field) -> &Socket`.
+    pub(crate) accessor: Option<syn::Path>,
 }
 
 /// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there) and
@@ -679,9 +688,9 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
         markers.removed |= !ours.is_empty();
         let mut marked = false;
         for attr in ours {
-            if !field_marker(cx, &attr) {
+            let Some(accessor) = field_marker(cx, &attr) else {
                 continue;
-            }
+            };
             if marked {
                 cx.error_spanned_by(
                     &attr,
@@ -690,21 +699,27 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
                 continue;
             }
             marked = true;
-            markers.socket.push((index, attr.to_token_stream()));
+            markers.socket.push(Marker {
+                index,
+                tokens: attr.to_token_stream(),
+                accessor,
+            });
         }
     }
     markers
 }
 
-fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
+/// `Some(accessor)` for a socket marker (`socket`, or `socket = path`).
+fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<Option<syn::Path>> {
     if matches!(attr.meta, syn::Meta::Path(_)) {
         cx.error_spanned_by(
             attr,
             "write `#[keepalive(socket)]` to mark the socket field",
         );
-        return false;
+        return None;
     }
     let mut socket = false;
+    let mut accessor = None;
     let mut empty = true;
     let result = attr.parse_nested_meta(|meta| {
         empty = false;
@@ -717,8 +732,23 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
                 );
             }
             socket = true;
+        } else if meta.path.is_ident(SOCKET) && meta.input.peek(Token![=]) {
+            if socket {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "`socket` is written twice; write `#[keepalive(socket = path)]` once",
+                );
+            }
+            socket = true;
+            match ungroup(meta.value()?.parse::<Expr>()?) {
+                Expr::Path(p) if p.qself.is_none() => accessor = Some(p.path),
+                other => cx.error_spanned_by(
+                    other,
+                    "`socket = ...` takes the path of a function `fn(&Field) -> &Socket` that reaches the socket inside the field, such as `Framed::get_ref`",
+                ),
+            }
         } else if meta.path.is_ident(SOCKET) {
-            cx.error_spanned_by(&meta.path, "`socket` takes no value; write `#[keepalive(socket)]`");
+            cx.error_spanned_by(&meta.path, "`socket` takes no arguments; write `#[keepalive(socket)]`, or `#[keepalive(socket = path)]` with a function `fn(&Field) -> &Socket`");
             skip_value(meta.input)?;
         } else {
             let key = meta.path.to_token_stream().to_string();
@@ -743,7 +773,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> bool {
         Ok(()) => {}
         Err(err) => cx.syn_error(err),
     }
-    socket
+    socket.then_some(accessor)
 }
 
 #[cfg(test)]

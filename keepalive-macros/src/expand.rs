@@ -10,6 +10,7 @@ use syn::spanned::Spanned;
 use crate::ast::Input;
 use crate::attr::{self, ApplyAt, Attrs, Value};
 use crate::ctxt::Ctxt;
+use crate::doc;
 use crate::valid::{self, CfgError, ConstCheck};
 use keepalive_core::rules::Topic;
 
@@ -59,6 +60,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 &policy,
                 &apply,
             );
+            // The policy in words in the type's rustdoc, below the user's own docs.
+            let item = doc::with_doc(item, &doc::in_words(&attrs));
             let asserts = checks
                 .const_checks
                 .iter()
@@ -188,7 +191,16 @@ fn impl_block(
         }
     };
     let Some(socket) = &input.socket else {
-        return policy_impl;
+        // A policy type has no socket to refuse a path: it connects and listens alike.
+        return quote! {
+            #policy_impl
+            #[automatically_derived]
+            #quiet
+            impl #impl_generics #krate::ConnectPolicy for #ident #ty_generics #where_clause {}
+            #[automatically_derived]
+            #quiet
+            impl #impl_generics #krate::ListenPolicy for #ident #ty_generics #where_clause {}
+        };
     };
     let ty = socket.ty;
     // Once: a type's span is found by printing it, which adds up over many structs.
@@ -200,10 +212,29 @@ fn impl_block(
     // Spanned at the field type: an instantiation or alias of a non-TCP type is reported
     // there, with the trait's on_unimplemented message.
     let field_trait = respan(quote!(#krate::SocketField), ty_span);
-    if socket.generic {
+    if socket.generic && socket.accessor.is_none() {
         predicates.push(quote_spanned!(ty_span=> #ty: #field_trait));
     }
     let where_clause = (!predicates.is_empty()).then(|| quote!(where #(#predicates),*));
+    if let Some(accessor) = socket.accessor {
+        // The function's socket type cannot be named here; `reach` checks it (a UDP socket
+        // is refused at the path) and hands it over as `dyn AnySocket`.
+        let span = accessor.span();
+        let reach = respan(quote!(#krate::__private::reach), span);
+        let field = respan(quote!(self.#member), span);
+        return quote! {
+            #policy_impl
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::absolute_paths)]
+            impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+                type Socket = dyn #krate::AnySocket;
+                #[inline]
+                fn socket(&self) -> ::core::result::Result<&Self::Socket, #krate::Error> {
+                    ::core::result::Result::Ok(#reach(&#field, #accessor))
+                }
+            }
+        };
+    }
     let socket_ty = quote_spanned!(ty_span=> type Socket = <#ty as #field_trait>::Socket;);
     // At the field type too, so a non-TCP type is reported once, there.
     let error = respan(quote!(#krate::Error), ty_span);
@@ -424,6 +455,10 @@ mod tests {
         // The values arrive as integers in a const fn call, evaluated while compiling.
         assert!(names.iter().any(|n| n == "literal_policy"));
         assert!(out.to_string().contains("(true , 7200000 , 1000 , 5 , 0)"));
+        // The type's rustdoc states the policy in words.
+        assert!(out.to_string().contains(
+            "# [doc = \" keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within 2h 5s.\"]"
+        ), "{out}");
         let text = pretty(&out);
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
         if std::env::var_os("UPDATE_EXPAND").is_some() {

@@ -6,6 +6,7 @@
 mod ast;
 mod attr;
 mod ctxt;
+mod doc;
 mod expand;
 #[cfg(test)]
 mod fuzz;

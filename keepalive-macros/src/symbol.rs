@@ -12,8 +12,28 @@ pub(crate) const SOCKET: &str = "socket";
 pub(crate) const BEFORE_CONNECT: &str = "before_connect";
 pub(crate) const AFTER_CONNECT: &str = "after_connect";
 
-/// Last path segments of the TCP socket types the runtime accepts.
-pub(crate) const TCP_TYPES: &[&str] = &["TcpStream", "TcpListener", "TcpSocket", "Socket"];
+/// Last path segments of the TCP socket types the runtime accepts (tokio's owned halves
+/// reach their stream).
+pub(crate) const TCP_TYPES: &[&str] = &[
+    "TcpStream",
+    "TcpListener",
+    "TcpSocket",
+    "Socket",
+    "OwnedReadHalf",
+    "OwnedWriteHalf",
+];
+
+/// Last path segments of the wrappers the runtime reaches the socket through
+/// (`keepalive_runtime::SocketField`): the macro looks at their type argument.
+pub(crate) const WRAPPERS: &[&str] = &[
+    "Box",
+    "Arc",
+    "Rc",
+    "Option",
+    "BufReader",
+    "BufWriter",
+    "BufStream",
+];
 
 /// Last path segments of socket types without TCP keep-alive, and why.
 pub(crate) const NOT_TCP_TYPES: &[(&str, &str)] = &[

@@ -1,7 +1,8 @@
 //! README's first command: `cargo run -p keepalive-runtime --example demo`.
 //!
-//! Starts a local server, connects an annotated connection type, prints its policy, what
-//! the kernel holds (read back with getsockopt) and the worst-case detection time. Where
+//! Starts a local server whose listener carries a policy type, connects an annotated
+//! connection type, prints its policy, what the kernel holds on both ends (read back with
+//! getsockopt) and the worst-case detection time. Where
 //! it may create a private network namespace (root, `unshare`, `ip`), it then makes the
 //! peer vanish, prints the connection's keep-alive status once a second (the probes
 //! counting up) and then the cause of death and the measured detection time next to the
@@ -12,13 +13,17 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use keepalive_runtime::prelude::*;
-use keepalive_runtime::{Knob, Policy, connect, format_duration};
+use keepalive_runtime::{Knob, Listener, Policy, connect, format_duration, read_back};
 
 /// The connection of this demonstration.
 #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
 struct Conn {
     stream: TcpStream,
 }
+
+/// The server's policy: a policy type, carried by every socket its listener accepts.
+#[keepalive(timeout = "5m", interval = "30s", retries = 4)]
+struct ServerPolicy;
 
 /// A policy short enough to watch: dead after 2 s + 3 × 1 s, idle or (through the user
 /// timeout) with data in flight.
@@ -64,13 +69,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return vanish();
     }
 
-    let server = TcpListener::bind("127.0.0.1:0")?;
+    let server = Listener::<ServerPolicy>::bind("127.0.0.1:0")?;
     let addr = server.local_addr()?;
-    println!("server listening on {addr}");
+    println!("server listening on {addr}; {}", server.report());
     let conn = Conn {
-        stream: connect::<Conn>(addr)?,
+        stream: connect::<Conn>(addr)?.stream,
     };
-    let (_accepted, peer) = server.accept()?;
+    let (accepted, peer) = server.accept()?;
     println!(
         "connected {peer} -> {addr}, options applied {:?}\n",
         Conn::APPLY
@@ -91,6 +96,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(now) => println!("\nkeep-alive status: {now}\n  ({})", now.status()),
         Err(e) => println!("\nkeep-alive status: {e}"),
     }
+    show_policy("\nServerPolicy", &ServerPolicy::POLICY);
+    let accepted = read_back(&accepted, &server.policy())?;
+    println!("the accepted socket (getsockopt):\n{accepted}");
 
     println!("\n--- dead peer ---");
     match cannot_unshare() {
@@ -147,7 +155,7 @@ fn vanish() -> Result<(), Box<dyn std::error::Error>> {
     ip_link_lo("up")?;
     let server = TcpListener::bind("127.0.0.1:0")?;
     let conn = FastConn {
-        stream: connect::<FastConn>(server.local_addr()?)?,
+        stream: connect::<FastConn>(server.local_addr()?)?.stream,
     };
     let (_accepted, _) = server.accept()?;
     show_policy("FastConn", &FastConn::POLICY);

@@ -197,20 +197,6 @@ pub(crate) fn check_stream(sock: &SockRef<'_>) -> Result<(), Error> {
     }
 }
 
-/// `policy`, already checked, onto a socket known to be a stream: strictly, or leaving out
-/// the knobs the OS cannot honour (the returned [`Applied`] lists what was set).
-pub(crate) fn apply_as(
-    sock: &SockRef<'_>,
-    policy: &Policy,
-    best_effort: bool,
-) -> Result<Applied, Error> {
-    if best_effort && policy.is_enabled() {
-        sys::apply_enabled(sock, policy, Some(&mut BestEffort::default()))
-    } else {
-        apply_to(sock, policy)
-    }
-}
-
 pub(crate) fn apply_to(sock: &SockRef<'_>, policy: &Policy) -> Result<Applied, Error> {
     if policy.is_enabled() {
         sys::apply_enabled(sock, policy, None)

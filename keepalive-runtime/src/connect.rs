@@ -1,19 +1,46 @@
 //! Connect paths that honour [`Apply`]: the options are set on the unconnected socket or on
 //! the established stream, never while a connect is in progress (Windows answers
-//! WSAEINVAL there).
+//! WSAEINVAL there). Every address a name resolves to is tried in order, and the error of
+//! each attempt is kept.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
 
 use keepalive_core::Policy;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use crate::apply::{apply_as, check};
-use crate::error::Error;
-use crate::{Apply, KeepAlive, sys};
+use crate::apply::{apply_reported, check};
+use crate::error::{BestEffort, Error};
+use crate::{Apply, ConnectPolicy};
 
-/// Connects to `addr` with a blocking socket and applies `C::POLICY` as `C::APPLY` says
-/// (leaving out what the OS cannot honour where `C::BEST_EFFORT`). Returns the socket
-/// field's type (`std::net::TcpStream`, `socket2::Socket`).
+/// A stream from a connect path, with what was set on it.
+#[derive(Debug)]
+pub struct Connected<S> {
+    /// The connected stream.
+    pub stream: S,
+    /// The options set, and each knob left out and why (only a `best_effort = true` policy
+    /// leaves any out).
+    pub report: BestEffort,
+}
+
+/// One address a connect path tried, and why it failed. [`Error::Connect`] holds one per
+/// address, in the order they were tried.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The address tried.
+    pub addr: SocketAddr,
+    /// Why it failed: the connect itself ([`Error::Io`]), or setting the policy.
+    pub error: Error,
+}
+
+/// Connects to `addrs` (a `SocketAddr`, `"host:port"`, `("host", port)`, a slice of
+/// addresses: any [`ToSocketAddrs`]) with a blocking socket, and applies `C::POLICY` as
+/// `C::APPLY` says, leaving out what the OS cannot honour where `C::BEST_EFFORT`. Each
+/// resolved address is tried in the order the resolver gives; the first that connects is
+/// returned, else [`Error::Connect`] with every attempt's error.
+///
+/// `C` is a policy type or a connection type whose socket is a stream; a type whose socket
+/// is a listener does not compile here.
 ///
 /// ```no_run
 /// use keepalive_runtime::{connect, keepalive};
@@ -23,120 +50,183 @@ use crate::{Apply, KeepAlive, sys};
 ///     stream: std::net::TcpStream,
 /// }
 ///
-/// let conn = Conn { stream: connect::<Conn>("127.0.0.1:5432".parse()?)? };
+/// let conn = Conn { stream: connect::<Conn>("db.internal:5432")?.stream };
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn connect<C: KeepAlive>(addr: SocketAddr) -> Result<C::Socket, Error>
-where
-    C::Socket: From<Socket>,
-{
+pub fn connect<C: ConnectPolicy + ?Sized>(
+    addrs: impl ToSocketAddrs,
+) -> Result<Connected<TcpStream>, Error> {
     // The attribute checked C::POLICY for this target while the crate compiled.
-    connect_as(addr, &C::POLICY, C::APPLY, C::BEST_EFFORT).map(Into::into)
+    connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, None)
 }
 
-/// [`connect`] for a policy built at run time: checked against the target's limits first.
-pub fn connect_with(addr: SocketAddr, policy: &Policy, when: Apply) -> Result<Socket, Error> {
+/// [`connect`], giving each address at most `timeout` to complete its handshake; an
+/// attempt that runs out fails with [`std::io::ErrorKind::TimedOut`] and the next address
+/// is tried.
+pub fn connect_timeout<C: ConnectPolicy + ?Sized>(
+    addrs: impl ToSocketAddrs,
+    timeout: Duration,
+) -> Result<Connected<TcpStream>, Error> {
+    connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, Some(timeout))
+}
+
+/// [`connect`] for a policy built at run time: checked against the target's limits first,
+/// and applied in full or not at all (nothing is left out, so only the stream is returned).
+pub fn connect_with(
+    addrs: impl ToSocketAddrs,
+    policy: &Policy,
+    when: Apply,
+) -> Result<TcpStream, Error> {
     check(policy)?;
-    connect_as(addr, policy, when, false)
+    connect_each(addrs, policy, when, false, None).map(|done| done.stream)
 }
 
-fn connect_as(
+fn connect_each(
+    addrs: impl ToSocketAddrs,
+    policy: &Policy,
+    when: Apply,
+    best_effort: bool,
+    timeout: Option<Duration>,
+) -> Result<Connected<TcpStream>, Error> {
+    let addrs = addrs.to_socket_addrs().map_err(Error::io("resolve"))?;
+    let mut attempts = Vec::new();
+    for addr in addrs {
+        match connect_one(addr, policy, when, best_effort, timeout) {
+            Ok(done) => return Ok(done),
+            Err(error) => attempts.push(Attempt { addr, error }),
+        }
+    }
+    Err(Error::Connect { attempts })
+}
+
+fn connect_one(
     addr: SocketAddr,
     policy: &Policy,
     when: Apply,
     best_effort: bool,
-) -> Result<Socket, Error> {
+    timeout: Option<Duration>,
+) -> Result<Connected<TcpStream>, Error> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
         .map_err(Error::io("socket"))?;
+    let mut report = BestEffort::default();
     if when == Apply::BeforeConnect {
-        apply_as(&SockRef::from(&socket), policy, best_effort)?;
+        report = apply_reported(&SockRef::from(&socket), policy, best_effort)?;
     }
-    // Blocking: returns once the handshake has completed or failed.
-    socket.connect(&addr.into()).map_err(Error::io("connect"))?;
+    // Blocking: returns once the handshake has completed, failed or run out of time, so no
+    // option is set while it is in progress.
+    match timeout {
+        Some(timeout) => socket.connect_timeout(&addr.into(), timeout),
+        None => socket.connect(&addr.into()),
+    }
+    .map_err(Error::io("connect"))?;
     if when == Apply::AfterConnect {
-        apply_as(&SockRef::from(&socket), policy, best_effort)?;
+        report = apply_reported(&SockRef::from(&socket), policy, best_effort)?;
     }
-    Ok(socket)
+    Ok(Connected {
+        stream: socket.into(),
+        report,
+    })
 }
 
-/// Accepts a connection on a listener configured with `policy` (through [`apply`]).
-///
-/// On Linux, Windows and the BSDs an accepted socket inherits the listener's keep-alive
-/// options and this is `listener.accept()`, with no extra system call. On Apple systems
-/// XNU copies the interval and the count but not the idle time, so it is set again here.
-///
-/// [`apply`]: crate::apply()
-pub fn accept(listener: &TcpListener, policy: &Policy) -> Result<(TcpStream, SocketAddr), Error> {
-    let (stream, peer) = listener.accept().map_err(Error::io("accept"))?;
-    sys::after_accept(&SockRef::from(&stream), policy)?;
-    Ok((stream, peer))
-}
-
-/// The async connect path, over `tokio::net::TcpSocket` (feature `tokio`). Not named
-/// `tokio`, so that `use keepalive_runtime::*` leaves the `tokio` crate reachable.
+/// The async paths, over tokio (feature `tokio`): connect, and a configured listener. Not
+/// named `tokio`, so that `use keepalive_runtime::*` leaves the `tokio` crate reachable.
 #[cfg(feature = "tokio")]
 pub mod async_tokio {
     use std::net::SocketAddr;
+    use std::time::Duration;
 
-    use ::tokio::net::{TcpListener, TcpSocket, TcpStream};
+    use ::tokio::net::{TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
     use keepalive_core::Policy;
     use socket2::SockRef;
 
-    use crate::apply::{apply_as, check};
-    use crate::error::Error;
-    use crate::{Apply, KeepAlive, sys};
+    use super::{Attempt, Connected};
+    use crate::apply::{apply_reported, check};
+    use crate::error::{BestEffort, Error};
+    use crate::{Apply, ConnectPolicy};
 
-    /// Connects to `addr` and applies `C::POLICY` as `C::APPLY` says: on the `TcpSocket`
-    /// before `connect`, or on the stream once `connect` has completed.
-    pub async fn connect<C>(addr: SocketAddr) -> Result<TcpStream, Error>
-    where
-        C: KeepAlive<Socket = TcpStream>,
-    {
+    pub use crate::listen::async_tokio::Listener;
+
+    /// Connects to `addrs` (any tokio [`ToSocketAddrs`]: `"host:port"`, a `SocketAddr`, ...)
+    /// and applies `C::POLICY` as `C::APPLY` says: on the `TcpSocket` before `connect`, or
+    /// on the stream once `connect` has completed. Each resolved address is tried in order;
+    /// see [`connect`](super::connect()).
+    pub async fn connect<C: ConnectPolicy + ?Sized>(
+        addrs: impl ToSocketAddrs,
+    ) -> Result<Connected<TcpStream>, Error> {
         // The attribute checked C::POLICY for this target while the crate compiled.
-        connect_as(addr, &C::POLICY, C::APPLY, C::BEST_EFFORT).await
+        connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, None).await
+    }
+
+    /// [`connect`], giving each address at most `timeout` (through `tokio::time`, so the
+    /// runtime needs its timer enabled).
+    pub async fn connect_timeout<C: ConnectPolicy + ?Sized>(
+        addrs: impl ToSocketAddrs,
+        timeout: Duration,
+    ) -> Result<Connected<TcpStream>, Error> {
+        connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, Some(timeout)).await
     }
 
     /// [`connect`] for a policy built at run time: checked against the target's limits
-    /// first.
+    /// first, and applied in full or not at all.
     pub async fn connect_with(
-        addr: SocketAddr,
+        addrs: impl ToSocketAddrs,
         policy: &Policy,
         when: Apply,
     ) -> Result<TcpStream, Error> {
         check(policy)?;
-        connect_as(addr, policy, when, false).await
+        connect_each(addrs, policy, when, false, None)
+            .await
+            .map(|done| done.stream)
     }
 
-    async fn connect_as(
+    async fn connect_each(
+        addrs: impl ToSocketAddrs,
+        policy: &Policy,
+        when: Apply,
+        best_effort: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Connected<TcpStream>, Error> {
+        let addrs = lookup_host(addrs).await.map_err(Error::io("resolve"))?;
+        let mut attempts = Vec::new();
+        for addr in addrs {
+            match connect_one(addr, policy, when, best_effort, timeout).await {
+                Ok(done) => return Ok(done),
+                Err(error) => attempts.push(Attempt { addr, error }),
+            }
+        }
+        Err(Error::Connect { attempts })
+    }
+
+    async fn connect_one(
         addr: SocketAddr,
         policy: &Policy,
         when: Apply,
         best_effort: bool,
-    ) -> Result<TcpStream, Error> {
+        timeout: Option<Duration>,
+    ) -> Result<Connected<TcpStream>, Error> {
         let socket = match addr {
             SocketAddr::V4(_) => TcpSocket::new_v4(),
             SocketAddr::V6(_) => TcpSocket::new_v6(),
         }
         .map_err(Error::io("socket"))?;
+        let mut report = BestEffort::default();
         if when == Apply::BeforeConnect {
-            apply_as(&SockRef::from(&socket), policy, best_effort)?;
+            report = apply_reported(&SockRef::from(&socket), policy, best_effort)?;
         }
         // The future resolves only once the non-blocking connect has completed; no option
-        // is touched while it is in progress.
-        let stream = socket.connect(addr).await.map_err(Error::io("connect"))?;
-        if when == Apply::AfterConnect {
-            apply_as(&SockRef::from(&stream), policy, best_effort)?;
+        // is touched while it is in progress. Dropping it on timeout closes the socket.
+        let connecting = socket.connect(addr);
+        let stream = match timeout {
+            Some(timeout) => ::tokio::time::timeout(timeout, connecting)
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))
+                .and_then(|done| done),
+            None => connecting.await,
         }
-        Ok(stream)
-    }
-
-    /// [`accept`](super::accept) for a tokio listener.
-    pub async fn accept(
-        listener: &TcpListener,
-        policy: &Policy,
-    ) -> Result<(TcpStream, SocketAddr), Error> {
-        let (stream, peer) = listener.accept().await.map_err(Error::io("accept"))?;
-        sys::after_accept(&SockRef::from(&stream), policy)?;
-        Ok((stream, peer))
+        .map_err(Error::io("connect"))?;
+        if when == Apply::AfterConnect {
+            report = apply_reported(&SockRef::from(&stream), policy, best_effort)?;
+        }
+        Ok(Connected { stream, report })
     }
 }

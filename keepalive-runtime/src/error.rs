@@ -326,7 +326,15 @@ pub enum Error {
     /// The connection holds no socket now: its socket field is `None` (a connection
     /// between reconnects). Nothing was set or read.
     NoSocket,
-    /// Creating, connecting or accepting a socket failed.
+    /// No address of a connect path's target could be connected: one [`Attempt`] per
+    /// address, in the order tried (none where the name resolved to no address).
+    ///
+    /// [`Attempt`]: crate::Attempt
+    Connect {
+        /// Each address tried and its error.
+        attempts: Vec<crate::Attempt>,
+    },
+    /// Resolving a name, creating, binding, connecting or accepting a socket failed.
     Io {
         /// What was being done (`socket`, `connect`, `accept`).
         during: &'static str,
@@ -455,6 +463,19 @@ impl fmt::Display for Error {
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
             Error::Io { during, source } => write!(f, "{during} failed: {source}"),
             Error::Override(e) => write!(f, "{e}"),
+            Error::Connect { attempts } if attempts.is_empty() => {
+                f.write_str("connect failed: the name resolved to no address")
+            }
+            Error::Connect { attempts } => {
+                f.write_str("connect failed: ")?;
+                for (i, attempt) in attempts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{}: {}", attempt.addr, attempt.error)?;
+                }
+                Ok(())
+            }
             Error::NoSocket => f.write_str(
                 "the connection holds no socket (its socket field is `None`); nothing was set",
             ),
@@ -470,6 +491,7 @@ impl std::error::Error for Error {
             | Error::Io { source, .. }
             | Error::Unavailable { source, .. } => Some(source),
             Error::Override(e) => Some(e),
+            Error::Connect { attempts } => attempts.last().map(|a| &a.error as _),
             _ => None,
         }
     }
@@ -492,6 +514,12 @@ impl From<Error> for io::Error {
             }
             Error::Unsupported { .. } | Error::Unavailable { .. } => io::ErrorKind::Unsupported,
             Error::NoSocket => io::ErrorKind::NotConnected,
+            // The last attempt's error says most about why the whole connect failed.
+            Error::Connect { attempts } => attempts.last().map_or(io::ErrorKind::NotFound, |a| {
+                a.error
+                    .io_error()
+                    .map_or(io::ErrorKind::Other, io::Error::kind)
+            }),
         };
         io::Error::new(kind, e)
     }

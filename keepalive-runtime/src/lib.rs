@@ -2,28 +2,37 @@
 //!
 //! ```
 //! use keepalive_runtime::prelude::*;
+//! use keepalive_runtime::{Listener, connect};
 //!
 //! #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
 //! struct Conn {
-//!     stream: std::net::TcpStream,
+//!     stream: std::io::BufReader<std::net::TcpStream>,
 //! }
 //!
 //! assert_eq!(Conn::POLICY.retries(), Some(5));
 //!
-//! // On a real connection: set the options, then read back what the kernel holds.
-//! let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-//! let conn = Conn { stream: std::net::TcpStream::connect(listener.local_addr()?)? };
-//! conn.apply_keepalive()?;
+//! /// The server's policy: a policy type, with no socket of its own.
+//! #[keepalive(timeout = "5m", interval = "30s", retries = 4)]
+//! struct Server;
+//!
+//! // Every socket this listener accepts carries `Server::POLICY`.
+//! let listener = Listener::<Server>::bind("127.0.0.1:0")?;
+//! // A connect path sets the options as `Conn::APPLY` says (before connect unless the
+//! // attribute says `apply = "after_connect"`); then the kernel's values are read back.
+//! let stream = connect::<Conn>(listener.local_addr()?)?.stream;
+//! let conn = Conn { stream: std::io::BufReader::new(stream) };
 //! assert!(conn.keepalive_report()?.all_match());
+//! let (accepted, _peer) = listener.accept()?;
+//! assert!(keepalive_runtime::read_back(&accepted, &Server::POLICY)?.all_match());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! - [`apply()`] / [`apply_unchecked`]: a policy onto any [`KeepAliveSocket`] (std, socket2,
-//!   and with feature `tokio` the tokio TCP types), before or after connect, or onto a
-//!   listener, whose accepted sockets inherit it ([`accept`] covers Apple, where they do not
-//!   fully).
-//! - [`connect()`] / [`connect_with`] and, with feature `tokio`, `async_tokio::connect`: connect
-//!   paths that honour [`Apply`].
+//! - [`connect()`] / [`connect_timeout`] / [`connect_with`] and, with feature `tokio`,
+//!   `async_tokio::connect`: connect paths that honour [`Apply`], by name or address.
+//! - [`Listener`] (and `async_tokio::Listener`): a listener configured with a policy, whose
+//!   accepted sockets carry it on every OS.
+//! - [`KeepAlive::apply_keepalive`], [`apply_policy`], [`apply()`]: a policy onto a socket
+//!   as it is now (std, socket2, and with feature `tokio` the tokio TCP types).
 //! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
 //! - [`PolicyOverride`], [`overrides_from_env`] and, with feature `serde`, `PolicyConfig`:
 //!   run-time changes to a library's defaults, checked by the attribute's rules.
@@ -38,6 +47,7 @@ mod connect;
 mod error;
 #[cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest"))]
 pub mod integrations;
+mod listen;
 mod readback;
 mod socket;
 mod status;
@@ -49,9 +59,10 @@ pub use config::PolicyConfig;
 pub use config::overrides_from_env;
 #[cfg(feature = "tokio")]
 pub use connect::async_tokio;
-pub use connect::{accept, connect, connect_with};
+pub use connect::{Attempt, Connected, connect, connect_timeout, connect_with};
 pub use error::{Applied, BestEffort, Error, LeftOut, option_name};
 pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
+pub use listen::Listener;
 pub use readback::{Entry, Report, State, Value, read_back};
 
 pub use keepalive_core::{
@@ -59,7 +70,7 @@ pub use keepalive_core::{
     Platform, Policy, PolicyOverride, Violation, format_duration, parse_duration,
 };
 pub use keepalive_macros::keepalive;
-pub use socket::{AnySocket, KeepAliveSocket, SocketField};
+pub use socket::{AnySocket, KeepAliveSocket, ListenerSocket, SocketField, StreamSocket};
 pub use status::{Cause, Forecast, Outlook, STATUS_CALL, Status, StatusError, TcpState, status};
 
 /// When the connect path sets the options. Never while a connect is in progress: Windows
@@ -141,6 +152,28 @@ pub trait KeepAlive: KeepAlivePolicy {
         status(socket).map(|now| now.forecast(&Self::POLICY))
     }
 }
+
+/// A policy a connect path can use: a policy type, or a connection type whose socket is a
+/// stream. A connection type whose socket is a listener is not one, so handing it to
+/// [`connect()`] is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "a connect path needs a connection type whose socket is a stream, or a policy type; `{Self}` is neither",
+    note = "accept on a listener with `keepalive_runtime::Listener::<C>`"
+)]
+pub trait ConnectPolicy: KeepAlivePolicy {}
+
+impl<C: KeepAlive + ?Sized> ConnectPolicy for C where C::Socket: StreamSocket {}
+
+/// A policy an accept path can use: a policy type, or a connection type whose socket is a
+/// listener. A connection type whose socket is a stream is not one, so handing it to
+/// [`Listener`] is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "an accept path needs a connection type whose socket is a listener, or a policy type; `{Self}` is neither",
+    note = "connect with `keepalive_runtime::connect::<C>`"
+)]
+pub trait ListenPolicy: KeepAlivePolicy {}
+
+impl<C: KeepAlive + ?Sized> ListenPolicy for C where C::Socket: ListenerSocket {}
 
 /// The attribute and both traits, for `use keepalive_runtime::prelude::*;`.
 pub mod prelude {

@@ -38,3 +38,13 @@ pub const fn literal_policy(
     }
     policy
 }
+
+/// The socket that `#[keepalive(socket = path)]` reaches, through `accessor`: a function
+/// `fn(&Field) -> &Socket`, whose socket type must be a TCP socket.
+#[inline]
+pub fn reach<'a, F: ?Sized, S: crate::KeepAliveSocket + 'static>(
+    field: &'a F,
+    accessor: for<'x> fn(&'x F) -> &'x S,
+) -> &'a (dyn crate::AnySocket + 'static) {
+    accessor(field)
+}

@@ -26,7 +26,8 @@ pub trait KeepAliveSocket {
 }
 
 macro_rules! stream_types {
-    ($($ty:ty => $known:expr),* $(,)?) => {$(
+    ($($ty:ty => $known:expr, $($role:ident)+;)*) => {$(
+        $(impl $role for $ty {})+
         impl KeepAliveSocket for $ty {
             const KNOWN_STREAM: bool = $known;
             fn sock_ref(&self) -> SockRef<'_> {
@@ -43,18 +44,37 @@ macro_rules! stream_types {
     )*};
 }
 
+// socket2::Socket and tokio's TcpSocket can become either, so both paths take them.
 stream_types! {
-    std::net::TcpStream => true,
-    std::net::TcpListener => true,
-    socket2::Socket => false,
+    std::net::TcpStream => true, StreamSocket;
+    std::net::TcpListener => true, ListenerSocket;
+    socket2::Socket => false, StreamSocket ListenerSocket;
 }
 
 #[cfg(feature = "tokio")]
 stream_types! {
-    tokio::net::TcpStream => true,
-    tokio::net::TcpSocket => true,
-    tokio::net::TcpListener => true,
+    tokio::net::TcpStream => true, StreamSocket;
+    tokio::net::TcpSocket => true, StreamSocket ListenerSocket;
+    tokio::net::TcpListener => true, ListenerSocket;
 }
+
+/// A socket that connects: what a connect path produces. Listeners do not implement it, so a
+/// connection type whose socket is a listener cannot be given to a connect path.
+#[diagnostic::on_unimplemented(
+    message = "a connect path needs a connection type whose socket is a stream; `{Self}` is a listener",
+    label = "a listener, not a stream",
+    note = "accept on a listener with `keepalive_runtime::Listener::<C>` (or `async_tokio::Listener::<C>`); connect with a type whose socket is a TcpStream, or with a policy type (`#[keepalive(...)] struct Api;`)"
+)]
+pub trait StreamSocket: KeepAliveSocket {}
+
+/// A socket that listens: what an accept path configures. Streams do not implement it, so a
+/// connection type whose socket is a stream cannot be given to an accept path.
+#[diagnostic::on_unimplemented(
+    message = "an accept path needs a connection type whose socket is a listener; `{Self}` is a stream",
+    label = "a stream, not a listener",
+    note = "connect with `keepalive_runtime::connect::<C>`; accept with a type whose socket is a TcpListener, or with a policy type (`#[keepalive(...)] struct Api;`)"
+)]
+pub trait ListenerSocket: KeepAliveSocket {}
 
 impl<T: KeepAliveSocket + ?Sized> KeepAliveSocket for &T {
     const KNOWN_STREAM: bool = T::KNOWN_STREAM;
@@ -83,6 +103,10 @@ impl KeepAliveSocket for dyn AnySocket + '_ {
         self.any_sock_ref()
     }
 }
+
+// Its type is not known while compiling, so neither path can refuse it.
+impl StreamSocket for dyn AnySocket + '_ {}
+impl ListenerSocket for dyn AnySocket + '_ {}
 
 /// The type of a connection's socket field: a socket, or a wrapper that owns or borrows
 /// one. The attribute reaches the socket through it.

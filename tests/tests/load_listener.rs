@@ -10,10 +10,10 @@
 
 mod support;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use keepalive_runtime::accept;
+use keepalive_runtime::Listener;
 use keepalive_runtime::prelude::*;
 use support::Kernel;
 
@@ -25,7 +25,8 @@ const DEADLINE: Duration = Duration::from_secs(30);
 /// Values no kernel default has, so inheriting them is visible.
 #[keepalive(timeout = "17s", interval = "3s", retries = 6, user_timeout = "35s")]
 struct Server {
-    listener: TcpListener,
+    #[keepalive(socket)]
+    listener: Listener<Server>,
 }
 
 const EXPECTED: Kernel = Kernel {
@@ -71,10 +72,9 @@ fn ten_thousand_accepted_connections_inherit_the_listener_policy() {
     );
 
     let server = Server {
-        listener: TcpListener::bind("127.0.0.1:0").expect("bind loopback"),
+        listener: Listener::bind("127.0.0.1:0").expect("bind loopback"),
     };
-    server.apply_keepalive().expect("apply to the listener");
-    assert_eq!(support::kernel(&server.listener), EXPECTED);
+    assert_eq!(support::kernel(server.listener.as_std()), EXPECTED);
     assert_ne!(
         support::defaults_on(),
         EXPECTED,
@@ -89,7 +89,7 @@ fn ten_thousand_accepted_connections_inherit_the_listener_policy() {
         for _ in 0..n {
             // One connect, one accept: the backlog never fills, so no SYN is retried.
             let client = TcpStream::connect(addr).expect("connect");
-            let (accepted, _) = accept(&server.listener, &Server::POLICY).expect("accept");
+            let (accepted, _) = server.listener.accept().expect("accept");
             let held = support::kernel(&accepted);
             assert_eq!(
                 held, EXPECTED,

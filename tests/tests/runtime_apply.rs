@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use keepalive_runtime::{
-    Apply, Error, KeepAlive, KeepAlivePolicy, Knob, Policy, State, Value, accept, apply, connect,
+    Apply, Error, KeepAlive, KeepAlivePolicy, Knob, Policy, State, Value, apply, connect,
     connect_with, read_back,
 };
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
@@ -88,7 +88,7 @@ struct ReadmeConn {
 fn readme_attribute_reaches_the_kernel() {
     let l = listener();
     let conn = ReadmeConn {
-        stream: connect::<ReadmeConn>(support::addr(&l)).unwrap(),
+        stream: connect::<ReadmeConn>(support::addr(&l)).unwrap().stream,
     };
     assert_eq!(
         kernel(conn.socket().unwrap()),
@@ -183,9 +183,6 @@ fn listener_accepted_sockets_inherit_every_option() {
     let client = TcpStream::connect(support::addr(&l)).unwrap();
     let (plain, _) = l.accept().unwrap();
     assert_eq!(kernel(&plain), FULL_KERNEL, "TcpListener::accept");
-    let _client2 = TcpStream::connect(support::addr(&l)).unwrap();
-    let (helped, _) = accept(&l, &FULL).unwrap();
-    assert_eq!(kernel(&helped), FULL_KERNEL, "keepalive_runtime::accept");
     assert_ne!(
         kernel(&client),
         FULL_KERNEL,
@@ -196,7 +193,9 @@ fn listener_accepted_sockets_inherit_every_option() {
 #[test]
 fn connect_before_connect() {
     let l = listener();
-    let stream = connect::<Conn>(support::addr(&l)).unwrap();
+    let done = connect::<Conn>(support::addr(&l)).unwrap();
+    assert!(done.report.is_complete(), "{}", done.report);
+    let stream = done.stream;
     assert_eq!(kernel(&stream), FULL_KERNEL);
     let conn = Conn { stream };
     let report = conn.keepalive_report().unwrap();
@@ -207,10 +206,12 @@ fn connect_before_connect() {
 fn connect_after_connect() {
     let expected = partial_kernel();
     let l = listener();
-    let stream = connect::<LateConn>(support::addr(&l)).unwrap();
+    let stream = connect::<LateConn>(support::addr(&l)).unwrap().stream;
     assert_eq!(kernel(&stream), expected);
     // The connection works.
-    let conn = LateConn { stream };
+    let conn = LateConn {
+        stream: stream.into(),
+    };
     let (mut server, _) = l.accept().unwrap();
     (&conn.stream).write_all(b"ping").unwrap();
     let mut buf = [0; 4];
@@ -232,13 +233,23 @@ fn connect_refused_is_a_typed_io_error() {
     // Bind, learn the port, close: nothing listens there now.
     let addr: SocketAddr = support::addr(&listener());
     let err = connect_with(addr, &FULL, Apply::BeforeConnect).unwrap_err();
-    match &err {
+    // One address, one attempt, whose error is the connect's own.
+    let keepalive_runtime::Error::Connect { attempts } = &err else {
+        panic!("expected Connect, got {err:?}");
+    };
+    assert_eq!(attempts.len(), 1, "{err}");
+    assert_eq!(attempts[0].addr, addr);
+    match &attempts[0].error {
         keepalive_runtime::Error::Io { during, source } => {
             assert_eq!(*during, "connect");
             assert_eq!(source.kind(), std::io::ErrorKind::ConnectionRefused);
         }
         other => panic!("expected Io, got {other:?}"),
     }
+    assert_eq!(
+        std::io::Error::from(err).kind(),
+        std::io::ErrorKind::ConnectionRefused
+    );
 }
 
 #[test]
@@ -339,9 +350,6 @@ mod with_tokio {
     async fn listener_accepted_sockets_inherit() {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         apply(&l, &FULL).unwrap();
-        let _c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
-        let (accepted, _) = kt::accept(&l, &FULL).await.unwrap();
-        assert_eq!(kernel(&accepted), FULL_KERNEL);
         let _c2 = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
         let (plain, _) = l.accept().await.unwrap();
         assert_eq!(kernel(&plain), FULL_KERNEL);
@@ -352,11 +360,11 @@ mod with_tokio {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         let early = AsyncConn {
-            stream: kt::connect::<AsyncConn>(addr).await.unwrap(),
+            stream: kt::connect::<AsyncConn>(addr).await.unwrap().stream,
         };
         assert_eq!(kernel(early.socket().unwrap()), FULL_KERNEL);
         let late = AsyncLate {
-            stream: kt::connect::<AsyncLate>(addr).await.unwrap(),
+            stream: kt::connect::<AsyncLate>(addr).await.unwrap().stream,
         };
         assert_eq!(kernel(late.socket().unwrap()), FULL_KERNEL);
         assert!(late.keepalive_report().unwrap().all_match());
@@ -373,7 +381,9 @@ struct Lenient {
 #[test]
 fn best_effort_types_connect_and_apply_in_full_where_the_os_can() {
     let l = listener();
-    let stream = connect::<Lenient>(l.local_addr().unwrap()).unwrap();
+    let done = connect::<Lenient>(l.local_addr().unwrap()).unwrap();
+    assert!(done.report.is_complete(), "{}", done.report);
+    let stream = done.stream;
     let (_server, _) = l.accept().unwrap();
     let k = kernel(&stream);
     assert_eq!((k.keepalive, k.idle_s, k.intvl_s, k.cnt), (true, 37, 7, 6));

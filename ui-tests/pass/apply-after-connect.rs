@@ -1,5 +1,5 @@
 // options set once the connect has completed
-use keepalive_runtime::{Apply, KeepAlive, KeepAlivePolicy, keepalive};
+use keepalive_runtime::{Apply, KeepAlivePolicy, keepalive};
 
 #[keepalive(timeout = "30s", apply = "after_connect")]
 struct Conn {

@@ -1,5 +1,5 @@
 // options set on the unconnected socket (the default, written out)
-use keepalive_runtime::{Apply, KeepAlive, KeepAlivePolicy, keepalive};
+use keepalive_runtime::{Apply, KeepAlivePolicy, keepalive};
 
 #[keepalive(timeout = "30s", apply = "before_connect")]
 struct Conn {

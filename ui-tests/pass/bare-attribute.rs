@@ -1,5 +1,5 @@
 // keep-alive on, every timing left to the OS
-use keepalive_runtime::{KeepAlive, KeepAlivePolicy, Policy, keepalive};
+use keepalive_runtime::{KeepAlivePolicy, Policy, keepalive};
 
 #[keepalive]
 struct Conn {

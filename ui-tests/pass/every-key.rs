@@ -1,5 +1,5 @@
 // every key at once, as DESIGN.md's DbConn
-use keepalive_runtime::{KeepAlive, KeepAlivePolicy, Policy, keepalive};
+use keepalive_runtime::{KeepAlivePolicy, Policy, keepalive};
 use core::time::Duration;
 
 #[keepalive(timeout = 30s, interval = 5s, retries = 4, user_timeout = "50s",

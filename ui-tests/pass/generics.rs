@@ -1,5 +1,5 @@
 // generic connection types, with where clauses and lifetimes
-use keepalive_runtime::{KeepAlive, KeepAlivePolicy, Policy, keepalive};
+use keepalive_runtime::{KeepAlive, Policy, keepalive};
 use core::time::Duration;
 
 use keepalive_runtime::KeepAliveSocket;

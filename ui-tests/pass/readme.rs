@@ -1,5 +1,5 @@
 // the README example: Windows' defaults written out
-use keepalive_runtime::{Apply, KeepAlive, KeepAlivePolicy, keepalive};
+use keepalive_runtime::{Apply, KeepAlivePolicy, keepalive};
 use core::time::Duration;
 
 #[keepalive(timeout = "2h", interval = "1s", retries = 5)]

@@ -1,3 +1,4 @@
+#[doc = " keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within 2h 5s."]
 struct Conn {
     stream: std::net::TcpStream,
 }

@@ -194,22 +194,26 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, 
     }
 }
 
-/// XNU's `tcp_input` copies the listener's TCP_KEEPINTVL and TCP_KEEPCNT to an accepted
-/// socket but not its idle time (TCP_KEEPALIVE), so it is set again there. Elsewhere the
-/// accepted socket inherits everything and this makes no system call.
+/// Sets again, on an accepted socket, the options it did not inherit from its listener
+/// ([`super::NOT_INHERITED`]: on Apple the idle time and TCP_RXT_CONNDROPTIME). Elsewhere
+/// the list is empty and this makes no system call.
 pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Error> {
-    if cfg!(target_vendor = "apple") && policy.is_enabled() {
-        if let (Some(value), Some((number, spec))) =
-            (policy.get(Knob::Timeout), option(Knob::Timeout))
-        {
-            set_int(
-                sock,
-                libc::IPPROTO_TCP,
-                number,
-                super::to_os(value, spec.unit),
-            )
-            .map_err(|e| Error::set(spec.name, Some(Knob::Timeout), e, Applied::EMPTY))?;
-        }
+    if !policy.is_enabled() {
+        return Ok(());
+    }
+    let mut done = Applied::EMPTY;
+    for &knob in super::NOT_INHERITED {
+        let (Some(value), Some((number, spec))) = (policy.get(knob), option(knob)) else {
+            continue;
+        };
+        set_int(
+            sock,
+            libc::IPPROTO_TCP,
+            number,
+            super::to_os(value, spec.unit),
+        )
+        .map_err(|e| Error::set(spec.name, Some(knob), e, done))?;
+        done.insert(knob);
     }
     Ok(())
 }

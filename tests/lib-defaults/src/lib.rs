@@ -26,10 +26,8 @@ impl DbConn {
     /// is refused before any socket is created.
     pub fn connect(addr: SocketAddr, overrides: &PolicyOverride) -> Result<DbConn, Error> {
         let policy = Self::policy_with(overrides)?;
-        let socket = keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)?;
-        Ok(DbConn {
-            stream: socket.into(),
-        })
+        let stream = keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)?;
+        Ok(DbConn { stream })
     }
 
     /// The library's defaults with `overrides` applied and checked for this target.

@@ -1,0 +1,182 @@
+//! The policy in words, for the rustdoc of the annotated type.
+
+use keepalive_core::{Knob, format_duration};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::quote;
+
+use crate::attr::{Attrs, Value};
+use crate::valid;
+
+/// "keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within
+/// 2h 5s". A value behind a const path is shown as its path.
+pub(crate) fn in_words(attrs: &Attrs) -> String {
+    if !attrs.enabled() {
+        return "keep-alive: off (`enabled = false`)".to_owned();
+    }
+    let policy = valid::literal_policy(attrs);
+    let shown = |knob: Knob| -> Option<String> {
+        if attrs.knob_is_const(knob) {
+            let path = match knob {
+                Knob::Retries => attrs.retries.as_ref().map(Value::tokens),
+                _ => attrs.time(knob).map(Value::tokens),
+            };
+            return path.map(|p| format!("`{}`", p.to_string().replace(' ', "")));
+        }
+        match knob {
+            Knob::Retries => policy.retries().map(|n| n.to_string()),
+            _ => policy
+                .get(knob)
+                .and_then(|v| match v {
+                    keepalive_core::KnobValue::Time(d) => Some(d),
+                    keepalive_core::KnobValue::Count(_) => None,
+                })
+                .map(|d| format_duration(d).to_string()),
+        }
+    };
+    let timeout = shown(Knob::Timeout);
+    let interval = shown(Knob::Interval);
+    let retries = shown(Knob::Retries);
+    let user_timeout = shown(Knob::UserTimeout);
+    if [&timeout, &interval, &retries, &user_timeout]
+        .iter()
+        .all(|v| v.is_none())
+    {
+        return "keep-alive: on, every timing left to the OS".to_owned();
+    }
+    let mut out = String::from("keep-alive: ");
+    match &timeout {
+        Some(t) => out.push_str(&format!("idle {t}")),
+        None => out.push_str("idle time left to the OS"),
+    }
+    match &interval {
+        Some(i) => out.push_str(&format!(", then a probe every {i}")),
+        None => out.push_str(", probe interval left to the OS"),
+    }
+    match &retries {
+        Some(n) if n == "1" => out.push_str(", 1 probe"),
+        Some(n) => out.push_str(&format!(", {n} probes")),
+        None => out.push_str(", probe count left to the OS"),
+    }
+    if let Some(u) = &user_timeout {
+        out.push_str(&format!(
+            "; sent data unacknowledged for {u} ends the connection"
+        ));
+    }
+    let any_const = Knob::ALL.iter().any(|&k| attrs.knob_is_const(k));
+    if any_const {
+        out.push_str("; worst-case detection: `POLICY.worst_case_detection()`");
+    } else {
+        match policy.worst_case_detection() {
+            Ok(d) => out.push_str(&format!(
+                "; a dead peer is detected within {}",
+                format_duration(d)
+            )),
+            Err(_) => out.push_str("; the worst-case detection time rests on OS defaults"),
+        }
+    }
+    out
+}
+
+/// The item with `#[doc = words]` after its own attributes, so its own documentation comes
+/// first and the policy follows as a paragraph of its own.
+pub(crate) fn with_doc(item: TokenStream, words: &str) -> TokenStream {
+    let mut tokens = item.into_iter().peekable();
+    let mut out = TokenStream::new();
+    let mut documented = false;
+    // Outer attributes: `#` then a `[...]` group.
+    loop {
+        match tokens.peek() {
+            Some(TokenTree::Punct(p)) if p.as_char() == '#' => {
+                let hash = tokens.next();
+                match tokens.next() {
+                    Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket => {
+                        documented |= g.stream().to_string().starts_with("doc");
+                        out.extend(hash);
+                        out.extend([TokenTree::Group(g)]);
+                    }
+                    other => {
+                        out.extend(hash);
+                        out.extend(other);
+                        break;
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    let blank = documented.then(|| quote!(#[doc = ""]));
+    let line = format!(" {words}.");
+    out.extend(quote!(#blank #[doc = #line]));
+    out.extend(tokens);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::ctxt::Ctxt;
+
+    fn words(args: proc_macro2::TokenStream) -> String {
+        let cx = Ctxt::new();
+        let attrs = crate::attr::parse(&cx, args);
+        cx.check().unwrap();
+        super::in_words(&attrs)
+    }
+
+    #[test]
+    fn each_shape_of_policy_in_words() {
+        assert_eq!(
+            words(quote!(timeout = "2h", interval = "1s", retries = 5)),
+            "keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within 2h 5s"
+        );
+        assert_eq!(
+            words(quote!()),
+            "keep-alive: on, every timing left to the OS"
+        );
+        assert_eq!(
+            words(quote!(enabled = false)),
+            "keep-alive: off (`enabled = false`)"
+        );
+        assert_eq!(
+            words(quote!(timeout = "30s")),
+            "keep-alive: idle 30s, probe interval left to the OS, probe count left to the OS; the worst-case detection time rests on OS defaults"
+        );
+        assert_eq!(
+            words(quote!(
+                timeout = "1s",
+                interval = "1s",
+                retries = 3,
+                user_timeout = "4s"
+            )),
+            "keep-alive: idle 1s, then a probe every 1s, 3 probes; sent data unacknowledged for 4s ends the connection; a dead peer is detected within 4s"
+        );
+        assert_eq!(
+            words(quote!(timeout = limits::IDLE, retries = 1)),
+            "keep-alive: idle `limits::IDLE`, probe interval left to the OS, 1 probe; worst-case detection: `POLICY.worst_case_detection()`"
+        );
+    }
+
+    #[test]
+    fn the_words_follow_the_items_own_docs() {
+        let out = super::with_doc(
+            quote!(
+                #[doc = " A connection."]
+                #[derive(Debug)]
+                pub struct Conn;
+            ),
+            "keep-alive: on",
+        );
+        assert_eq!(
+            out.to_string(),
+            quote!(
+                #[doc = " A connection."]
+                #[derive(Debug)]
+                #[doc = ""]
+                #[doc = " keep-alive: on."]
+                pub struct Conn;
+            )
+            .to_string()
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! Listeners that cannot lie: the policy is set when the listener is made, and a socket
+//! accepted from it carries the policy on every OS or the accept fails.
+
+use std::io;
+use std::marker::PhantomData;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+
+use keepalive_core::Policy;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+use crate::apply::apply_reported;
+use crate::error::{BestEffort, Error};
+use crate::socket::SocketField;
+use crate::{ListenPolicy, sys};
+
+/// What every listener of this crate holds: the policy the listener's sockets carry (what
+/// was applied, less what the OS left out) and the report of applying it.
+#[derive(Debug, Clone, Copy)]
+struct Configured {
+    policy: Policy,
+    report: BestEffort,
+}
+
+impl Configured {
+    fn onto<P: ListenPolicy + ?Sized>(sock: &SockRef<'_>) -> Result<Self, Error> {
+        // The attribute checked P::POLICY for this target while the crate compiled.
+        let report = apply_reported(sock, &P::POLICY, P::BEST_EFFORT)?;
+        Ok(Configured {
+            policy: report.effective(&P::POLICY),
+            report,
+        })
+    }
+
+    /// An accepted socket inherits the listener's options, except where the OS does not
+    /// copy one (Apple: the idle time and TCP_RXT_CONNDROPTIME), which is set again here.
+    fn accepted(&self, sock: &SockRef<'_>) -> Result<(), Error> {
+        sys::after_accept(sock, &self.policy)
+    }
+}
+
+/// A TCP listener configured with the policy `P`, which only this crate builds: the policy
+/// is set on the listening socket ([`bind`](Self::bind), [`from_std`](Self::from_std)),
+/// accepted sockets inherit it, and [`accept`](Self::accept) sets again what the OS does
+/// not copy (on Apple the idle time and TCP_RXT_CONNDROPTIME), failing if it cannot. So
+/// every socket it hands out carries the policy.
+///
+/// `P` is a policy type or a connection type whose socket is a listener; a type whose
+/// socket is a stream does not compile here. `async_tokio::Listener` (feature `tokio`) is
+/// the same for tokio.
+///
+/// ```
+/// use keepalive_runtime::{Listener, keepalive};
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+/// struct Api;
+///
+/// let listener = Listener::<Api>::bind("127.0.0.1:0")?;
+/// let client = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let (accepted, _peer) = listener.accept()?;
+/// let report = keepalive_runtime::read_back(&accepted, &listener.policy())?;
+/// assert!(report.all_match(), "{report}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Listener<P: ?Sized> {
+    inner: TcpListener,
+    configured: Configured,
+    policy: PhantomData<fn() -> P>,
+}
+
+impl<P: ?Sized> Listener<P> {
+    /// Binds a listener to the first of `addrs` that accepts it, with the policy set
+    /// before it listens (and SO_REUSEADDR on Unix, as `std::net::TcpListener::bind`
+    /// sets it). The error is that of the last address tried.
+    pub fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
+    where
+        P: ListenPolicy,
+    {
+        let mut last = Error::Connect {
+            attempts: Vec::new(),
+        };
+        for addr in addrs.to_socket_addrs().map_err(Error::io("resolve"))? {
+            match Self::bind_one(addr) {
+                Ok(listener) => return Ok(listener),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn bind_one(addr: SocketAddr) -> Result<Self, Error>
+    where
+        P: ListenPolicy,
+    {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+            .map_err(Error::io("socket"))?;
+        #[cfg(unix)]
+        socket
+            .set_reuse_address(true)
+            .map_err(Error::io("SO_REUSEADDR"))?;
+        let configured = Configured::onto::<P>(&SockRef::from(&socket))?;
+        socket.bind(&addr.into()).map_err(Error::io("bind"))?;
+        socket.listen(128).map_err(Error::io("listen"))?;
+        Ok(Listener {
+            inner: socket.into(),
+            configured,
+            policy: PhantomData,
+        })
+    }
+
+    /// Sets the policy on a listener made elsewhere. Connections the kernel completed
+    /// before this call sit in the accept queue with the options they were made with:
+    /// configure a listener before it receives connections.
+    pub fn from_std(listener: TcpListener) -> Result<Self, Error>
+    where
+        P: ListenPolicy,
+    {
+        let configured = Configured::onto::<P>(&SockRef::from(&listener))?;
+        Ok(Listener {
+            inner: listener,
+            configured,
+            policy: PhantomData,
+        })
+    }
+
+    /// Accepts a connection whose socket carries the policy. On Linux, Windows and the BSDs
+    /// the accepted socket inherits the listener's options and this is one `accept`; on
+    /// Apple the options XNU does not copy are set again, and if that fails the accepted
+    /// connection is closed and the error returned.
+    pub fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
+        let (stream, peer) = self.inner.accept().map_err(Error::io("accept"))?;
+        self.configured.accepted(&SockRef::from(&stream))?;
+        Ok((stream, peer))
+    }
+
+    /// The connections accepted one after another, as [`accept`](Self::accept) makes them.
+    pub fn incoming(&self) -> impl Iterator<Item = Result<TcpStream, Error>> + '_ {
+        core::iter::repeat_with(|| self.accept().map(|(stream, _)| stream))
+    }
+}
+
+impl<P: ListenPolicy + ?Sized> Listener<P> {
+    /// What was set on the listener, and each knob left out and why (only a
+    /// `best_effort = true` policy leaves any out). Every accepted socket holds the same.
+    pub fn report(&self) -> &BestEffort {
+        &self.configured.report
+    }
+
+    /// The policy the accepted sockets carry: `P::POLICY` less the knobs left out.
+    pub fn policy(&self) -> Policy {
+        self.configured.policy
+    }
+
+    /// The local address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// The listening socket, to read from (setting options on it here bypasses the policy).
+    pub fn as_std(&self) -> &TcpListener {
+        &self.inner
+    }
+
+    /// The listening socket, configured; accepting on it directly skips the re-set that
+    /// [`accept`](Self::accept) does on Apple.
+    pub fn into_std(self) -> TcpListener {
+        self.inner
+    }
+}
+
+/// A connection type can hold its listener: `#[keepalive(socket)] listener: Listener<Self>`.
+impl<P: ?Sized> SocketField for Listener<P> {
+    type Socket = TcpListener;
+    #[inline]
+    fn socket(&self) -> Result<&TcpListener, Error> {
+        Ok(&self.inner)
+    }
+}
+
+/// The tokio listener (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub(crate) mod async_tokio {
+    use std::io;
+    use std::marker::PhantomData;
+    use std::net::SocketAddr;
+    use std::task::{Context, Poll};
+
+    use ::tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
+    use keepalive_core::Policy;
+    use socket2::SockRef;
+
+    use super::Configured;
+    use crate::ListenPolicy;
+    use crate::error::{BestEffort, Error};
+    use crate::socket::SocketField;
+
+    /// [`Listener`](crate::Listener) for tokio: the policy set when it is made, and every
+    /// accepted socket carrying it, from `accept().await` or from [`poll_accept`]
+    /// (for accept loops that poll, such as a server framework's listener trait).
+    ///
+    /// [`poll_accept`]: Self::poll_accept
+    #[derive(Debug)]
+    pub struct Listener<P: ?Sized> {
+        inner: TcpListener,
+        configured: Configured,
+        policy: PhantomData<fn() -> P>,
+    }
+
+    impl<P: ListenPolicy + ?Sized> Listener<P> {
+        /// Binds to the first of `addrs` that accepts it, with the policy set before it
+        /// listens (SO_REUSEADDR on Unix, as tokio's own `bind` sets it).
+        pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
+        where
+            P: ListenPolicy,
+        {
+            let mut last = Error::Connect {
+                attempts: Vec::new(),
+            };
+            for addr in lookup_host(addrs).await.map_err(Error::io("resolve"))? {
+                match Self::bind_one(addr) {
+                    Ok(listener) => return Ok(listener),
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        }
+
+        fn bind_one(addr: SocketAddr) -> Result<Self, Error>
+        where
+            P: ListenPolicy,
+        {
+            let socket = match addr {
+                SocketAddr::V4(_) => TcpSocket::new_v4(),
+                SocketAddr::V6(_) => TcpSocket::new_v6(),
+            }
+            .map_err(Error::io("socket"))?;
+            #[cfg(unix)]
+            socket
+                .set_reuseaddr(true)
+                .map_err(Error::io("SO_REUSEADDR"))?;
+            let configured = Configured::onto::<P>(&SockRef::from(&socket))?;
+            socket.bind(addr).map_err(Error::io("bind"))?;
+            let inner = socket.listen(1024).map_err(Error::io("listen"))?;
+            Ok(Listener {
+                inner,
+                configured,
+                policy: PhantomData,
+            })
+        }
+
+        /// Sets the policy on a tokio listener made elsewhere (see
+        /// [`Listener::from_std`](crate::Listener::from_std) on connections already queued).
+        pub fn from_tokio(listener: TcpListener) -> Result<Self, Error>
+        where
+            P: ListenPolicy,
+        {
+            let configured = Configured::onto::<P>(&SockRef::from(&listener))?;
+            Ok(Listener {
+                inner: listener,
+                configured,
+                policy: PhantomData,
+            })
+        }
+
+        /// Accepts a connection whose socket carries the policy; see
+        /// [`Listener::accept`](crate::Listener::accept).
+        pub async fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
+            let (stream, peer) = self.inner.accept().await.map_err(Error::io("accept"))?;
+            self.configured.accepted(&SockRef::from(&stream))?;
+            Ok((stream, peer))
+        }
+
+        /// [`accept`](Self::accept) for code that polls.
+        pub fn poll_accept(
+            &self,
+            cx: &mut Context<'_>,
+        ) -> Poll<Result<(TcpStream, SocketAddr), Error>> {
+            self.inner.poll_accept(cx).map(|done| {
+                let (stream, peer) = done.map_err(Error::io("accept"))?;
+                self.configured.accepted(&SockRef::from(&stream))?;
+                Ok((stream, peer))
+            })
+        }
+    }
+
+    impl<P: ListenPolicy + ?Sized> Listener<P> {
+        /// What was set on the listener, and each knob left out and why.
+        pub fn report(&self) -> &BestEffort {
+            &self.configured.report
+        }
+
+        /// The policy the accepted sockets carry: `P::POLICY` less the knobs left out.
+        pub fn policy(&self) -> Policy {
+            self.configured.policy
+        }
+
+        /// The local address the listener is bound to.
+        pub fn local_addr(&self) -> io::Result<SocketAddr> {
+            self.inner.local_addr()
+        }
+
+        /// The listening socket, to read from.
+        pub fn as_tokio(&self) -> &TcpListener {
+            &self.inner
+        }
+
+        /// The listening socket, configured; accepting on it directly skips the re-set
+        /// that [`accept`](Self::accept) does on Apple.
+        pub fn into_tokio(self) -> TcpListener {
+            self.inner
+        }
+    }
+
+    impl<P: ?Sized> SocketField for Listener<P> {
+        type Socket = TcpListener;
+        #[inline]
+        fn socket(&self) -> Result<&TcpListener, Error> {
+            Ok(&self.inner)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+// a client type handed to the accept path
+use keepalive_runtime::{Listener, keepalive};
+use std::net::TcpStream;
+
+#[keepalive(timeout = "30s")]
+struct Client {
+    stream: TcpStream,
+}
+
+fn main() {
+    let _ = Listener::<Client>::bind("127.0.0.1:0");
+}
