@@ -8,7 +8,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use keepalive_runtime::prelude::*;
-use keepalive_runtime::{apply_policy, async_tokio, read_back};
+use keepalive_runtime::{async_tokio, read_back};
 
 #[keepalive(timeout = "60s", interval = "10s", retries = 3, user_timeout = "90s")]
 struct Clients;
@@ -21,10 +21,9 @@ async fn hello(
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     // Set once on the listener: accepted sockets inherit it (Linux, Windows, the BSDs);
-    // async_tokio::accept sets again what Apple systems do not copy.
-    apply_policy::<Clients>(&listener)?;
+    // its accept sets again what Apple systems do not copy.
+    let listener = async_tokio::Listener::<Clients>::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}/");
 
@@ -40,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, std::io::Error>(reply)
     });
 
-    let (stream, peer) = async_tokio::accept(&listener, &Clients::POLICY).await?;
+    let (stream, peer) = listener.accept().await?;
     println!(
         "accepted {peer}:\n{}",
         read_back(&stream, &Clients::POLICY)?

@@ -209,20 +209,21 @@ mod hyper_util_server {
     use hyper::service::service_fn;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto;
-    use keepalive_runtime::{Error, apply_policy, async_tokio};
+    use keepalive_runtime::{Error, ListenPolicy, apply_policy, async_tokio};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// The accept loop of the `hyper_server` example: the listener configured with `P`,
     /// each accepted connection served by hyper-util's `auto` builder. Returns the
     /// accepted socket's options, read while a request is answered on it.
-    fn serve_one<P: KeepAlivePolicy>() -> Kernel {
+    fn serve_one<P: ListenPolicy + 'static>() -> Kernel {
         runtime().block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            apply_policy::<P>(&listener).unwrap();
+            let listener = async_tokio::Listener::<P>::bind("127.0.0.1:0")
+                .await
+                .unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move {
                 loop {
-                    let (stream, _) = async_tokio::accept(&listener, &P::POLICY).await.unwrap();
+                    let (stream, _) = listener.accept().await.unwrap();
                     tokio::spawn(async move {
                         let hello = service_fn(|_| async {
                             let ok = http::Response::new("ok".to_owned());
