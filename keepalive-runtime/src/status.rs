@@ -494,7 +494,7 @@ impl Outlook {
         let consistent = match (probes, timeout, policy.interval()) {
             // The timer wheel fires a timer this far out up to about an eighth late.
             (Some(0), Some(t), _) => idle < t + t / 8 + Duration::from_millis(20),
-            (Some(n), Some(t), Some(i)) => idle >= t + i * (n - 1),
+            (Some(n), Some(t), Some(i)) => idle + Duration::from_millis(20) >= t + i * (n - 1),
             _ => true,
         };
         let dead_within = if consistent {
