@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use keepalive_runtime::{Apply, KeepAlivePolicy, Policy, keepalive};
+use keepalive_runtime::{Apply, ConnectPolicy, KeepAlivePolicy, ListenPolicy, Policy, keepalive};
 use support::{Kernel, defaults_on, kernel};
 
 /// Every knob written; the user timeout agrees with timeout + interval × retries.
@@ -87,7 +87,7 @@ mod hyper_util_client {
 
     /// GETs `/` from `server` through `connector`, then runs `check` while the client
     /// (and so its pooled connection) is still alive.
-    fn get<P: KeepAlivePolicy + 'static, T>(
+    fn get<P: ConnectPolicy + 'static, T>(
         connector: Connector<P>,
         server: SocketAddr,
         check: impl FnOnce(http::Response<hyper::body::Incoming>) -> T,
@@ -286,11 +286,9 @@ mod axum_serve {
     /// Serves `/` through axum on a listener built from `P`, sends one request over a
     /// plain client socket and returns the accepted socket's options, read while the
     /// connection is open, beside the client socket's.
-    fn serve_one<P: KeepAlivePolicy + 'static>() -> (Kernel, Kernel) {
+    fn serve_one<P: ListenPolicy + 'static>() -> (Kernel, Kernel) {
         runtime().block_on(async {
-            let listener = Listener::<P>::bind("127.0.0.1:0".parse().unwrap())
-                .await
-                .unwrap();
+            let listener = Listener::<P>::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let app = Router::new().route("/", get(|| async { "ok" }));
             tokio::spawn(async move { axum::serve(listener, app).await });
@@ -328,7 +326,7 @@ mod axum_serve {
         // set once, on the listener, and that is where a refusal surfaces.
         let err = support::with_tcp_option_refused(libc::TCP_KEEPINTVL, libc::EPERM, || {
             runtime()
-                .block_on(Listener::<Api>::bind("127.0.0.1:0".parse().unwrap()))
+                .block_on(Listener::<Api>::bind("127.0.0.1:0"))
                 .unwrap_err()
         });
         assert!(matches!(err, Error::Set { .. }), "{err:?}");
@@ -442,7 +440,7 @@ mod tonic_channel {
 
     /// Connects a channel carrying `P` to a fresh echo server: the server's address and
     /// the connect's outcome.
-    async fn channel<P: KeepAlivePolicy + 'static>(
+    async fn channel<P: ConnectPolicy + 'static>(
         endpoint: impl FnOnce(Endpoint) -> Endpoint,
     ) -> (SocketAddr, Result<Channel, tonic::transport::Error>) {
         let addr = echo::serve();
@@ -546,7 +544,7 @@ mod reqwest_client {
         })
     }
 
-    fn configured<P: KeepAlivePolicy>() -> (reqwest::ClientBuilder, Mapping) {
+    fn configured<P: ConnectPolicy>() -> (reqwest::ClientBuilder, Mapping) {
         configure::<P>(reqwest::Client::builder()).unwrap()
     }
 
@@ -623,6 +621,7 @@ mod reqwest_client {
             const POLICY: Policy = Policy::new().with_timeout(Duration::from_secs(40_000));
             const APPLY: Apply = Apply::BeforeConnect;
         }
+        impl ConnectPolicy for OutOfRange {}
         let err = configure::<OutOfRange>(reqwest::Client::builder()).unwrap_err();
         assert!(matches!(err, Unexpressible::Invalid(_)), "{err:?}");
         assert!(err.to_string().contains("32767"), "{err}");

@@ -11,55 +11,55 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let app = Router::new().route("/", get(|| async { "hello" }));
-//! let listener = Listener::<Clients>::bind("127.0.0.1:3000".parse()?).await?;
+//! let listener = Listener::<Clients>::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
 //! ```
 //!
-//! The policy is set on the listening socket when it is bound: Linux, Windows and the BSDs
-//! copy it to every accepted socket, so accepting costs no extra system call there. Apple
-//! systems do not copy the idle time (TCP_KEEPALIVE), so there it is set again on each
-//! accepted socket; should the OS refuse it, that connection is closed before axum sees
-//! it, and the error goes to the handler given to [`Listener::on_refused`].
+//! It is the crate's [`async_tokio::Listener`] behind axum's `Listener` trait: the policy is
+//! set on the listening socket when it is bound, Linux, Windows and the BSDs copy it to
+//! every accepted socket (accepting costs no extra system call there), and on Apple systems
+//! what they do not copy is set again on each accepted socket. axum's trait has no room for
+//! an error, so a connection whose socket the OS refuses that is closed before axum sees
+//! it, and the error goes to the handler given to [`Listener::on_refused`]. Errors of
+//! `accept` itself are handled as `axum::serve` handles them on tokio's listener.
 
 use core::fmt;
-use core::marker::PhantomData;
+use core::time::Duration;
 use std::io;
 use std::net::SocketAddr;
 
-use socket2::SockRef;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpStream, ToSocketAddrs};
 
-use crate::{Error, KeepAlivePolicy, apply_policy, sys};
+use crate::{BestEffort, Error, ListenPolicy, async_tokio};
 
 /// A TCP listener configured with the policy type `P`, for `axum::serve`.
-pub struct Listener<P> {
-    inner: TcpListener,
-    on_refused: Option<Box<dyn FnMut(Error, SocketAddr) + Send>>,
-    policy: PhantomData<fn() -> P>,
+pub struct Listener<P: ?Sized> {
+    inner: async_tokio::Listener<P>,
+    on_refused: Option<Box<dyn FnMut(Error) + Send>>,
 }
 
-impl<P: KeepAlivePolicy> Listener<P> {
-    /// Binds to `addr` and applies `P` to the listening socket.
-    pub async fn bind(addr: SocketAddr) -> Result<Self, Error> {
-        let listener = TcpListener::bind(addr).await.map_err(Error::io("bind"))?;
-        Self::from_tokio(listener)
+impl<P: ListenPolicy + ?Sized> Listener<P> {
+    /// Binds to the first of `addrs` that accepts it, with `P` set before it listens.
+    pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
+    where
+        P: ListenPolicy,
+    {
+        async_tokio::Listener::bind(addrs).await.map(Self::from)
     }
 
-    /// Applies `P` to a listener bound elsewhere (with options of its own, say).
-    pub fn from_tokio(listener: TcpListener) -> Result<Self, Error> {
-        apply_policy::<P>(&listener)?;
-        Ok(Listener {
-            inner: listener,
-            on_refused: None,
-            policy: PhantomData,
-        })
+    /// Sets `P` on a tokio listener bound elsewhere.
+    pub fn from_tokio(listener: tokio::net::TcpListener) -> Result<Self, Error>
+    where
+        P: ListenPolicy,
+    {
+        async_tokio::Listener::from_tokio(listener).map(Self::from)
     }
 
-    /// Called with the error and the peer's address when the OS refuses to set on an
-    /// accepted socket what it did not inherit (only on Apple systems, where the idle time
-    /// is set again). That connection is closed; without a handler nothing else happens.
-    pub fn on_refused(mut self, handler: impl FnMut(Error, SocketAddr) + Send + 'static) -> Self {
+    /// Called with the error when the OS refuses to set on an accepted socket what it did
+    /// not inherit (only on Apple systems). That connection is closed either way; without
+    /// a handler nothing else happens.
+    pub fn on_refused(mut self, handler: impl FnMut(Error) + Send + 'static) -> Self {
         self.on_refused = Some(Box::new(handler));
         self
     }
@@ -69,37 +69,56 @@ impl<P: KeepAlivePolicy> Listener<P> {
         self.inner.local_addr()
     }
 
-    /// The listening socket.
-    pub fn get_ref(&self) -> &TcpListener {
+    /// What was set on the listener, and each knob left out and why.
+    pub fn report(&self) -> &BestEffort {
+        self.inner.report()
+    }
+
+    /// The crate's listener inside.
+    pub fn get_ref(&self) -> &async_tokio::Listener<P> {
         &self.inner
     }
 }
 
-impl<P> fmt::Debug for Listener<P> {
+impl<P: ?Sized> From<async_tokio::Listener<P>> for Listener<P> {
+    fn from(inner: async_tokio::Listener<P>) -> Self {
+        Listener {
+            inner,
+            on_refused: None,
+        }
+    }
+}
+
+impl<P: ListenPolicy + ?Sized> fmt::Debug for Listener<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listener")
             .field("policy", &core::any::type_name::<P>())
-            .field("inner", &self.inner)
+            .field("listener", self.inner.as_tokio())
             .field("on_refused", &self.on_refused.is_some())
             .finish()
     }
 }
 
-impl<P: KeepAlivePolicy + 'static> ::axum::serve::Listener for Listener<P> {
+impl<P: ListenPolicy + ?Sized + 'static> ::axum::serve::Listener for Listener<P> {
     type Io = TcpStream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            // axum's own accept loop for tokio's listener: it retries and backs off on
-            // accept errors as axum::serve does without this wrapper.
-            let (stream, peer) = ::axum::serve::Listener::accept(&mut self.inner).await;
-            match sys::after_accept(&SockRef::from(&stream), &P::POLICY) {
-                Ok(()) => return (stream, peer),
-                Err(err) => {
-                    drop(stream);
+            match self.inner.accept().await {
+                Ok(accepted) => return accepted,
+                Err(Error::Io { source, .. }) => {
+                    // As axum::serve does on tokio's listener: a connection that failed
+                    // before it was accepted is skipped; anything else (EMFILE, say) is
+                    // waited out rather than spun on.
+                    if !is_connection_error(&source) {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+                // The accepted socket refused the policy and was closed.
+                Err(refused) => {
                     if let Some(handler) = &mut self.on_refused {
-                        handler(err, peer);
+                        handler(refused);
                     }
                 }
             }
@@ -109,4 +128,13 @@ impl<P: KeepAlivePolicy + 'static> ::axum::serve::Listener for Listener<P> {
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.inner.local_addr()
     }
+}
+
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
 }

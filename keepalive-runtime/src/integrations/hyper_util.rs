@@ -53,7 +53,7 @@ use ::hyper_util::rt::TokioIo;
 use http::Uri;
 use tower_service::Service;
 
-use crate::{Error, KeepAlivePolicy, KeepAliveSocket, apply_policy};
+use crate::{ConnectPolicy, Error, KeepAliveSocket, apply_policy};
 
 /// A connection whose TCP stream a policy can be applied to: what a connector wrapped by
 /// [`Connector`] must return. Implemented for hyper-util's `TokioIo<TcpStream>` (what
@@ -87,7 +87,7 @@ pub struct Connector<P, C = HttpConnector> {
     policy: PhantomData<fn() -> P>,
 }
 
-impl<P: KeepAlivePolicy> Connector<P> {
+impl<P: ConnectPolicy> Connector<P> {
     /// hyper-util's `HttpConnector::new()` (only `http://` URIs, nodelay off), wrapped.
     /// [`Connector::wrap`] takes one configured by hand.
     pub fn new() -> Self {
@@ -95,7 +95,7 @@ impl<P: KeepAlivePolicy> Connector<P> {
     }
 }
 
-impl<P: KeepAlivePolicy> Default for Connector<P> {
+impl<P: ConnectPolicy> Default for Connector<P> {
     fn default() -> Self {
         Self::new()
     }
@@ -143,7 +143,7 @@ impl<P, C: fmt::Debug> fmt::Debug for Connector<P, C> {
 
 impl<P, C> Service<Uri> for Connector<P, C>
 where
-    P: KeepAlivePolicy,
+    P: ConnectPolicy,
     C: Service<Uri>,
     C::Response: TcpConnection,
     C::Error: Into<Box<dyn StdError + Send + Sync>>,
@@ -185,7 +185,7 @@ impl<P, F> fmt::Debug for Connecting<P, F> {
 
 impl<P, F, T, E> Future for Connecting<P, F>
 where
-    P: KeepAlivePolicy,
+    P: ConnectPolicy,
     F: Future<Output = Result<T, E>>,
     T: TcpConnection,
     E: Into<Box<dyn StdError + Send + Sync>>,

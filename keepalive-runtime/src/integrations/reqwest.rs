@@ -31,7 +31,7 @@ use core::time::Duration;
 use ::reqwest::ClientBuilder;
 use keepalive_core::{Knob, KnobValue, TARGET, Violation, format_duration, validate};
 
-use crate::KeepAlivePolicy;
+use crate::ConnectPolicy;
 
 /// reqwest 0.13's defaults (`ClientBuilder::new`), read in its source.
 const REQWEST_IDLE: Duration = Duration::from_secs(15);
@@ -63,7 +63,7 @@ const WINDOWS_INTERVAL: Duration = Duration::from_secs(1);
 ///   `best_effort = true`: then the knob is left out and named in the mapping;
 /// - a policy the target cannot honour (a policy type written by hand, out of range):
 ///   reqwest would only log the OS's refusal.
-pub fn configure<P: KeepAlivePolicy>(
+pub fn configure<P: ConnectPolicy>(
     builder: ClientBuilder,
 ) -> Result<(ClientBuilder, Mapping), Unexpressible> {
     let policy = P::POLICY;

@@ -32,7 +32,7 @@ use ::hyper_util::client::legacy::connect::HttpConnector;
 use ::tonic::transport::Endpoint;
 
 use super::hyper_util::Connector;
-use crate::KeepAlivePolicy;
+use crate::ConnectPolicy;
 
 /// A [`Connector`] for `endpoint.connect_with_connector`, set up as tonic sets up its own:
 /// nodelay as the endpoint says, no restriction to `http://` URIs.
@@ -41,9 +41,7 @@ use crate::KeepAlivePolicy;
 /// `tcp_keepalive_retries`) would be ignored beside a connector of one's own, and two
 /// policies for one connection cannot both hold: an endpoint that sets any of them is
 /// refused.
-pub fn connector<P: KeepAlivePolicy>(
-    endpoint: &Endpoint,
-) -> Result<Connector<P>, EndpointKeepAlive> {
+pub fn connector<P: ConnectPolicy>(endpoint: &Endpoint) -> Result<Connector<P>, EndpointKeepAlive> {
     let set = [
         ("tcp_keepalive", endpoint.get_tcp_keepalive().is_some()),
         (
