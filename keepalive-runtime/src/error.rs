@@ -472,7 +472,14 @@ impl fmt::Display for Error {
                     if i > 0 {
                         f.write_str("; ")?;
                     }
-                    write!(f, "{}: {}", attempt.addr, attempt.error)?;
+                    match &attempt.error {
+                        // "connect failed" is said once, for all of them.
+                        Error::Io {
+                            during: "connect",
+                            source,
+                        } => write!(f, "{}: {source}", attempt.addr)?,
+                        other => write!(f, "{}: {other}", attempt.addr)?,
+                    }
                 }
                 Ok(())
             }

@@ -38,6 +38,14 @@ impl Configured {
     }
 }
 
+/// The error of a bind whose name resolved to no address.
+fn no_address() -> Error {
+    Error::Io {
+        during: "resolve",
+        source: io::Error::new(io::ErrorKind::NotFound, "the name resolved to no address"),
+    }
+}
+
 /// A TCP listener configured with the policy `P`, which only this crate builds: the policy
 /// is set on the listening socket ([`bind`](Self::bind), [`from_std`](Self::from_std)),
 /// accepted sockets inherit it, and [`accept`](Self::accept) sets again what the OS does
@@ -76,9 +84,7 @@ impl<P: ?Sized> Listener<P> {
     where
         P: ListenPolicy,
     {
-        let mut last = Error::Connect {
-            attempts: Vec::new(),
-        };
+        let mut last = no_address();
         for addr in addrs.to_socket_addrs().map_err(Error::io("resolve"))? {
             match Self::bind_one(addr) {
                 Ok(listener) => return Ok(listener),
@@ -213,9 +219,7 @@ pub(crate) mod async_tokio {
         where
             P: ListenPolicy,
         {
-            let mut last = Error::Connect {
-                attempts: Vec::new(),
-            };
+            let mut last = super::no_address();
             for addr in lookup_host(addrs).await.map_err(Error::io("resolve"))? {
                 match Self::bind_one(addr) {
                     Ok(listener) => return Ok(listener),

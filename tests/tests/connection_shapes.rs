@@ -156,6 +156,42 @@ async fn a_policy_type_applies_to_tokio_sockets() {
     assert_eq!(kernel(half.as_ref()), expected(), "the owned half's stream");
 }
 
+#[keepalive(timeout = "41s", interval = "7s", retries = 5)]
+struct Buffered {
+    stream: tokio::io::BufStream<tokio::net::TcpStream>,
+}
+
+#[keepalive(timeout = "41s", interval = "7s", retries = 5)]
+struct WriteHalf {
+    half: tokio::io::BufWriter<tokio::net::tcp::OwnedWriteHalf>,
+}
+
+#[tokio::test]
+async fn tokio_wrapper_shapes_reach_their_stream() {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+
+    let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert_ne!(kernel(&s), expected());
+    let conn = Buffered {
+        stream: tokio::io::BufStream::new(s),
+    };
+    conn.apply_keepalive().unwrap();
+    assert_eq!(kernel(conn.stream.get_ref()), expected());
+
+    let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (read, write) = s.into_split();
+    let conn = WriteHalf {
+        half: tokio::io::BufWriter::new(write),
+    };
+    conn.apply_keepalive().unwrap();
+    assert_eq!(
+        kernel(read.as_ref()),
+        expected(),
+        "both halves share the socket"
+    );
+}
+
 #[test]
 fn connect_by_host_name() {
     let l = listener();
@@ -189,8 +225,13 @@ fn each_address_is_tried_in_order_and_each_error_kept() {
             ..
         }
     )));
-    assert!(err.to_string().contains(&v6.to_string()), "{err}");
-    assert!(err.to_string().contains(&v4.to_string()), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("connect failed: {v6}: ")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("; {v4}: ")), "{text}");
+    assert_eq!(text.matches("connect failed").count(), 1, "{text}");
 
     // The IPv6 address first, and a listener on the IPv4 one only: the second attempt wins.
     let l = TcpListener::bind(v4).unwrap();
