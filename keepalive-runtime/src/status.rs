@@ -438,9 +438,9 @@ pub enum Outlook {
         /// The policy's user timeout, if it has one.
         user_timeout: Option<Duration>,
         /// The user timeout drops the connection within this. Linux counts it from the
-        /// first retransmission of the oldest unacknowledged segment, which is no later
-        /// than the last data sent, or before it happens, within two retransmission
-        /// timeouts of it.
+        /// first timeout retransmission of the oldest unacknowledged segment, which comes
+        /// within two retransmission timeouts of the last send; once it has gone out, its
+        /// time follows from the retransmissions since and the doubled timeout.
         dead_within: Option<Duration>,
     },
     /// The OS reports no keep-alive progress (macOS, iOS, Windows): neither probes nor the
@@ -737,18 +737,27 @@ impl fmt::Display for Cause {
 }
 
 /// How long a user timeout lets a connection with data in flight live. Linux counts it
-/// from `retrans_stamp`, the time of the first retransmission of the oldest unacknowledged
-/// segment (`tcp_retransmit_skb`, `retransmits_timed_out` in net/ipv4/tcp_timer.c; measured:
-/// a write into a vanished peer with a 4 s user timeout fails 4.45 s later). That
-/// retransmission is no later than the last data sent, and before it happens, it comes
-/// within two retransmission timeouts of the last send (a tail-loss probe, capped at the
-/// timeout, then the timeout itself).
+/// from `retrans_stamp`, the time of the first timeout retransmission of the oldest
+/// unacknowledged segment (`tcp_retransmit_skb`, `retransmits_timed_out` in
+/// net/ipv4/tcp_timer.c; measured: a write into a vanished peer with a 4 s user timeout
+/// fails 4.45 s later, the first retransmission having gone out after 0.45 s).
+///
+/// Before that retransmission, it comes within two retransmission timeouts of the last
+/// send (a tail-loss probe, capped at the timeout, then the timeout itself). After `r` of
+/// them, each timeout twice the one before, the first went out
+/// `rto/2 + rto/4 + ... + rto/2^(r-1)` before the last one, `rto` being the current,
+/// doubled timeout; where the timeouts did not double (capped at 120 s), that sum is less
+/// than the time that really passed, so the result errs on the long side.
 fn paused_bound(status: &Status, user_timeout: Option<Duration>) -> Option<Duration> {
     let user_timeout = user_timeout?;
     let sent = status.since_data_sent?;
+    let rto = status.rto?;
     match status.retransmits? {
-        0 => Some((user_timeout + status.rto? * 2).saturating_sub(sent)),
-        _ => Some(user_timeout.saturating_sub(sent)),
+        0 => Some((user_timeout + rto * 2).saturating_sub(sent)),
+        r => {
+            let since_first = sent + (rto - rto / (1u32 << (r - 1).min(31)));
+            Some(user_timeout.saturating_sub(since_first))
+        }
     }
 }
 
@@ -870,7 +879,7 @@ mod tests {
         let paused = linux_status(0, 4_200, 3, 2).forecast(&policy.with_user_timeout(SECS(20)));
         assert_eq!(
             paused.to_string(),
-            "keep-alive paused: 3 segments unacknowledged for 4.2 s, 2 retransmissions; the user timeout drops the connection in at most 15.8 s"
+            "keep-alive paused: 3 segments unacknowledged for 4.2 s, 2 retransmissions; the user timeout drops the connection in at most 15.7 s"
         );
         let unbounded = linux_status(0, 4_200, 3, 2).forecast(&policy);
         assert_eq!(unbounded.dead_within(), None);

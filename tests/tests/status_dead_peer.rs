@@ -217,6 +217,7 @@ fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
                 death.error,
                 death.after
             );
+            let mut worst = Duration::ZERO;
             for s in &death.samples {
                 assert_eq!(s.status.probes(), Some(0), "a probe with data in flight");
                 assert!(s.status.unacked_segments().unwrap() > 0, "{}", s.status);
@@ -231,15 +232,22 @@ fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
                 };
                 assert!(unacked_segments > 0);
                 assert_eq!(user_timeout, Some(Duration::from_secs(4)));
-                // The bound holds: the connection dies no later than it says (+ timer slack).
+                // Each prediction within 10 % + 0.2 s of the measured time to death.
                 let measured = death.at - s.at;
+                let slack = measured.mul_f64(0.1) + Duration::from_millis(200);
                 assert!(
-                    measured <= bound + Duration::from_millis(200),
-                    "at {:.2} s: dead after {measured:?}, bound {bound:?} ({})",
+                    bound.abs_diff(measured) <= slack,
+                    "at {:.2} s: dead after {measured:?}, predicted {bound:?} ({})",
                     (s.at - start).as_secs_f64(),
                     s.text
                 );
+                worst = worst.max(bound.abs_diff(measured));
             }
+            println!(
+                "{} predictions; the farthest from the measured time to death was off by {:.3} s",
+                death.samples.len(),
+                worst.as_secs_f64()
+            );
             assert!(
                 death.samples[0]
                     .text
