@@ -61,6 +61,8 @@ impl<'a> Input<'a> {
         }
         let (index, accessor) = match marked {
             [] => (only_candidate(cx, input, fields)?, None),
+            // Reported where it was read; its type is not the socket's, so say no more.
+            [marker] if marker.bad_accessor => return None,
             [marker] => (marker.index, marker.accessor.as_ref()),
             [_, second, ..] => {
                 cx.error_spanned_by(

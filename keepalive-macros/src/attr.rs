@@ -662,6 +662,8 @@ pub(crate) struct Marker {
     pub(crate) tokens: TokenStream,
     /// `socket = path`: a function `fn(&Field) -> &Socket`.
     pub(crate) accessor: Option<syn::Path>,
+    /// `socket = <not a path>`: reported, and the field is then not looked at.
+    pub(crate) bad_accessor: bool,
 }
 
 /// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there) and
@@ -688,7 +690,7 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
         markers.removed |= !ours.is_empty();
         let mut marked = false;
         for attr in ours {
-            let Some(accessor) = field_marker(cx, &attr) else {
+            let Some((accessor, bad_accessor)) = field_marker(cx, &attr) else {
                 continue;
             };
             if marked {
@@ -703,14 +705,15 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
                 index,
                 tokens: attr.to_token_stream(),
                 accessor,
+                bad_accessor,
             });
         }
     }
     markers
 }
 
-/// `Some(accessor)` for a socket marker (`socket`, or `socket = path`).
-fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<Option<syn::Path>> {
+/// `Some((accessor, malformed))` for a socket marker (`socket`, or `socket = path`).
+fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)> {
     if matches!(attr.meta, syn::Meta::Path(_)) {
         cx.error_spanned_by(
             attr,
@@ -720,6 +723,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<Option<syn::Path>> {
     }
     let mut socket = false;
     let mut accessor = None;
+    let mut bad_accessor = false;
     let mut empty = true;
     let result = attr.parse_nested_meta(|meta| {
         empty = false;
@@ -742,10 +746,13 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<Option<syn::Path>> {
             socket = true;
             match ungroup(meta.value()?.parse::<Expr>()?) {
                 Expr::Path(p) if p.qself.is_none() => accessor = Some(p.path),
-                other => cx.error_spanned_by(
-                    other,
-                    "`socket = ...` takes the path of a function `fn(&Field) -> &Socket` that reaches the socket inside the field, such as `Framed::get_ref`",
-                ),
+                other => {
+                    bad_accessor = true;
+                    cx.error_spanned_by(
+                        other,
+                        "`socket = ...` takes the path of a function `fn(&Field) -> &Socket` that reaches the socket inside the field, such as `Framed::get_ref`",
+                    );
+                }
             }
         } else if meta.path.is_ident(SOCKET) {
             cx.error_spanned_by(&meta.path, "`socket` takes no arguments; write `#[keepalive(socket)]`, or `#[keepalive(socket = path)]` with a function `fn(&Field) -> &Socket`");
@@ -773,7 +780,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<Option<syn::Path>> {
         Ok(()) => {}
         Err(err) => cx.syn_error(err),
     }
-    socket.then_some(accessor)
+    socket.then_some((accessor, bad_accessor))
 }
 
 #[cfg(test)]
