@@ -317,3 +317,107 @@ impl fmt::Display for Unexpressible {
 }
 
 impl std::error::Error for Unexpressible {}
+
+#[cfg(test)]
+mod tests {
+    //! The mapping per target; the sockets reqwest makes are read in tests/integrations.rs.
+    //! These also run on Windows (under Wine in CI), where the mapping differs most.
+    use super::*;
+    use crate::{Apply, KeepAlivePolicy, Policy};
+
+    macro_rules! policy_type {
+        ($name:ident = $policy:expr) => {
+            struct $name;
+            impl KeepAlivePolicy for $name {
+                const POLICY: Policy = $policy;
+                const APPLY: Apply = Apply::BeforeConnect;
+            }
+            impl ConnectPolicy for $name {}
+        };
+        ($name:ident = $policy:expr, best_effort) => {
+            struct $name;
+            impl KeepAlivePolicy for $name {
+                const POLICY: Policy = $policy;
+                const APPLY: Apply = Apply::BeforeConnect;
+                const BEST_EFFORT: bool = true;
+            }
+            impl ConnectPolicy for $name {}
+        };
+    }
+
+    const fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    policy_type!(IdleOnly = Policy::new().with_timeout(secs(45)));
+    policy_type!(IntervalOnly = Policy::new().with_interval(secs(5)));
+    policy_type!(Counted = Policy::new().with_timeout(secs(30)).with_retries(4));
+    policy_type!(
+        CountedBestEffort = Policy::new().with_timeout(secs(30)).with_retries(4),
+        best_effort
+    );
+    policy_type!(Bare = Policy::new());
+
+    fn mapping<P: ConnectPolicy>() -> Result<Mapping, Unexpressible> {
+        configure::<P>(ClientBuilder::new()).map(|(_, mapping)| mapping)
+    }
+
+    #[test]
+    fn keepalive_on_with_the_os_timings_is_refused_on_every_os() {
+        assert_eq!(mapping::<Bare>().unwrap_err(), Unexpressible::OsTimings);
+    }
+
+    #[test]
+    fn an_unwritten_interval_is_cleared_or_sent_as_the_os_default() {
+        let change = mapping::<IdleOnly>().unwrap().change(Knob::Interval);
+        if cfg!(windows) {
+            // socket2 would send an unset interval as 0 ms in SIO_KEEPALIVE_VALS.
+            assert_eq!(
+                change,
+                Some(Change::SentOsDefault(KnobValue::Time(secs(1))))
+            );
+        } else {
+            assert_eq!(change, Some(Change::Cleared(KnobValue::Time(secs(15)))));
+        }
+    }
+
+    #[test]
+    fn an_unwritten_idle_time_is_cleared_or_sent_as_the_os_default() {
+        let change = mapping::<IntervalOnly>().unwrap().change(Knob::Timeout);
+        if cfg!(windows) {
+            assert_eq!(
+                change,
+                Some(Change::SentOsDefault(KnobValue::Time(secs(2 * 60 * 60))))
+            );
+        } else {
+            assert_eq!(change, Some(Change::Cleared(KnobValue::Time(secs(15)))));
+        }
+    }
+
+    #[test]
+    fn a_retry_count_is_refused_where_hyper_util_drops_it() {
+        let strict = mapping::<Counted>();
+        let best_effort = mapping::<CountedBestEffort>().unwrap();
+        if cfg!(windows) {
+            assert_eq!(strict.unwrap_err(), Unexpressible::NoSetter(Knob::Retries));
+            assert_eq!(best_effort.change(Knob::Retries), Some(Change::LeftOut));
+        } else {
+            assert_eq!(strict.unwrap().change(Knob::Retries), None);
+            assert_eq!(best_effort.change(Knob::Retries), None);
+        }
+    }
+
+    #[test]
+    fn reqwest_user_timeout_is_cleared_where_reqwest_sets_one() {
+        let change = mapping::<IdleOnly>().unwrap().change(Knob::UserTimeout);
+        if cfg!(any(
+            target_os = "android",
+            target_os = "fuchsia",
+            target_os = "linux"
+        )) {
+            assert_eq!(change, Some(Change::Cleared(KnobValue::Time(secs(30)))));
+        } else {
+            assert_eq!(change, None);
+        }
+    }
+}
