@@ -221,7 +221,11 @@ fn impl_block(
         // is refused at the path) and hands it over as `dyn AnySocket`.
         let span = accessor.span();
         let reach = respan(quote!(#krate::__private::reach), span);
-        let field = respan(quote!(self.#member), span);
+        // `self` keeps the span of the `&self` it refers to: at the accessor's span it would
+        // belong to the context of a `macro_rules!` that passed the path in, where there is
+        // no `self`.
+        let dot_member = respan(quote!(.#member), span);
+        let field = quote!(self #dot_member);
         return quote! {
             #policy_impl
             #[automatically_derived]

@@ -397,6 +397,8 @@ impl Batch {
              use ::keepalive_runtime::{{Apply, KeepAlivePolicy, Policy, keepalive}};\n\
              use ::std::net::{{TcpListener, TcpStream}};\n\
              pub mod rt {{ pub use ::keepalive_runtime::*; }}\n\
+             pub struct Framed<T>(T);\n\
+             impl<T> Framed<T> {{ pub fn get_ref(&self) -> &T {{ &self.0 }} }}\n\
              mod c {{\n    use ::core::time::Duration;\n{}}}\n\
              const fn ms(d: Option<Duration>) -> u128 {{ match d {{ Some(d) => d.as_millis() + 1, None => 0 }} }}\n\
              const fn count(n: Option<u32>) -> u64 {{ match n {{ Some(n) => n as u64 + 1, None => 0 }} }}\n\
@@ -437,7 +439,7 @@ fn expected_policy(intent: &Intent) -> String {
 /// A struct of a random shape, and the type to name in its assertions.
 fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
     let name = format!("S{n}");
-    match rng.below(11) {
+    match rng.below(12) {
         0 => (format!("struct {name}(u8, ::std::net::TcpStream);"), name),
         1 => (
             format!(
@@ -473,6 +475,13 @@ fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
         9 => (
             format!("struct {name}<'a> {{ #[keepalive(socket)] conn: &'a mut TcpStream }}"),
             format!("{name}<'static>"),
+        ),
+        // A wrapper that names its way to the socket.
+        10 => (
+            format!(
+                "struct {name} {{ #[keepalive(socket = Framed::get_ref)] conn: Framed<TcpStream>, n: u8 }}"
+            ),
+            name,
         ),
         5 => (
             format!(

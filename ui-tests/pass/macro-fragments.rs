@@ -101,6 +101,23 @@ macro_rules! policy_type {
 }
 policy_type!(Api, timeout = "10s");
 
+/// A wrapper whose socket is reached through a function.
+struct Framed<T>(T);
+
+impl<T> Framed<T> {
+    fn get_ref(&self) -> &T {
+        &self.0
+    }
+}
+
+macro_rules! by_accessor {
+    ($name:ident, $reach:path) => {
+        #[keepalive(timeout = "11s")]
+        struct $name { #[keepalive(socket = $reach)] conn: Framed<std::net::TcpStream> }
+    };
+}
+by_accessor!(Accessor, Framed::get_ref);
+
 fn main() {
     assert_eq!(Lit::POLICY.timeout(), Some(Duration::from_secs(30)));
     assert_eq!(Lit::POLICY.interval(), Some(Duration::from_secs(5)));
@@ -122,4 +139,5 @@ fn main() {
     assert_eq!(MetaEach::POLICY.retries(), Some(3));
     assert_eq!(TyMarked::POLICY.interval(), Some(Duration::from_secs(9)));
     assert_eq!(Api::POLICY.timeout(), Some(Duration::from_secs(10)));
+    assert_eq!(Accessor::POLICY.timeout(), Some(Duration::from_secs(11)));
 }
