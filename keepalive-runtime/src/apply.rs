@@ -53,7 +53,7 @@ pub fn apply_unchecked<S: KeepAliveSocket + ?Sized>(
     policy: &Policy,
 ) -> Result<Applied, Error> {
     let sock = socket.sock_ref();
-    if !S::KNOWN_STREAM {
+    if !socket.is_known_stream() {
         check_stream(&sock)?;
     }
     apply_to(&sock, policy)
@@ -96,7 +96,7 @@ pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
 ) -> Result<BestEffort, Error> {
     check_best_effort(policy)?;
     let sock = socket.sock_ref();
-    if !S::KNOWN_STREAM {
+    if !socket.is_known_stream() {
         check_stream(&sock)?;
     }
     let mut record = BestEffort::default();
@@ -139,7 +139,7 @@ fn policy_onto<S: KeepAliveSocket + ?Sized>(
     best_effort: bool,
 ) -> Result<BestEffort, Error> {
     let sock = socket.sock_ref();
-    if !S::KNOWN_STREAM {
+    if !socket.is_known_stream() {
         check_stream(&sock)?;
     }
     apply_reported(&sock, policy, best_effort)

@@ -69,11 +69,20 @@ fn no_address() -> Error {
 /// assert!(report.all_match(), "{report}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 pub struct Listener<P: ?Sized> {
     inner: TcpListener,
     configured: Configured,
     policy: PhantomData<fn() -> P>,
+}
+
+// By hand: a derive would ask the policy type for Debug too.
+impl<P: ?Sized> std::fmt::Debug for Listener<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listener")
+            .field("inner", &self.inner)
+            .field("policy", &self.configured.policy)
+            .finish()
+    }
 }
 
 impl<P: ?Sized> Listener<P> {
@@ -205,11 +214,19 @@ pub(crate) mod async_tokio {
     /// (for accept loops that poll, such as a server framework's listener trait).
     ///
     /// [`poll_accept`]: Self::poll_accept
-    #[derive(Debug)]
     pub struct Listener<P: ?Sized> {
         inner: TcpListener,
         configured: Configured,
         policy: PhantomData<fn() -> P>,
+    }
+
+    impl<P: ?Sized> std::fmt::Debug for Listener<P> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Listener")
+                .field("inner", &self.inner)
+                .field("policy", &self.configured.policy)
+                .finish()
+        }
     }
 
     impl<P: ListenPolicy + ?Sized> Listener<P> {

@@ -23,6 +23,12 @@ pub trait KeepAliveSocket {
 
     /// A borrowed view for socket2's option calls.
     fn sock_ref(&self) -> SockRef<'_>;
+
+    /// [`Self::KNOWN_STREAM`] of the socket's own type, which a `dyn AnySocket` keeps.
+    #[doc(hidden)]
+    fn is_known_stream(&self) -> bool {
+        Self::KNOWN_STREAM
+    }
 }
 
 macro_rules! stream_types {
@@ -84,23 +90,33 @@ impl<T: KeepAliveSocket + ?Sized> KeepAliveSocket for &T {
 }
 
 /// A socket reached through `#[keepalive(socket = path)]`, whose type the attribute cannot
-/// name. Implemented for every [`KeepAliveSocket`]; its SO_TYPE is read before anything is
-/// set, since the type no longer says it is a stream.
+/// name. Implemented for every [`KeepAliveSocket`]; SO_TYPE is read before anything is set
+/// only where the socket's own type does not guarantee a stream (`socket2::Socket`).
 pub trait AnySocket {
     /// A borrowed view for socket2's option calls.
     fn any_sock_ref(&self) -> SockRef<'_>;
+    /// Whether the socket's own type guarantees a stream socket.
+    fn any_known_stream(&self) -> bool;
 }
 
 impl<S: KeepAliveSocket + ?Sized> AnySocket for S {
     fn any_sock_ref(&self) -> SockRef<'_> {
         self.sock_ref()
     }
+    fn any_known_stream(&self) -> bool {
+        self.is_known_stream()
+    }
 }
 
+// The type is erased, but the socket remembers whether its own type guarantees a stream,
+// so a TcpStream behind an accessor costs no SO_TYPE read.
 impl KeepAliveSocket for dyn AnySocket + '_ {
     const KNOWN_STREAM: bool = false;
     fn sock_ref(&self) -> SockRef<'_> {
         self.any_sock_ref()
+    }
+    fn is_known_stream(&self) -> bool {
+        self.any_known_stream()
     }
 }
 
@@ -186,5 +202,23 @@ impl<T: SocketField> SocketField for Option<T> {
             Some(inner) => inner.socket(),
             None => Err(Error::NoSocket),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Behind `dyn AnySocket` a TcpStream still needs no SO_TYPE read; a socket2 socket,
+    /// whose type does not say, still gets one.
+    #[test]
+    fn an_erased_socket_keeps_whether_its_type_is_a_stream() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let erased: &dyn AnySocket = &stream;
+        assert!(erased.is_known_stream());
+        let socket = socket2::Socket::from(stream);
+        let erased: &dyn AnySocket = &socket;
+        assert!(!erased.is_known_stream());
     }
 }

@@ -108,6 +108,36 @@ fn each_wrapper_shape_reaches_its_stream() {
     assert_eq!(applied(&Exclusive { stream: &mut s }, &probe), expected());
 }
 
+/// Stands for a TLS stream: the socket beside a session.
+struct Tls {
+    io: TcpStream,
+    _session: (),
+}
+
+fn tcp_of(tls: &Tls) -> &TcpStream {
+    &tls.io
+}
+
+#[keepalive(timeout = "41s", interval = "7s", retries = 5)]
+struct Secure {
+    #[keepalive(socket = tcp_of)]
+    tls: Tls,
+}
+
+#[test]
+fn a_wrapper_reached_through_a_function() {
+    let (s, _peer) = pair();
+    let probe = s.try_clone().unwrap();
+    let conn = Secure {
+        tls: Tls {
+            io: s,
+            _session: (),
+        },
+    };
+    assert_eq!(applied(&conn, &probe), expected());
+    assert!(conn.keepalive_report().unwrap().all_match());
+}
+
 #[test]
 fn option_none_is_an_error_and_some_is_applied() {
     let mut conn = Reconnecting { field: None };
@@ -322,6 +352,7 @@ fn an_unconfigured_listener_cannot_hand_out_unconfigured_sockets() {
 
     let bound = Listener::<Api>::bind("127.0.0.1:0").unwrap();
     assert_eq!(kernel(bound.as_std()), expected());
+    assert!(format!("{bound:?}").starts_with("Listener"), "{bound:?}");
     let _c = TcpStream::connect(bound.local_addr().unwrap()).unwrap();
     let accepted = bound.incoming().next().unwrap().unwrap();
     assert_eq!(kernel(&accepted), expected());
