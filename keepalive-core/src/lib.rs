@@ -35,7 +35,7 @@ pub use bounds::{BoundKind, BoundViolation, Bounds};
 pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
-pub use overrides::{OverrideError, PolicyOverride, policy_key};
+pub use overrides::{OverrideError, PolicyOverride, Sides, policy_key};
 pub use platform::{
     ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, InFlight, LINUX, NETBSD, OPENBSD, OptionSpec,
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,

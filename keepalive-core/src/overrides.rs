@@ -7,8 +7,9 @@ use core::time::Duration;
 use crate::duration::{DurationError, parse_duration};
 use crate::keys;
 use crate::platform::Platform;
+use crate::policy::KnobValue;
 use crate::policy::{Knob, Policy};
-use crate::rules::validate;
+use crate::rules::{self, Enforcement};
 use crate::violation::Violation;
 
 /// Changes to a [`Policy`]: each key either left alone or replaced.
@@ -70,8 +71,20 @@ pub enum OverrideError {
         /// What the key takes.
         expected: &'static str,
     },
-    /// The resulting policy breaks one or more rules.
-    Invalid(Vec<Violation>),
+    /// The resulting policy breaks one or more rules of the platform or of the type. The
+    /// message says which values the override wrote and which the type's default kept.
+    Invalid {
+        /// The rules broken, in rule order.
+        violations: Vec<Violation>,
+        /// Who wrote what: the override as given and the policy it was applied to.
+        sides: Box<Sides>,
+    },
+    /// The type's default turns keep-alive off and the override sets a timing without
+    /// turning it on: the timing would have no effect.
+    OnDisabledBase {
+        /// The first timing the override sets.
+        knob: Knob,
+    },
     /// One key set twice, in the same spelling or two (`timeout` and `Timeout`,
     /// `user_timeout` and `user-timeout`): neither is taken silently.
     Duplicate {
@@ -98,6 +111,15 @@ pub enum OverrideError {
         /// The name, with each byte that is not UTF-8 shown as U+FFFD.
         name: String,
     },
+}
+
+/// The two sides of a rejected override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sides {
+    /// The override as given.
+    pub change: PolicyOverride,
+    /// The policy it was applied to (the type's default).
+    pub base: Policy,
 }
 
 impl fmt::Display for OverrideError {
@@ -150,7 +172,7 @@ impl fmt::Display for OverrideError {
                 f,
                 "environment variable `{name}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it"
             ),
-            OverrideError::Invalid(violations) => {
+            OverrideError::Invalid { violations, sides } => {
                 f.write_str("keep-alive override rejected: ")?;
                 for (i, v) in violations.iter().enumerate() {
                     if i > 0 {
@@ -158,8 +180,12 @@ impl fmt::Display for OverrideError {
                     }
                     write!(f, "{v}")?;
                 }
-                Ok(())
+                write_sides(f, &sides.change, &sides.base)
             }
+            OverrideError::OnDisabledBase { knob } => write!(
+                f,
+                "keep-alive override `{knob}`: the type's default turns keep-alive off (`enabled = false`), so `{knob}` would have no effect; add `enabled = true` to the override to turn keep-alive on"
+            ),
         }
     }
 }
@@ -192,7 +218,9 @@ impl std::error::Error for OverrideError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             OverrideError::Duration { error, .. } => Some(error),
-            OverrideError::Invalid(violations) if violations.len() == 1 => Some(&violations[0]),
+            OverrideError::Invalid { violations, .. } if violations.len() == 1 => {
+                Some(&violations[0])
+            }
             _ => None,
         }
     }
@@ -336,35 +364,109 @@ impl PolicyOverride {
 
     /// The policy that results from applying these changes to `base`, checked by every rule
     /// (and by `platform`'s limits, if given). `enabled = false` discards the base's
-    /// timings; `enabled = true` turns a disabled base on.
+    /// timings; `enabled = true` turns a disabled base on. A type's own rules
+    /// (`max_detect`, `bounds`) are enforced by [`PolicyOverride::apply_enforced`], which
+    /// the runtime's `policy_with` calls.
     pub fn apply_to(
         &self,
         base: Policy,
         platform: Option<&Platform>,
     ) -> Result<Policy, OverrideError> {
+        self.apply_enforced(base, platform, &Enforcement::new())
+    }
+
+    /// [`PolicyOverride::apply_to`], held to everything a type enforces: its `max_detect`
+    /// (idle and with data in flight), its organisation `bounds` and its `best_effort`, by
+    /// the same rule driver the attribute runs. A change from configuration or the
+    /// environment can therefore never weaken the type's bound.
+    pub fn apply_enforced(
+        &self,
+        base: Policy,
+        platform: Option<&Platform>,
+        enforcement: &Enforcement,
+    ) -> Result<Policy, OverrideError> {
+        if self.enabled.is_none() && !base.is_enabled() {
+            if let Some(knob) = Knob::ALL.into_iter().find(|&k| self.get(k).is_some()) {
+                return Err(OverrideError::OnDisabledBase { knob });
+            }
+        }
         let mut policy = match (self.enabled, base.is_enabled()) {
             (Some(false), _) => Policy::disabled(),
             (Some(true), false) => Policy::new(),
             _ => base,
         };
-        let changes = [
-            (Knob::Timeout, self.timeout),
-            (Knob::Interval, self.interval),
-            (Knob::UserTimeout, self.user_timeout),
-        ];
-        for (knob, value) in changes {
-            if let Some(d) = value {
-                policy = policy
-                    .with(knob, crate::KnobValue::Time(d))
-                    .unwrap_or(policy);
+        for knob in Knob::ALL {
+            if let Some(value) = self.get(knob) {
+                policy = policy.with(knob, value).unwrap_or(policy);
             }
         }
-        if let Some(n) = self.retries {
-            policy = policy.with_retries(n);
+        let found = rules::check(&policy, platform, enforcement);
+        if found.is_empty() {
+            Ok(policy)
+        } else {
+            Err(OverrideError::Invalid {
+                violations: found.into(),
+                sides: Box::new(Sides {
+                    change: *self,
+                    base,
+                }),
+            })
         }
-        validate(&policy, platform).map_err(OverrideError::Invalid)?;
-        Ok(policy)
     }
+
+    /// The value this override writes for `knob`, if any.
+    pub const fn get(&self, knob: Knob) -> Option<KnobValue> {
+        match knob {
+            Knob::Retries => match self.retries {
+                Some(n) => Some(KnobValue::Count(n)),
+                None => None,
+            },
+            Knob::Timeout | Knob::Interval | Knob::UserTimeout => {
+                let time = match knob {
+                    Knob::Timeout => self.timeout,
+                    Knob::Interval => self.interval,
+                    _ => self.user_timeout,
+                };
+                match time {
+                    Some(d) => Some(KnobValue::Time(d)),
+                    None => None,
+                }
+            }
+        }
+    }
+}
+
+/// " (the override wrote `timeout = "2h"`; the type's default: `interval = "1s"`, ...)".
+fn write_sides(f: &mut fmt::Formatter<'_>, change: &PolicyOverride, base: &Policy) -> fmt::Result {
+    let mut wrote = Vec::new();
+    let mut kept = Vec::new();
+    if let Some(on) = change.enabled {
+        wrote.push(format!("`enabled = {on}`"));
+    } else if !base.is_enabled() {
+        kept.push("`enabled = false`".to_owned());
+    }
+    for knob in Knob::ALL {
+        let shown = |value| {
+            let mut m = crate::Message::new();
+            m.push_value(value);
+            format!("`{knob} = {}`", m.as_str())
+        };
+        match (change.get(knob), base.get(knob)) {
+            (Some(value), _) => wrote.push(shown(value)),
+            (None, Some(value)) if change.enabled != Some(false) => kept.push(shown(value)),
+            _ => {}
+        }
+    }
+    f.write_str(" (the override wrote ")?;
+    if wrote.is_empty() {
+        f.write_str("nothing")?;
+    } else {
+        f.write_str(&wrote.join(", "))?;
+    }
+    if !kept.is_empty() {
+        write!(f, "; the type's default: {}", kept.join(", "))?;
+    }
+    f.write_str(")")
 }
 
 /// The policy key a configuration or environment spelling names: case and `-`/`_` do not
@@ -437,6 +539,51 @@ mod tests {
     }
 
     #[test]
+    fn the_type_s_bounds_hold_for_overrides() {
+        use crate::rules::Enforcement;
+        let org = crate::Bounds::new("acme", "PRODUCTION").at_most_timeout(s(600));
+        let enforced = Enforcement::new().max_detect(s(120)).bounds(org);
+        let base = Policy::new()
+            .with_timeout(s(60))
+            .with_interval(s(5))
+            .with_retries(3)
+            .with_user_timeout(s(75));
+        let e = PolicyOverride::new()
+            .timeout(s(7200))
+            .apply_enforced(base, Some(&LINUX), &enforced)
+            .unwrap_err();
+        let text = e.to_string();
+        // max_detect first, then the organisation's bound; then who wrote what.
+        assert!(text.contains("exceeds `max_detect = \"2m\"`"), "{text}");
+        assert!(
+            text.contains("this policy breaks acme::PRODUCTION: `timeout = \"2h\"` is above its maximum of \"10m\""),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("(the override wrote `timeout = \"2h\"`; the type's default: `interval = \"5s\"`, `retries = 3`, `user_timeout = \"1m 15s\"`)"),
+            "{text}"
+        );
+        // Within the bounds: accepted.
+        let ok = PolicyOverride::new()
+            .timeout(s(30))
+            .user_timeout(s(45))
+            .apply_enforced(base, Some(&LINUX), &enforced);
+        assert_eq!(ok.map(|p| p.timeout()), Ok(Some(s(30))));
+    }
+
+    #[test]
+    fn a_timing_on_a_disabled_default_asks_to_turn_it_on() {
+        let e = PolicyOverride::new()
+            .timeout(s(30))
+            .apply_to(Policy::disabled(), None)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "keep-alive override `timeout`: the type's default turns keep-alive off (`enabled = false`), so `timeout` would have no effect; add `enabled = true` to the override to turn keep-alive on"
+        );
+    }
+
+    #[test]
     fn rules_apply_to_the_result() {
         let e = PolicyOverride::new()
             .timeout(s(40_000))
@@ -461,11 +608,10 @@ mod tests {
             .retries(2)
             .apply_to(BASE, None)
             .unwrap_err();
-        assert_eq!(
-            e,
-            OverrideError::Invalid(vec![Violation::DisabledWith {
-                knob: Knob::Retries
-            }])
+        assert!(
+            matches!(&e, OverrideError::Invalid { violations, .. }
+                if violations == &[Violation::DisabledWith { knob: Knob::Retries }]),
+            "{e:?}"
         );
     }
 

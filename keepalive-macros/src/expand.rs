@@ -52,6 +52,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
                 _ => quote!(#krate::Apply::BeforeConnect),
             };
+            let enforcement = enforcement_item(&attrs, &krate);
             let imp = impl_block(
                 attrs.best_effort,
                 any_const_path(&attrs),
@@ -59,6 +60,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 &krate,
                 &policy,
                 &apply,
+                &enforcement,
             );
             // The policy in words in the type's rustdoc, below the user's own docs.
             let item = doc::with_doc(item, &doc::in_words(&attrs));
@@ -87,6 +89,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     &krate,
                     &policy,
                     &apply,
+                    &TokenStream::new(),
                 ),
                 None => placeholder(&input, &krate, &policy, &apply),
             };
@@ -168,6 +171,7 @@ fn impl_block(
     krate: &TokenStream,
     policy: &TokenStream,
     apply: &TokenStream,
+    enforcement: &TokenStream,
 ) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -188,6 +192,7 @@ fn impl_block(
             const POLICY: #krate::__private::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
             #best_effort
+            #enforcement
         }
     };
     let Some(socket) = &input.socket else {
@@ -350,6 +355,18 @@ fn const_check(
             #p::panic_on #parens;
         };
     }
+}
+
+/// `const ENFORCEMENT` for the `KeepAlivePolicy` impl where the attribute enforces more
+/// than the trait's default (`best_effort` alone): the type carries its `max_detect`,
+/// `detect_idle_only` and `bounds`, so run-time overrides are held to them.
+fn enforcement_item(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
+    if attrs.max_detect.is_none() && attrs.bounds.is_none() && !attrs.detect_idle_only {
+        return TokenStream::new();
+    }
+    let p = quote!(#krate::__private);
+    let expr = enforcement_expr(attrs, &p, Span::call_site());
+    quote!(const ENFORCEMENT: #p::Enforcement = #expr;)
 }
 
 /// What the attribute enforces beyond the platform's limits, as a const expression.

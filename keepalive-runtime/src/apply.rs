@@ -110,8 +110,9 @@ pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
 }
 
 /// Applies the policy type `P` to `socket`, as `P` says: leaving out what the OS cannot
-/// honour where `P::BEST_EFFORT` (and failing on it otherwise, as [`apply()`] does). The
-/// attribute checked `P::POLICY` for the target while the crate compiled, so it goes
+/// honour where `P::BEST_EFFORT` (and failing on it otherwise, as [`apply()`] does).
+/// `P::POLICY` is checked against `P::ENFORCEMENT` and the target's limits while the crate
+/// compiles, whoever implemented `P`, so at run time this goes
 /// straight to the system calls. The returned [`BestEffort`] lists what was set and each
 /// knob left out and why; nothing is left out unless `P::BEST_EFFORT`.
 ///
@@ -130,7 +131,18 @@ pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
 pub fn apply_policy<P: KeepAlivePolicy + ?Sized>(
     socket: &(impl KeepAliveSocket + ?Sized),
 ) -> Result<BestEffort, Error> {
-    policy_onto(socket, &P::POLICY, P::BEST_EFFORT)
+    policy_onto(socket, &checked_policy::<P>(), P::BEST_EFFORT)
+}
+
+/// `P::POLICY`, checked by core's rule driver for the compilation target and under
+/// `P::ENFORCEMENT` during constant evaluation, when the code that applies `P` is
+/// compiled: a policy type implemented by hand cannot reach a socket unchecked. For the
+/// attribute's types this repeats, at no run-time cost, what the attribute already checked.
+pub(crate) fn checked_policy<P: KeepAlivePolicy + ?Sized>() -> Policy {
+    const {
+        rules::panic_on(rules::check(&P::POLICY, TARGET, &P::ENFORCEMENT).first());
+    }
+    P::POLICY
 }
 
 fn policy_onto<S: KeepAliveSocket + ?Sized>(

@@ -10,13 +10,21 @@ use keepalive_core::{OverrideError, PolicyOverride};
 /// a suggestion), a name that is not UTF-8, or one key under two names
 /// (`MYAPP_KEEPALIVE_TIMEOUT` and `MYAPP_KEEPALIVE_timeout`) is an error, never ignored.
 ///
+/// The change goes through the type it changes, `C::policy_with`, which holds it to every
+/// rule the type's attribute enforced (its `max_detect`, its `bounds`):
+///
 /// ```
+/// use keepalive_runtime::prelude::*;
+///
+/// #[keepalive(timeout = "2h", interval = "1s", retries = 10)]
+/// struct DbConn;
+///
 /// # // SAFETY: the doc test runs single-threaded before reading the variable.
 /// # unsafe { std::env::set_var("DOC_KEEPALIVE_TIMEOUT", "30s") };
 /// let change = keepalive_runtime::overrides_from_env("DOC_KEEPALIVE_")?;
-/// let policy = change.apply_to(keepalive_runtime::Policy::new(), None)?;
+/// let policy = DbConn::policy_with(&change)?;
 /// assert_eq!(policy.timeout(), Some(std::time::Duration::from_secs(30)));
-/// # Ok::<(), keepalive_runtime::OverrideError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn overrides_from_env(prefix: &str) -> Result<PolicyOverride, OverrideError> {
     overrides_from_vars(prefix, std::env::vars_os())
@@ -68,7 +76,9 @@ impl Spellings {
 /// A [`PolicyOverride`] read through serde, for a `[keepalive]` table in a configuration
 /// file: `timeout = "30s"`, `interval = "5s"`, `retries = 4`, `user_timeout = "50s"`,
 /// `enabled = true`. Keys are read without regard to case or `-`/`_`; an unknown key (with
-/// a suggestion) or one key in two spellings (`timeout` and `Timeout`) is an error.
+/// a suggestion) or one key in two spellings (`timeout` and `Timeout`) is an error. The
+/// change then goes through the type it changes, `C::policy_with`, which holds it to every
+/// rule the type's attribute enforced ([`KeepAlivePolicy::policy_with`](crate::KeepAlivePolicy::policy_with)).
 ///
 /// ```
 /// use keepalive_runtime::{PolicyConfig, PolicyOverride};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use keepalive_core::Policy;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use crate::apply::{apply_reported, check};
+use crate::apply::{apply_reported, check, checked_policy};
 use crate::error::{BestEffort, Error};
 use crate::{Apply, ConnectPolicy};
 
@@ -56,8 +56,14 @@ pub struct Attempt {
 pub fn connect<C: ConnectPolicy + ?Sized>(
     addrs: impl ToSocketAddrs,
 ) -> Result<Connected<TcpStream>, Error> {
-    // The attribute checked C::POLICY for this target while the crate compiled.
-    connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, None)
+    // Checked for this target while the crate compiled, whoever implemented C.
+    connect_each(
+        addrs,
+        &checked_policy::<C>(),
+        C::APPLY,
+        C::BEST_EFFORT,
+        None,
+    )
 }
 
 /// [`connect`], giving each address at most `timeout` to complete its handshake; an
@@ -67,7 +73,13 @@ pub fn connect_timeout<C: ConnectPolicy + ?Sized>(
     addrs: impl ToSocketAddrs,
     timeout: Duration,
 ) -> Result<Connected<TcpStream>, Error> {
-    connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, Some(timeout))
+    connect_each(
+        addrs,
+        &checked_policy::<C>(),
+        C::APPLY,
+        C::BEST_EFFORT,
+        Some(timeout),
+    )
 }
 
 /// [`connect`] for a policy built at run time: checked against the target's limits first,
@@ -140,7 +152,7 @@ pub mod async_tokio {
     use socket2::SockRef;
 
     use super::{Attempt, Connected};
-    use crate::apply::{apply_reported, check};
+    use crate::apply::{apply_reported, check, checked_policy};
     use crate::error::{BestEffort, Error};
     use crate::{Apply, ConnectPolicy};
 
@@ -153,8 +165,15 @@ pub mod async_tokio {
     pub async fn connect<C: ConnectPolicy + ?Sized>(
         addrs: impl ToSocketAddrs,
     ) -> Result<Connected<TcpStream>, Error> {
-        // The attribute checked C::POLICY for this target while the crate compiled.
-        connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, None).await
+        // Checked for this target while the crate compiled, whoever implemented C.
+        connect_each(
+            addrs,
+            &checked_policy::<C>(),
+            C::APPLY,
+            C::BEST_EFFORT,
+            None,
+        )
+        .await
     }
 
     /// [`connect`], giving each address at most `timeout` (through `tokio::time`, so the
@@ -163,7 +182,14 @@ pub mod async_tokio {
         addrs: impl ToSocketAddrs,
         timeout: Duration,
     ) -> Result<Connected<TcpStream>, Error> {
-        connect_each(addrs, &C::POLICY, C::APPLY, C::BEST_EFFORT, Some(timeout)).await
+        connect_each(
+            addrs,
+            &checked_policy::<C>(),
+            C::APPLY,
+            C::BEST_EFFORT,
+            Some(timeout),
+        )
+        .await
     }
 
     /// [`connect`] for a policy built at run time: checked against the target's limits

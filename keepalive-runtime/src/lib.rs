@@ -61,6 +61,7 @@ pub use config::overrides_from_env;
 pub use connect::async_tokio;
 pub use connect::{Attempt, Connected, connect, connect_timeout, connect_with};
 pub use error::{Applied, BestEffort, Error, LeftOut, option_name};
+pub use keepalive_core::rules::Enforcement;
 pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
 pub use listen::Listener;
 pub use readback::{Entry, Report, State, Value, read_back};
@@ -101,6 +102,12 @@ pub enum Apply {
 ///
 /// assert_eq!(Api::POLICY.retries(), Some(4));
 /// ```
+///
+/// Every path that applies a policy type ([`apply_policy`], [`KeepAlive::apply_keepalive`],
+/// [`connect()`], the integrations) checks `POLICY` against [`Self::ENFORCEMENT`] and the
+/// compilation target's limits while the crate that names the type compiles, so an impl
+/// written by hand is held to the same rules as the attribute's: a `timeout` of 1500 ms on
+/// Linux fails the build where it is applied, instead of being rounded at run time.
 pub trait KeepAlivePolicy {
     /// The policy written in the attribute, checked while the crate compiled.
     const POLICY: Policy;
@@ -109,6 +116,39 @@ pub trait KeepAlivePolicy {
     /// Whether knobs the OS cannot honour are left out (and reported) rather than failing
     /// (`best_effort = true`).
     const BEST_EFFORT: bool = false;
+    /// What the type enforces beyond the platform's limits: `max_detect`,
+    /// `detect_idle_only`, `bounds` and `best_effort` as the attribute wrote them. Run-time
+    /// changes go through [`Self::policy_with`], which holds them to it.
+    const ENFORCEMENT: Enforcement = Enforcement::new().best_effort(Self::BEST_EFFORT);
+
+    /// The type's policy with `change` applied (from code, a configuration file or the
+    /// environment), checked by every rule the attribute enforced for this type: the
+    /// running target's limits, `max_detect` (idle and with data in flight), `bounds`. A
+    /// change never weakens the type's bound; the error names the rule broken and says
+    /// which values the change wrote and which the type's default kept.
+    ///
+    /// ```
+    /// use keepalive_runtime::prelude::*;
+    /// use keepalive_runtime::PolicyOverride;
+    /// use std::time::Duration;
+    ///
+    /// #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s",
+    ///             max_detect = "1m", best_effort = true)]
+    /// struct Api;
+    ///
+    /// let shorter = PolicyOverride::new().timeout(Duration::from_secs(20)).user_timeout(Duration::from_secs(40));
+    /// assert_eq!(Api::policy_with(&shorter)?.timeout(), Some(Duration::from_secs(20)));
+    ///
+    /// let longer = PolicyOverride::new().timeout(Duration::from_secs(7200));
+    /// let refused = Api::policy_with(&longer).unwrap_err().to_string();
+    /// assert!(refused.contains("exceeds `max_detect = \"1m\"`"), "{refused}");
+    /// # Ok::<(), keepalive_runtime::Error>(())
+    /// ```
+    fn policy_with(change: &PolicyOverride) -> Result<Policy, Error> {
+        change
+            .apply_enforced(Self::POLICY, TARGET, &Self::ENFORCEMENT)
+            .map_err(Error::Override)
+    }
 }
 
 /// A connection type whose keep-alive policy is part of its type: a struct with a socket

@@ -7,8 +7,8 @@ mod support;
 
 use std::time::Duration;
 
-use keepalive_defaults_lib::DbConn;
-use keepalive_runtime::{Error, PolicyConfig, PolicyOverride};
+use keepalive_defaults_lib::{ApiConn, DbConn};
+use keepalive_runtime::{Error, KeepAlivePolicy, PolicyConfig, PolicyOverride};
 use support::{Kernel, kernel, listener};
 
 fn from_toml(text: &str) -> Result<PolicyOverride, toml::de::Error> {
@@ -71,10 +71,14 @@ fn builder_overrides_keep_the_rest_of_the_defaults() {
 }
 
 #[test]
-fn toml_can_turn_keep_alive_off() {
+fn toml_cannot_turn_keep_alive_off_under_max_detect() {
+    // DbConn bounds detection; with keep-alive off a silent peer is never detected.
     let change = from_toml("[keepalive]\nenabled = false\n").unwrap();
-    let (conn, _server) = connect(&change).unwrap();
-    assert!(!kernel(conn.stream()).keepalive);
+    let e = connect(&change).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "keep-alive override rejected: `max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; remove one of them (the override wrote `enabled = false`)"
+    );
 }
 
 #[test]
@@ -106,7 +110,7 @@ fn an_out_of_range_value_is_refused_before_any_socket() {
     assert!(matches!(e, Error::Override(_)), "{e:?}");
     assert_eq!(
         e.to_string(),
-        "keep-alive override rejected: `timeout = \"10h\"` is above the maximum Linux accepts for TCP_KEEPIDLE (32767 s); write at most \"9h 6m 7s\""
+        "keep-alive override rejected: `timeout = \"10h\"` is above the maximum Linux accepts for TCP_KEEPIDLE (32767 s); write at most \"9h 6m 7s\"; and worst-case dead-peer detection timeout + interval × retries = 10h 10s exceeds `max_detect = \"2h 1m\"`; lower `timeout` (10h), the largest term (the override wrote `timeout = \"10h\"`; the type's default: `interval = \"1s\"`, `retries = 10`)"
     );
 }
 
@@ -116,6 +120,60 @@ fn a_user_timeout_shorter_than_the_probes_is_refused() {
     let e = DbConn::policy_with(&change).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "keep-alive override rejected: `user_timeout = \"10s\"` is shorter than timeout + interval × retries = 2h 10s, so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after 2h 1s, before `retries = 10` is reached; write `user_timeout = \"2h 10s\"` to match, or remove `retries`"
+        "keep-alive override rejected: `user_timeout = \"10s\"` is shorter than timeout + interval × retries = 2h 10s, so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after 2h 1s, before `retries = 10` is reached; write `user_timeout = \"2h 10s\"` to match, or remove `retries` (the override wrote `user_timeout = \"10s\"`; the type's default: `timeout = \"2h\"`, `interval = \"1s\"`, `retries = 10`)"
+    );
+}
+
+fn api(overrides: &PolicyOverride) -> Result<(ApiConn, std::net::TcpStream), Error> {
+    let l = listener();
+    let conn = ApiConn::connect(l.local_addr().unwrap(), overrides)?;
+    let (server, _) = l.accept().unwrap();
+    Ok((conn, server))
+}
+
+#[test]
+fn a_toml_override_cannot_break_the_organisation_bound() {
+    // Within max_detect (60 s + 8 × 1 s = 68 s), but retries above PRODUCTION's 5.
+    let change =
+        from_toml("[keepalive]\ninterval = \"1s\"\nretries = 8\nuser_timeout = \"68s\"\n").unwrap();
+    let e = api(&change).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "keep-alive override rejected: this policy breaks keepalive-defaults-lib::PRODUCTION: `retries = 8` is above its maximum of 5; write at most 5 (the override wrote `interval = \"1s\"`, `retries = 8`, `user_timeout = \"1m 8s\"`; the type's default: `timeout = \"1m\"`)"
+    );
+}
+
+#[test]
+fn a_toml_override_cannot_break_max_detect() {
+    // 90 s + 3 × 10 s = 2 m: within PRODUCTION's 2 m, past the type's own 100 s.
+    let change = from_toml("[keepalive]\ntimeout = \"90s\"\nuser_timeout = \"2m\"\n").unwrap();
+    let e = api(&change).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "keep-alive override rejected: worst-case dead-peer detection timeout + interval × retries = 2m exceeds `max_detect = \"1m 40s\"`; lower `timeout` (1m 30s), the largest term (the override wrote `timeout = \"1m 30s\"`, `user_timeout = \"2m\"`; the type's default: `interval = \"10s\"`, `retries = 3`)"
+    );
+    // Dropping the user timeout that bounds data in flight is refused too.
+    let e = ApiConn::policy_with(
+        &PolicyOverride::new()
+            .enabled(true)
+            .user_timeout(Duration::from_secs(200)),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("max_detect"), "{e}");
+}
+
+#[test]
+fn a_toml_override_within_the_bounds_reaches_the_kernel() {
+    let change = from_toml("[keepalive]\ntimeout = \"30s\"\nuser_timeout = \"60s\"\n").unwrap();
+    let (conn, _server) = api(&change).unwrap();
+    assert_eq!(
+        kernel(conn.stream()),
+        Kernel {
+            keepalive: true,
+            idle_s: 30,
+            intvl_s: 10,
+            cnt: 3,
+            user_timeout_ms: 60_000
+        }
     );
 }

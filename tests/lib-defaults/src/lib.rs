@@ -1,10 +1,12 @@
-//! A library that ships a connection type with keep-alive defaults: the attribute checks
+//! A library that ships connection types with keep-alive defaults: the attribute checks
 //! them while the library compiles, and an application may replace any of them at run time
-//! through a [`PolicyOverride`], which is checked by the same rules.
+//! through a [`PolicyOverride`], which `policy_with` checks by every rule the attribute
+//! enforced for the type.
 
 use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
-use keepalive_runtime::{Apply, Error, KeepAlivePolicy, Policy, PolicyOverride, TARGET, keepalive};
+use keepalive_runtime::{Apply, Bounds, Error, KeepAlivePolicy, PolicyOverride, keepalive};
 
 /// A database connection: idle dead peers are found within 2 h 10 s unless the application
 /// says otherwise (the bound is stated for idle connections: a query in flight is bounded
@@ -21,20 +23,54 @@ pub struct DbConn {
     stream: TcpStream,
 }
 
+/// The limits an organisation publishes for its production services, as it would in a
+/// crate of its own.
+pub const PRODUCTION: Bounds = Bounds::new("keepalive-defaults-lib", "PRODUCTION")
+    .at_most_retries(5)
+    .max_detection(Duration::from_secs(120));
+
+/// An API connection held to [`PRODUCTION`] and to its own `max_detect`: an application's
+/// override (code, configuration file, environment) can change its timings but never
+/// take it past either bound.
+#[keepalive(
+    timeout = "60s",
+    interval = "10s",
+    retries = 3,
+    user_timeout = "90s",
+    max_detect = "100s",
+    bounds = PRODUCTION
+)]
+#[derive(Debug)]
+pub struct ApiConn {
+    stream: TcpStream,
+}
+
+/// Connects with the type's defaults, changed by `overrides` through the type's own
+/// `policy_with`. An invalid override is refused before any socket is created.
+fn connect_as<C: KeepAlivePolicy>(
+    addr: SocketAddr,
+    overrides: &PolicyOverride,
+) -> Result<TcpStream, Error> {
+    let policy = C::policy_with(overrides)?;
+    keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)
+}
+
 impl DbConn {
-    /// Connects with the library's defaults, changed by `overrides`. An invalid override
-    /// is refused before any socket is created.
+    /// Connects with the library's defaults, changed by `overrides`.
     pub fn connect(addr: SocketAddr, overrides: &PolicyOverride) -> Result<DbConn, Error> {
-        let policy = Self::policy_with(overrides)?;
-        let stream = keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)?;
-        Ok(DbConn { stream })
+        connect_as::<Self>(addr, overrides).map(|stream| DbConn { stream })
     }
 
-    /// The library's defaults with `overrides` applied and checked for this target.
-    pub fn policy_with(overrides: &PolicyOverride) -> Result<Policy, Error> {
-        overrides
-            .apply_to(Self::POLICY, TARGET)
-            .map_err(Error::from)
+    /// The connection's stream.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+}
+
+impl ApiConn {
+    /// Connects with the library's defaults, changed by `overrides`.
+    pub fn connect(addr: SocketAddr, overrides: &PolicyOverride) -> Result<ApiConn, Error> {
+        connect_as::<Self>(addr, overrides).map(|stream| ApiConn { stream })
     }
 
     /// The connection's stream.

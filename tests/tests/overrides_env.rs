@@ -1,0 +1,64 @@
+//! Overrides from the environment go through the type's `policy_with`, like any other: a
+//! variable can change a library type's timings but never take it past the organisation's
+//! bound or the type's `max_detect`. The one test of this binary sets the variables it reads,
+//! so no other test runs beside it.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use keepalive_defaults_lib::ApiConn;
+use keepalive_runtime::{KeepAlivePolicy, overrides_from_env};
+use support::{Kernel, kernel, listener};
+
+fn set(vars: &[(&str, &str)]) {
+    for (name, value) in vars {
+        // SAFETY: the only test of this binary, and it starts no thread before reading the
+        // environment back.
+        unsafe { std::env::set_var(name, value) };
+    }
+}
+
+#[test]
+fn environment_overrides_are_held_to_the_type_s_bounds() {
+    set(&[
+        ("APICONN_A_INTERVAL", "1s"),
+        ("APICONN_A_RETRIES", "8"),
+        ("APICONN_A_USER_TIMEOUT", "68s"),
+        ("APICONN_B_TIMEOUT", "90s"),
+        ("APICONN_B_USER_TIMEOUT", "2m"),
+        ("APICONN_C_TIMEOUT", "30s"),
+        ("APICONN_C_USER_TIMEOUT", "60s"),
+    ]);
+
+    let bound = ApiConn::policy_with(&overrides_from_env("APICONN_A_").unwrap()).unwrap_err();
+    let text = bound.to_string();
+    assert!(
+        text.contains(
+            "this policy breaks keepalive-defaults-lib::PRODUCTION: `retries = 8` is above its maximum of 5"
+        ),
+        "{text}"
+    );
+
+    let detect = ApiConn::policy_with(&overrides_from_env("APICONN_B_").unwrap()).unwrap_err();
+    let text = detect.to_string();
+    assert!(
+        text.contains("= 2m exceeds `max_detect = \"1m 40s\"`")
+            && text.contains("(the override wrote `timeout = \"1m 30s\"`, `user_timeout = \"2m\"`"),
+        "{text}"
+    );
+
+    let change = overrides_from_env("APICONN_C_").unwrap();
+    let l = listener();
+    let conn = ApiConn::connect(l.local_addr().unwrap(), &change).unwrap();
+    let _server = l.accept().unwrap();
+    assert_eq!(
+        kernel(conn.stream()),
+        Kernel {
+            keepalive: true,
+            idle_s: 30,
+            intvl_s: 10,
+            cnt: 3,
+            user_timeout_ms: 60_000
+        }
+    );
+}
