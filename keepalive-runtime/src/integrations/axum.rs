@@ -39,7 +39,9 @@ pub struct Listener<P: ?Sized> {
     on_refused: Option<Box<dyn FnMut(Error) + Send>>,
 }
 
-impl<P: ListenPolicy + ?Sized> Listener<P> {
+// The bounds sit on each constructor, not on the impl, so that a wrong type gets
+// ListenPolicy's message.
+impl<P: ?Sized> Listener<P> {
     /// Binds to the first of `addrs` that accepts it, with `P` set before it listens.
     pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
     where
@@ -55,7 +57,9 @@ impl<P: ListenPolicy + ?Sized> Listener<P> {
     {
         async_tokio::Listener::from_tokio(listener).map(Self::from)
     }
+}
 
+impl<P: ListenPolicy + ?Sized> Listener<P> {
     /// Called with the error when the OS refuses to set on an accepted socket what it did
     /// not inherit (only on Apple systems). That connection is closed either way; without
     /// a handler nothing else happens.

@@ -87,10 +87,14 @@ pub struct Connector<P, C = HttpConnector> {
     policy: PhantomData<fn() -> P>,
 }
 
-impl<P: ConnectPolicy> Connector<P> {
+impl<P> Connector<P> {
     /// hyper-util's `HttpConnector::new()` (only `http://` URIs, nodelay off), wrapped.
     /// [`Connector::wrap`] takes one configured by hand.
-    pub fn new() -> Self {
+    pub fn new() -> Self
+    where
+        // On the function, not the impl, so that a wrong type gets ConnectPolicy's message.
+        P: ConnectPolicy,
+    {
         Self::wrap(HttpConnector::new())
     }
 }
@@ -103,7 +107,10 @@ impl<P: ConnectPolicy> Default for Connector<P> {
 
 impl<P, C> Connector<P, C> {
     /// Wraps `inner`, keeping everything it does.
-    pub fn wrap(inner: C) -> Self {
+    pub fn wrap(inner: C) -> Self
+    where
+        P: ConnectPolicy,
+    {
         Connector {
             inner,
             policy: PhantomData,
@@ -128,7 +135,10 @@ impl<P, C> Connector<P, C> {
 
 impl<P, C: Clone> Clone for Connector<P, C> {
     fn clone(&self) -> Self {
-        Self::wrap(self.inner.clone())
+        Connector {
+            inner: self.inner.clone(),
+            policy: PhantomData,
+        }
     }
 }
 
