@@ -26,6 +26,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! With TLS the keep-alive connector goes inside the TLS one, next to the TCP connector:
+//! hyper-rustls' `HttpsConnectorBuilder::wrap_connector(Connector::<P>::wrap(http))`, for
+//! one, takes it as it takes an `HttpConnector` (one with `enforce_http(false)`, so that it
+//! connects for `https://` URIs too).
+//!
 //! hyper-util's own `set_keepalive*` setters are best left unset on the wrapped connector:
 //! they take `None` as "keep-alive off", and a failure there is only logged. Here the
 //! policy is applied after them, so it is what the kernel ends up holding.
