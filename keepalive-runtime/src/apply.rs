@@ -6,7 +6,8 @@ use keepalive_core::{Policy, TARGET};
 use socket2::{SockRef, Type};
 
 use crate::KeepAlivePolicy;
-use crate::error::{Applied, BestEffort, Error};
+use crate::error::Error;
+use crate::outcome::{Applied, BestEffort};
 use crate::socket::KeepAliveSocket;
 use crate::sys;
 

@@ -10,7 +10,8 @@ use keepalive_core::Policy;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::apply::{apply_reported, check, checked_policy};
-use crate::error::{BestEffort, Error};
+use crate::error::Error;
+use crate::outcome::BestEffort;
 use crate::{Apply, ConnectPolicy};
 
 /// A stream from a connect path, with what was set on it.
@@ -153,7 +154,8 @@ pub mod async_tokio {
 
     use super::{Attempt, Connected};
     use crate::apply::{apply_reported, check, checked_policy};
-    use crate::error::{BestEffort, Error};
+    use crate::error::Error;
+    use crate::outcome::BestEffort;
     use crate::{Apply, ConnectPolicy};
 
     pub use crate::listen::async_tokio::Listener;

@@ -1,132 +1,12 @@
-//! Typed errors: which option, which knob, the OS error, and what was already set.
+//! Typed errors: which option, which knob, the OS error, and what was already set (an
+//! [`Applied`], from the outcome module).
 
 use core::fmt;
 use std::io;
 
-use keepalive_core::{Knob, OverrideError, Policy, TARGET, Violation};
+use keepalive_core::{Knob, OverrideError, Violation};
 
-/// The name of the option that carries `knob` on the compilation target (`TCP_KEEPIDLE`,
-/// `TCP_KEEPALIVE` on Apple), or the knob's key where the
-/// target has none.
-pub fn option_name(knob: Knob) -> &'static str {
-    match TARGET.and_then(|p| p.support(knob).option()) {
-        Some(spec) => spec.name,
-        None => knob.key(),
-    }
-}
-
-/// The options an apply call has set, in the order it set them. A small `Copy` set: no
-/// allocation, carried in errors to say how far a failed apply got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Applied {
-    knobs: u8,
-    defaulted: u8,
-    keepalive: Option<bool>,
-    /// The two times went together in one option (Windows SIO_KEEPALIVE_VALS).
-    joint_times: bool,
-}
-
-const fn bit(knob: Knob) -> u8 {
-    match knob {
-        Knob::Timeout => 1,
-        Knob::Interval => 2,
-        Knob::Retries => 4,
-        Knob::UserTimeout => 8,
-    }
-}
-
-impl Applied {
-    /// Nothing set.
-    pub const EMPTY: Applied = Applied {
-        knobs: 0,
-        defaulted: 0,
-        keepalive: None,
-        joint_times: false,
-    };
-
-    /// Whether the option for `knob` was set.
-    pub const fn contains(&self, knob: Knob) -> bool {
-        self.knobs & bit(knob) != 0
-    }
-
-    /// Whether `knob` was not in the policy but had to be sent anyway, as the OS's
-    /// documented default, because its option carries two values (Windows
-    /// SIO_KEEPALIVE_VALS: 2 h idle time, 1 s interval).
-    pub const fn defaulted(&self, knob: Knob) -> bool {
-        self.defaulted & bit(knob) != 0
-    }
-
-    /// The option that set `knob`: the platform table's, or SIO_KEEPALIVE_VALS where
-    /// Windows took both times in that one call (a build without TCP_KEEPIDLE, or a time
-    /// that is not whole seconds).
-    pub fn option_of(&self, knob: Knob) -> &'static str {
-        if self.joint_times && matches!(knob, Knob::Timeout | Knob::Interval) {
-            "SIO_KEEPALIVE_VALS"
-        } else {
-            option_name(knob)
-        }
-    }
-
-    /// `Some(on)` once SO_KEEPALIVE (or its Windows equivalent) was written.
-    pub const fn keepalive(&self) -> Option<bool> {
-        self.keepalive
-    }
-
-    /// Whether nothing at all was set.
-    pub const fn is_empty(&self) -> bool {
-        self.knobs == 0 && self.keepalive.is_none()
-    }
-
-    /// The knobs whose options were set, in apply order.
-    pub fn knobs(&self) -> impl Iterator<Item = Knob> + '_ {
-        Knob::ALL.into_iter().filter(|k| self.contains(*k))
-    }
-
-    pub(crate) fn insert(&mut self, knob: Knob) {
-        self.knobs |= bit(knob);
-    }
-
-    #[cfg_attr(not(windows), allow(dead_code))]
-    pub(crate) fn insert_defaulted(&mut self, knob: Knob) {
-        self.knobs |= bit(knob);
-        self.defaulted |= bit(knob);
-    }
-
-    #[cfg_attr(not(windows), allow(dead_code))]
-    pub(crate) fn set_joint_times(&mut self) {
-        self.joint_times = true;
-    }
-
-    pub(crate) fn set_keepalive(&mut self, on: bool) {
-        self.keepalive = Some(on);
-    }
-}
-
-impl fmt::Display for Applied {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("nothing");
-        }
-        let mut first = true;
-        let mut sep = |f: &mut fmt::Formatter<'_>| {
-            let s = if first { "" } else { ", " };
-            first = false;
-            f.write_str(s)
-        };
-        for knob in self.knobs() {
-            sep(f)?;
-            write!(f, "{} ({knob})", self.option_of(knob))?;
-            if self.defaulted(knob) {
-                f.write_str(" [OS default sent]")?;
-            }
-        }
-        if let Some(on) = self.keepalive {
-            sep(f)?;
-            write!(f, "SO_KEEPALIVE={}", u8::from(on))?;
-        }
-        Ok(())
-    }
-}
+use crate::outcome::Applied;
 
 /// The OS error number of "no such option" on this OS: ENOPROTOOPT, or WSAENOPROTOOPT on
 /// Windows. An option the table lists but this build of the OS lacks (TCP_KEEPCNT on
@@ -144,123 +24,13 @@ pub(crate) fn is_no_such_option(e: &io::Error) -> bool {
 }
 
 /// The symbolic name of an OS error this crate expects, for messages.
-fn os_error_name(code: i32) -> Option<&'static str> {
+pub(crate) fn os_error_name(code: i32) -> Option<&'static str> {
     if code != NO_SUCH_OPTION {
         None
     } else if cfg!(windows) {
         Some("WSAENOPROTOOPT")
     } else {
         Some("ENOPROTOOPT")
-    }
-}
-
-/// A knob that [`apply_best_effort`](crate::apply_best_effort) left out, and why. `Copy`,
-/// no allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LeftOut {
-    /// The knob that was not set.
-    pub knob: Knob,
-    /// The option that would carry it, or the knob's key where this OS has none.
-    pub option: &'static str,
-    /// The OS error of the refusal (ENOPROTOOPT, WSAENOPROTOOPT), or `None` where the OS
-    /// has no per-socket option for the knob at all (known while compiling, so nothing was
-    /// tried).
-    pub os_error: Option<i32>,
-    /// What the OS does instead, from the platform table, if known ("always sends 10
-    /// probes").
-    pub instead: Option<&'static str>,
-}
-
-impl fmt::Display for LeftOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ", self.knob, self.option)?;
-        match self.os_error {
-            Some(code) => {
-                f.write_str("refused (")?;
-                if let Some(name) = os_error_name(code) {
-                    write!(f, "{name}, ")?;
-                }
-                write!(f, "os error {code})")?;
-            }
-            None => f.write_str("does not exist on this OS")?,
-        }
-        if let Some(instead) = self.instead {
-            write!(f, "; {instead}")?;
-        }
-        Ok(())
-    }
-}
-
-/// What [`apply_best_effort`](crate::apply_best_effort) did: the options set, and each knob
-/// of the policy that the OS could not honour and that was left out. `Copy`, no allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct BestEffort {
-    applied: Applied,
-    left_out: [Option<LeftOut>; 4],
-}
-
-impl BestEffort {
-    /// The options that were set.
-    pub const fn applied(&self) -> Applied {
-        self.applied
-    }
-
-    /// The knobs left out, in [`Knob::ALL`] order.
-    pub fn left_out(&self) -> impl Iterator<Item = &LeftOut> + '_ {
-        self.left_out.iter().flatten()
-    }
-
-    /// Why `knob` was left out, if it was.
-    pub fn left_out_of(&self, knob: Knob) -> Option<&LeftOut> {
-        self.left_out().find(|l| l.knob == knob)
-    }
-
-    /// Whether every knob of the policy was set: the same outcome as [`apply`](crate::apply()).
-    pub fn is_complete(&self) -> bool {
-        self.left_out().next().is_none()
-    }
-
-    /// `policy` without the knobs that were left out: what the socket holds, with the OS
-    /// deciding the rest.
-    pub const fn effective(&self, policy: &Policy) -> Policy {
-        let mut out = *policy;
-        let mut i = 0;
-        while i < self.left_out.len() {
-            if let Some(l) = &self.left_out[i] {
-                out = out.without(l.knob);
-            }
-            i += 1;
-        }
-        out
-    }
-
-    pub(crate) fn set_applied(&mut self, applied: Applied) {
-        self.applied = applied;
-    }
-
-    pub(crate) fn leave_out(&mut self, left_out: LeftOut) {
-        let i = Knob::ALL
-            .iter()
-            .position(|k| *k == left_out.knob)
-            .unwrap_or(0);
-        self.left_out[i] = Some(left_out);
-    }
-}
-
-impl fmt::Display for BestEffort {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "set: {}", self.applied)?;
-        if self.is_complete() {
-            return f.write_str("; nothing left out");
-        }
-        f.write_str("; left out: ")?;
-        for (i, l) in self.left_out().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{l}")?;
-        }
-        Ok(())
     }
 }
 

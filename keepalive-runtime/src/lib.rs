@@ -48,6 +48,7 @@ mod error;
 #[cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest"))]
 pub mod integrations;
 mod listen;
+mod outcome;
 mod readback;
 mod socket;
 mod status;
@@ -60,10 +61,11 @@ pub use config::overrides_from_env;
 #[cfg(feature = "tokio")]
 pub use connect::async_tokio;
 pub use connect::{Attempt, Connected, connect, connect_timeout, connect_with};
-pub use error::{Applied, BestEffort, Error, LeftOut, option_name};
+pub use error::Error;
 pub use keepalive_core::rules::Enforcement;
 pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
 pub use listen::Listener;
+pub use outcome::{Applied, BestEffort, LeftOut, option_name};
 pub use readback::{Entry, Report, State, Value, read_back};
 
 pub use keepalive_core::{

@@ -9,7 +9,8 @@ use keepalive_core::Policy;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::apply::apply_reported;
-use crate::error::{BestEffort, Error};
+use crate::error::Error;
+use crate::outcome::BestEffort;
 use crate::socket::SocketField;
 use crate::{ListenPolicy, sys};
 
@@ -206,7 +207,8 @@ pub(crate) mod async_tokio {
 
     use super::Configured;
     use crate::ListenPolicy;
-    use crate::error::{BestEffort, Error};
+    use crate::error::Error;
+    use crate::outcome::BestEffort;
     use crate::socket::SocketField;
 
     /// [`Listener`](crate::Listener) for tokio: the policy set when it is made, and every

@@ -6,7 +6,8 @@ use core::time::Duration;
 use keepalive_core::{Knob, KnobValue, Policy, format_duration};
 use socket2::SockRef;
 
-use crate::error::{Error, option_name};
+use crate::error::Error;
+use crate::outcome::option_name;
 use crate::socket::KeepAliveSocket;
 use crate::sys;
 

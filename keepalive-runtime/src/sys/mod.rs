@@ -11,7 +11,8 @@ use std::io;
 
 use keepalive_core::{Knob, KnobValue, TARGET, Unit};
 
-use crate::error::{Applied, BestEffort, Error, LeftOut, is_no_such_option};
+use crate::error::{Error, is_no_such_option};
+use crate::outcome::{Applied, BestEffort, LeftOut};
 
 pub(crate) mod conn_info;
 

@@ -7,7 +7,8 @@ use keepalive_core::{Knob, OptionSpec, Policy, TARGET};
 use libc::c_int;
 use socket2::SockRef;
 
-use crate::error::{Applied, BestEffort, Error, is_no_such_option};
+use crate::error::{Error, is_no_such_option};
+use crate::outcome::{Applied, BestEffort};
 use crate::readback::Value;
 
 /// Apple's `TCP_RXT_CONNDROPTIME` (XNU bsd/netinet/tcp.h), which libc does not export.

@@ -13,7 +13,8 @@ use windows_sys::Win32::Networking::WinSock::{
     TCP_KEEPINTVL, TCP_MAXRT, WSAIoctl, getsockopt, setsockopt, tcp_keepalive,
 };
 
-use crate::error::{Applied, BestEffort, Error, is_no_such_option};
+use crate::error::{Error, is_no_such_option};
+use crate::outcome::{Applied, BestEffort};
 use crate::readback::Value;
 
 /// The documented defaults sent for a time the policy leaves to the OS, because
