@@ -366,6 +366,7 @@ fn example(key: &str) -> &'static str {
         APPLY => "apply = \"after_connect\"",
         MAX_DETECT => "max_detect = \"1m\"",
         DETECT_IDLE_ONLY => "detect_idle_only = true",
+        BEST_EFFORT => "best_effort = true",
         BOUNDS => "bounds = my_org::PRODUCTION",
         _ => "crate = \"my_lib::keepalive\"",
     }
@@ -400,6 +401,7 @@ fn value_expr(
     let literal_alone = input.cursor().literal().is_some_and(|(_, rest)| {
         rest.eof() || rest.punct().is_some_and(|(p, _)| p.as_char() == ',')
     });
+    let value_tokens = input.fork();
     let parsed = if literal_alone {
         input.parse::<Lit>().map(|lit| {
             Expr::Lit(syn::ExprLit {
@@ -412,9 +414,11 @@ fn value_expr(
     };
     let expr = match parsed {
         Ok(expr) => ungroup(expr),
-        Err(err) => {
-            cx.syn_error(err);
+        Err(_) => {
+            // syn's own message would name its features; say what the key takes instead.
+            let written = skip_rest(&value_tokens)?;
             skip_rest(input)?;
+            unreadable_value(cx, key, written);
             return Ok(None);
         }
     };
@@ -447,6 +451,26 @@ fn value_expr(
         }
     }
     Ok(Some(expr))
+}
+
+/// A value that is no Rust expression the attribute reads (`+5`, `[1]`, `{ 5 }`).
+fn unreadable_value(cx: &Ctxt, key: &str, written: TokenStream) {
+    let mut tokens = written.clone().into_iter();
+    let message = match tokens.next() {
+        Some(TokenTree::Punct(p)) if p.as_char() == '+' => {
+            let rest: TokenStream = tokens.collect();
+            format!(
+                "a value takes no sign; write `{key} = {}`",
+                shown(&rest.to_string())
+            )
+        }
+        _ => format!(
+            "`{}` is not a value `{key}` takes; write `{}`",
+            shown(&written.to_string()),
+            example(key)
+        ),
+    };
+    cx.error_spanned_by(written, message);
 }
 
 /// Reports what follows a value before the next `,`: most often a forgotten `,` before the
