@@ -1,7 +1,7 @@
-// a sign before a number, and a value in brackets or braces
+// a sign before a number or a duration, and a duration in braces
 use keepalive_runtime::keepalive;
 
-#[keepalive(retries = +5, timeout = +5s, interval = [5s], user_timeout = { 50s })]
+#[keepalive(retries = +5, timeout = +5s, user_timeout = { 50s })]
 struct Conn {
     stream: std::net::TcpStream,
 }
