@@ -3,6 +3,8 @@
 //! WSAEINVAL there). Every address a name resolves to is tried in order, and the error of
 //! each attempt is kept.
 
+use std::fmt;
+use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -32,6 +34,41 @@ pub struct Attempt {
     pub addr: SocketAddr,
     /// Why it failed: the connect itself ([`Error::Io`]), or setting the policy.
     pub error: Error,
+}
+
+/// `addr: error`, as [`Error::Connect`] lists them.
+///
+/// ```
+/// use keepalive_runtime::{Error, connect, keepalive};
+///
+/// #[keepalive(timeout = "30s")]
+/// struct Api;
+///
+/// // A port nothing listens on: the connect is refused.
+/// let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+/// let Err(Error::Connect { attempts }) = connect::<Api>(addr) else { panic!() };
+/// for attempt in &attempts {
+///     eprintln!("{attempt}"); // 127.0.0.1:40117: connect failed: Connection refused (os error 111)
+/// }
+/// assert!(attempts[0].to_string().starts_with(&format!("{addr}: connect failed: ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.addr, self.error)
+    }
+}
+
+/// The error of an attempt that ran out of `timeout`, saying how long it was given: the
+/// bare "timed out" of socket2 and tokio leaves a reader guessing whose timeout it was.
+fn out_of_time(timeout: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "no handshake within the connect timeout of {}",
+            keepalive_core::format_duration(timeout)
+        ),
+    )
 }
 
 /// Connects to `addrs` (a `SocketAddr`, `"host:port"`, `("host", port)`, a slice of
@@ -70,6 +107,32 @@ pub fn connect<C: ConnectPolicy + ?Sized>(
 /// [`connect`], giving each address at most `timeout` to complete its handshake; an
 /// attempt that runs out fails with [`std::io::ErrorKind::TimedOut`] and the next address
 /// is tried.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use keepalive_runtime::{Error, connect_timeout, keepalive};
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+/// struct Conn {
+///     stream: std::net::TcpStream,
+/// }
+///
+/// match connect_timeout::<Conn>("db.internal:5432", Duration::from_secs(3)) {
+///     Ok(done) => {
+///         let conn = Conn { stream: done.stream };
+///         # drop(conn);
+///     }
+///     // Every address the name resolved to, in the order tried, with its own error:
+///     // "[2001:db8::7]:5432: connect failed: no handshake within the connect timeout of 3s"
+///     Err(Error::Connect { attempts }) => {
+///         for attempt in &attempts {
+///             eprintln!("{attempt}");
+///         }
+///     }
+///     // Resolving the name failed ("resolve failed: ..."), or the policy was refused.
+///     Err(other) => eprintln!("{other}"),
+/// }
+/// ```
 pub fn connect_timeout<C: ConnectPolicy + ?Sized>(
     addrs: impl ToSocketAddrs,
     timeout: Duration,
@@ -128,7 +191,15 @@ fn connect_one(
     // Blocking: returns once the handshake has completed, failed or run out of time, so no
     // option is set while it is in progress.
     match timeout {
-        Some(timeout) => socket.connect_timeout(&addr.into(), timeout),
+        // socket2's own timeout has no OS error behind it; the OS's ETIMEDOUT keeps its text.
+        Some(timeout) => {
+            socket
+                .connect_timeout(&addr.into(), timeout)
+                .map_err(|e| match e.raw_os_error() {
+                    None if e.kind() == io::ErrorKind::TimedOut => out_of_time(timeout),
+                    _ => e,
+                })
+        }
         None => socket.connect(&addr.into()),
     }
     .map_err(Error::io("connect"))?;
@@ -152,7 +223,7 @@ pub mod async_tokio {
     use keepalive_core::Policy;
     use socket2::SockRef;
 
-    use super::{Attempt, Connected};
+    use super::{Attempt, Connected, out_of_time};
     use crate::apply::{apply_reported, check, checked_policy};
     use crate::error::Error;
     use crate::outcome::BestEffort;
@@ -160,10 +231,38 @@ pub mod async_tokio {
 
     pub use crate::listen::async_tokio::Listener;
 
-    /// Connects to `addrs` (any tokio [`ToSocketAddrs`]: `"host:port"`, a `SocketAddr`, ...)
-    /// and applies `C::POLICY` as `C::APPLY` says: on the `TcpSocket` before `connect`, or
-    /// on the stream once `connect` has completed. Each resolved address is tried in order;
-    /// see [`connect`](super::connect()).
+    /// Connects to `addrs` (any tokio [`ToSocketAddrs`](::tokio::net::ToSocketAddrs):
+    /// `"host:port"`, a `SocketAddr`, ...) and applies `C::POLICY` as `C::APPLY` says: on
+    /// the `TcpSocket` before `connect`, or on the stream once `connect` has completed. Each
+    /// resolved address is tried in order, and a failure lists every attempt; see
+    /// [`connect`](super::connect()).
+    ///
+    /// ```
+    /// use keepalive_runtime::prelude::*;
+    /// use tokio::io::BufReader;
+    /// use tokio::net::TcpStream;
+    ///
+    /// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+    /// struct LineClient {
+    ///     stream: Option<BufReader<TcpStream>>, // `None` between reconnects
+    /// }
+    ///
+    /// impl LineClient {
+    ///     async fn reconnect(&mut self, addr: &str) -> Result<(), keepalive_runtime::Error> {
+    ///         let done = keepalive_runtime::async_tokio::connect::<Self>(addr).await?;
+    ///         self.stream = Some(BufReader::new(done.stream));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = LineClient { stream: None };
+    /// client.reconnect(&server.local_addr()?.to_string()).await?;
+    /// assert!(client.keepalive_report()?.all_match());
+    /// # Ok(()) }
+    /// ```
     pub async fn connect<C: ConnectPolicy + ?Sized>(
         addrs: impl ToSocketAddrs,
     ) -> Result<Connected<TcpStream>, Error> {
@@ -179,7 +278,9 @@ pub mod async_tokio {
     }
 
     /// [`connect`], giving each address at most `timeout` (through `tokio::time`, so the
-    /// runtime needs its timer enabled).
+    /// runtime needs its timer enabled); an attempt that runs out fails with
+    /// [`std::io::ErrorKind::TimedOut`] and the next address is tried. See
+    /// [`connect_timeout`](super::connect_timeout()) for reading the attempts.
     pub async fn connect_timeout<C: ConnectPolicy + ?Sized>(
         addrs: impl ToSocketAddrs,
         timeout: Duration,
@@ -247,7 +348,7 @@ pub mod async_tokio {
         let stream = match timeout {
             Some(timeout) => ::tokio::time::timeout(timeout, connecting)
                 .await
-                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))
+                .map_err(|_| out_of_time(timeout))
                 .and_then(|done| done),
             None => connecting.await,
         }

@@ -309,6 +309,11 @@ fn full_accept_queue() {
         Some(std::io::ErrorKind::TimedOut),
         "{err}"
     );
+    // Whose timeout ran out, and how long it was.
+    assert_eq!(
+        attempts[0].to_string(),
+        format!("{addr}: connect failed: no handshake within the connect timeout of 700ms")
+    );
 
     // The same through tokio.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -327,6 +332,10 @@ fn full_accept_queue() {
         attempts[0].error.io_error().map(std::io::Error::kind),
         Some(std::io::ErrorKind::TimedOut),
         "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("connect failed: {addr}: no handshake within the connect timeout of 700ms")
     );
     drop(queued);
 }
