@@ -17,15 +17,68 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Makes a TCP keep-alive policy part of a connection struct, checked while the crate
-/// compiles, and implements `keepalive_runtime::KeepAlive` for it.
+/// Makes a TCP keep-alive policy part of a type, checked while the crate compiles.
 ///
-/// Keys (all optional): `timeout`, `interval`, `user_timeout` and `max_detect` take a
-/// duration (`"1h 30m"`, `90s`, `500ms`, or the path of a `const` Duration); `retries` a
-/// number or a `const` u32; `enabled = false` turns keep-alive off (no other key may then
-/// appear); `apply = "before_connect" | "after_connect"`; `bounds = path::TO::BOUNDS` opts
-/// into an organisation's `Bounds`; `crate = "path"` names a re-export of the runtime.
-/// Mark the socket field with `#[keepalive(socket)]` when its type does not say so.
+/// On a struct with a socket field it implements `keepalive_runtime::KeepAlivePolicy` and
+/// `keepalive_runtime::KeepAlive` (the socket, `apply_keepalive()`, `keepalive_report()`,
+/// `keepalive_status()`); on a unit struct (`struct Api;`) it declares a *policy type*,
+/// which implements `KeepAlivePolicy` alone, for `apply_policy`, `Listener`, the connect
+/// paths and the integrations. A struct with fields but no socket is an error.
+///
+/// Keys, all optional:
+///
+/// - `timeout` (idle time before the first probe), `interval` (between probes),
+///   `user_timeout` (how long sent data may stay unacknowledged) and `max_detect`: a
+///   duration, `"1h 30m"`, `90s`, `500ms`, or the path of a `const` `Duration`;
+/// - `retries`: the probes sent before the connection is declared dead, a number or a
+///   `const` `u32`;
+/// - `enabled = false`: keep-alive deliberately off (no other key may then appear);
+/// - `apply = "before_connect"` (the default) or `"after_connect"`: when the crate's
+///   connect paths set the options;
+/// - `max_detect`: a bound on the worst-case dead-peer detection time, with
+///   `detect_idle_only = true` when it covers idle connections only;
+/// - `bounds = path::TO::BOUNDS`: an organisation's published `Bounds`;
+/// - `best_effort = true`: a knob the target has no option for is left out at run time
+///   (and reported) instead of being a compile error;
+/// - `crate = "path"`: where the runtime is, for a crate that re-exports it.
+///
+/// The socket field is the one whose type is a TCP socket or a wrapper around one (`&T`,
+/// `Box`, `Arc`, `Rc`, `Option`, buffered readers and writers, tokio's owned halves). Mark
+/// it with `#[keepalive(socket)]` when its type does not show it (a generic parameter, a
+/// type alias) or to pick one of several socket fields, or
+/// with `#[keepalive(socket = path)]`, a `fn(&Field) -> &Socket` such as `Framed::get_ref`,
+/// for any other wrapper.
+///
+/// ```
+/// use keepalive_runtime::prelude::*;
+///
+/// // A policy type: a policy with no socket of its own.
+/// #[keepalive(timeout = "60s", interval = "10s", retries = 5, user_timeout = "110s")]
+/// struct Api;
+///
+/// // A connection that reconnects: `None` between connections.
+/// #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
+/// struct Client {
+///     stream: Option<std::io::BufReader<std::net::TcpStream>>,
+/// }
+///
+/// // A TLS-like wrapper, reached through a function.
+/// struct Tls { io: std::net::TcpStream }
+/// fn tcp_of(tls: &Tls) -> &std::net::TcpStream { &tls.io }
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4, best_effort = true)]
+/// struct Secure {
+///     #[keepalive(socket = tcp_of)]
+///     tls: Tls,
+/// }
+///
+/// assert_eq!(Api::POLICY.retries(), Some(5));
+/// assert!(matches!(
+///     Client { stream: None }.apply_keepalive(),
+///     Err(keepalive_runtime::Error::NoSocket)
+/// ));
+/// assert!(Secure::BEST_EFFORT);
+/// ```
 #[proc_macro_attribute]
 pub fn keepalive(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()
