@@ -651,6 +651,12 @@ pub enum Cause {
     TimedOut,
     /// The peer reset the connection (ECONNRESET).
     Reset,
+    /// The connection was already closed when it was used: the peer closed it (a read
+    /// that needed more data ended with an unexpected end of file), a write went out after
+    /// the peer's close or reset (EPIPE: measured on Linux, the second write after the
+    /// peer's close, every write after a reset once a read took the ECONNRESET), or this
+    /// side shut it down for writing. An earlier error, if one was taken, said why.
+    Closed,
     /// The peer's host cannot be reached (EHOSTUNREACH, ENETUNREACH, ENETDOWN): no route,
     /// a router's ICMP unreachable, or on the local link no answer to ARP (measured: a
     /// peer gone from the link with data in flight fails with EHOSTUNREACH at the user
@@ -679,6 +685,7 @@ impl Cause {
         match error.kind() {
             io::ErrorKind::TimedOut => Self::timed_out(after),
             io::ErrorKind::ConnectionReset => Cause::Reset,
+            io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof => Cause::Closed,
             io::ErrorKind::HostUnreachable
             | io::ErrorKind::NetworkUnreachable
             | io::ErrorKind::NetworkDown => Cause::Unreachable,
@@ -728,6 +735,9 @@ impl fmt::Display for Cause {
                 "timed out (keep-alive probes or retransmissions; this OS does not say which)",
             ),
             Cause::Reset => f.write_str("reset by the peer"),
+            Cause::Closed => f.write_str(
+                "closed: the peer closed or reset the connection before this use (or this side shut it down)",
+            ),
             Cause::Unreachable => f.write_str(
                 "unreachable: no route to the peer, or its host does not answer on the link",
             ),
@@ -925,10 +935,59 @@ mod tests {
         assert_eq!(Cause::of(&reset, None), Cause::Reset);
         let unreachable = io::Error::from(io::ErrorKind::HostUnreachable);
         assert_eq!(Cause::of(&unreachable, None), Cause::Unreachable);
-        let other = io::Error::from(io::ErrorKind::BrokenPipe);
+        let eof = io::Error::from(io::ErrorKind::UnexpectedEof);
+        assert_eq!(Cause::of(&eof, None), Cause::Closed);
+        let other = io::Error::from(io::ErrorKind::PermissionDenied);
         assert_eq!(
             Cause::of(&other, None),
-            Cause::Other(io::ErrorKind::BrokenPipe)
+            Cause::Other(io::ErrorKind::PermissionDenied)
+        );
+    }
+
+    /// The first error a write returns after the peer went away, on a real connection.
+    #[cfg(unix)]
+    fn first_write_error(stream: &mut std::net::TcpStream) -> io::Error {
+        use std::io::Write;
+        for _ in 0..50 {
+            if let Err(e) = stream.write_all(b"x") {
+                return e;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("writes after the peer went away kept succeeding");
+    }
+
+    /// A peer that closed (FIN, then RST to the data that followed), and a peer that reset
+    /// at once whose reset a read already took: writes then fail with EPIPE, which names
+    /// the connection closed, not "other".
+    #[cfg(unix)]
+    #[test]
+    fn a_write_after_the_peer_closed_is_named_closed() {
+        use std::io::Read;
+
+        let (mut client, server) = pair();
+        drop(server);
+        assert_eq!(client.read(&mut [0; 8]).unwrap(), 0, "end of stream");
+        let error = first_write_error(&mut client);
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe, "{error}");
+        let after = status(&client).ok();
+        assert_eq!(Cause::of(&error, after.as_ref()), Cause::Closed);
+
+        let (mut client, server) = pair();
+        socket2::SockRef::from(&server)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(server);
+        let reset = client.read(&mut [0; 8]).unwrap_err();
+        assert_eq!(Cause::of(&reset, None), Cause::Reset, "{reset}");
+        let error = first_write_error(&mut client);
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe, "{error}");
+        let cause = Cause::of(&error, status(&client).ok().as_ref());
+        assert_eq!(cause, Cause::Closed);
+        assert!(
+            cause
+                .to_string()
+                .starts_with("closed: the peer closed or reset")
         );
     }
 }
