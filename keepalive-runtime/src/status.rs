@@ -393,6 +393,11 @@ impl Forecast {
 
 impl fmt::Display for Forecast {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keep-alive still runs in CLOSE-WAIT, so the outlook stands; but a reader
+        // watching a dropped connection needs to know that the peer said goodbye.
+        if self.status.state == Some(TcpState::CloseWait) {
+            f.write_str("the peer closed its side (close-wait); ")?;
+        }
         self.outlook.fmt(f)
     }
 }
@@ -843,6 +848,11 @@ mod tests {
                     let forecast =
                         now.forecast(&Policy::new().with_timeout(Duration::from_secs(9)));
                     assert!(!matches!(forecast.outlook(), Outlook::NotOpen { .. }));
+                    let text = forecast.to_string();
+                    assert!(
+                        text.starts_with("the peer closed its side (close-wait); idle "),
+                        "{text}"
+                    );
                     return;
                 }
                 Ok(now) => assert!(std::time::Instant::now() < deadline, "{now}"),
