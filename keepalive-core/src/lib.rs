@@ -43,4 +43,4 @@ pub use platform::{
 pub use policy::{Detection, DetectionError, Knob, KnobValue, Policy};
 pub use rules::validate;
 pub use text::Message;
-pub use violation::{Certified, Violation};
+pub use violation::{Certified, Violation, write_violations};

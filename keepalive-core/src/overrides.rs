@@ -174,12 +174,7 @@ impl fmt::Display for OverrideError {
             ),
             OverrideError::Invalid { violations, sides } => {
                 f.write_str("keep-alive override rejected: ")?;
-                for (i, v) in violations.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("; and ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
+                crate::write_violations(f, violations, "; and ")?;
                 write_sides(f, &sides.change, &sides.base)
             }
             OverrideError::OnDisabledBase { knob } => write!(

@@ -142,23 +142,16 @@ impl Violation {
     /// The knob at fault, for pointing at the right token; `None` for rules about the
     /// whole policy.
     pub const fn knob(&self) -> Option<Knob> {
+        if let crate::rules::Topic::Knob(knob) = self.topic() {
+            return Some(knob);
+        }
         match self {
-            Violation::DisabledWith { knob }
-            | Violation::Zero { knob }
-            | Violation::Unsupported { knob, .. }
-            | Violation::Granularity { knob, .. }
-            | Violation::BelowMin { knob, .. }
-            | Violation::AboveMax { knob, .. } => Some(*knob),
             Violation::UserTimeoutDisagrees { .. } => Some(Knob::UserTimeout),
             Violation::UserTimeoutNeeds { missing } | Violation::DetectionNeeds { missing } => {
                 Some(*missing)
             }
             Violation::BestEffortUncertified { knob, .. } => Some(*knob),
-            Violation::DetectionDisabled
-            | Violation::DetectionAbove { .. }
-            | Violation::DetectionInFlight { .. }
-            | Violation::DetectionOverflow
-            | Violation::Bound(_) => None,
+            _ => None,
         }
     }
 
@@ -267,39 +260,13 @@ impl Violation {
                 value,
                 platform,
                 option,
-            } => {
-                m.push("`");
-                m.push(knob.key());
-                m.push(" = ");
-                m.push_value(value);
-                m.push("` is below the minimum ");
-                m.push(platform);
-                m.push(" accepts for ");
-                m.push(option.name);
-                m.push(" (");
-                push_limit(&mut m, option.min, option.unit);
-                m.push("); write at least ");
-                push_limit_literal(&mut m, option.min, option.unit);
-            }
+            } => push_out_of_range(&mut m, knob, value, platform, &option, false),
             Violation::AboveMax {
                 knob,
                 value,
                 platform,
                 option,
-            } => {
-                m.push("`");
-                m.push(knob.key());
-                m.push(" = ");
-                m.push_value(value);
-                m.push("` is above the maximum ");
-                m.push(platform);
-                m.push(" accepts for ");
-                m.push(option.name);
-                m.push(" (");
-                push_limit(&mut m, option.max, option.unit);
-                m.push("); write at most ");
-                push_limit_literal(&mut m, option.max, option.unit);
-            }
+            } => push_out_of_range(&mut m, knob, value, platform, &option, true),
             Violation::UserTimeoutDisagrees {
                 user_timeout,
                 probes_end,
@@ -439,6 +406,39 @@ pub(crate) const fn push_no_probes(m: &mut Message, platform: &str, in_flight: I
     }
 }
 
+/// "`timeout = "5s"` is below the minimum illumos accepts for TCP_KEEPIDLE (10 s); write
+/// at least "10s"", or the same for the maximum.
+const fn push_out_of_range(
+    m: &mut Message,
+    knob: Knob,
+    value: KnobValue,
+    platform: &str,
+    option: &OptionSpec,
+    above: bool,
+) {
+    let limit = if above { option.max } else { option.min };
+    m.push("`");
+    m.push(knob.key());
+    m.push(" = ");
+    m.push_value(value);
+    m.push(if above {
+        "` is above the maximum "
+    } else {
+        "` is below the minimum "
+    });
+    m.push(platform);
+    m.push(" accepts for ");
+    m.push(option.name);
+    m.push(" (");
+    push_limit(m, limit, option.unit);
+    m.push(if above {
+        "); write at most "
+    } else {
+        "); write at least "
+    });
+    push_limit_literal(m, limit, option.unit);
+}
+
 pub(crate) const fn duration_from_nanos(nanos: u128) -> Duration {
     Duration::new(
         (nanos / 1_000_000_000) as u64,
@@ -496,3 +496,19 @@ impl fmt::Display for Violation {
 }
 
 impl std::error::Error for Violation {}
+
+/// Writes `violations` one after the other, `separator` between them: the one way every
+/// error that carries several violations shows them.
+pub fn write_violations(
+    f: &mut fmt::Formatter<'_>,
+    violations: &[Violation],
+    separator: &str,
+) -> fmt::Result {
+    for (i, v) in violations.iter().enumerate() {
+        if i > 0 {
+            f.write_str(separator)?;
+        }
+        write!(f, "{v}")?;
+    }
+    Ok(())
+}

@@ -179,13 +179,7 @@ impl fmt::Display for Error {
         match self {
             Error::Invalid(violations) => {
                 f.write_str("invalid keep-alive policy: ")?;
-                for (i, v) in violations.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("; ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                Ok(())
+                keepalive_core::write_violations(f, violations, "; ")
             }
             Error::NotStream { socket_type } => write!(
                 f,

@@ -304,13 +304,7 @@ impl fmt::Display for Unexpressible {
             ),
             Unexpressible::Invalid(violations) => {
                 f.write_str("the policy is out of this OS's range: ")?;
-                for (i, v) in violations.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("; ")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                Ok(())
+                keepalive_core::write_violations(f, violations, "; ")
             }
         }
     }

@@ -15,29 +15,35 @@ use crate::readback::Value;
 #[cfg(target_vendor = "apple")]
 const TCP_RXT_CONNDROPTIME: c_int = 0x80;
 
-/// The systems with per-socket keep-alive timings (OpenBSD, for one, has none).
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-))]
-mod timing {
-    use libc::c_int;
-    /// Apple names the idle time TCP_KEEPALIVE.
-    #[cfg(target_vendor = "apple")]
-    pub(super) const IDLE: Option<c_int> = Some(libc::TCP_KEEPALIVE);
-    #[cfg(not(target_vendor = "apple"))]
-    pub(super) const IDLE: Option<c_int> = Some(libc::TCP_KEEPIDLE);
-    pub(super) const INTERVAL: Option<c_int> = Some(libc::TCP_KEEPINTVL);
-    pub(super) const COUNT: Option<c_int> = Some(libc::TCP_KEEPCNT);
+/// `timing` for the systems whose cfg predicate is given once: their option numbers where
+/// it holds, none elsewhere.
+macro_rules! timing_where {
+    ($cfg:meta) => {
+        #[cfg($cfg)]
+        mod timing {
+            use libc::c_int;
+            /// Apple names the idle time TCP_KEEPALIVE.
+            #[cfg(target_vendor = "apple")]
+            pub(super) const IDLE: Option<c_int> = Some(libc::TCP_KEEPALIVE);
+            #[cfg(not(target_vendor = "apple"))]
+            pub(super) const IDLE: Option<c_int> = Some(libc::TCP_KEEPIDLE);
+            pub(super) const INTERVAL: Option<c_int> = Some(libc::TCP_KEEPINTVL);
+            pub(super) const COUNT: Option<c_int> = Some(libc::TCP_KEEPCNT);
+        }
+
+        #[cfg(not($cfg))]
+        mod timing {
+            use libc::c_int;
+            pub(super) const IDLE: Option<c_int> = None;
+            pub(super) const INTERVAL: Option<c_int> = None;
+            pub(super) const COUNT: Option<c_int> = None;
+        }
+    };
 }
 
-#[cfg(not(any(
+// The systems with per-socket keep-alive timings (OpenBSD, for one, has none), written
+// once; the assertion below holds them to the platform table.
+timing_where!(any(
     target_vendor = "apple",
     target_os = "linux",
     target_os = "android",
@@ -46,13 +52,7 @@ mod timing {
     target_os = "netbsd",
     target_os = "illumos",
     target_os = "solaris",
-)))]
-mod timing {
-    use libc::c_int;
-    pub(super) const IDLE: Option<c_int> = None;
-    pub(super) const INTERVAL: Option<c_int> = None;
-    pub(super) const COUNT: Option<c_int> = None;
-}
+));
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_USER_TIMEOUT);
