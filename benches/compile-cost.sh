@@ -77,6 +77,10 @@ done
 (
   IFS=,
   printf '[workspace]\nresolver = "3"\nmembers = [%s]\n' "${members[*]}"
+  # OPT_MACROS=1: the proc macro and its dependencies built optimised, as a user can choose.
+  if [ -n "${OPT_MACROS:-}" ]; then
+    printf '\n[profile.dev.build-override]\nopt-level = 3\n'
+  fi
 ) >"$root/ws/Cargo.toml"
 
 cd "$root/ws"

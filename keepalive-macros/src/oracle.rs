@@ -565,6 +565,7 @@ enum Mutation {
     WrongType,
     BadApply,
     Sign,
+    FieldMarker,
 }
 
 const MUTATIONS: &[Mutation] = &[
@@ -585,6 +586,65 @@ const MUTATIONS: &[Mutation] = &[
     Mutation::WrongType,
     Mutation::BadApply,
     Mutation::Sign,
+    Mutation::FieldMarker,
+];
+
+/// Items that are wrong where the socket field is concerned, beside a valid attribute: the
+/// item, the text its error must lie on, and whether that is the last occurrence of it.
+const ITEM_MISSES: &[(&str, &str, bool)] = &[
+    (
+        "struct Conn { #[keepalive(sockt)] stream: TcpStream, name: String }",
+        "sockt",
+        false,
+    ),
+    (
+        "struct Conn { #[keepalive(socket = 5)] stream: Framed<TcpStream> }",
+        "5",
+        false,
+    ),
+    (
+        "struct Conn { #[keepalive(socket, socket)] stream: TcpStream }",
+        "socket",
+        true,
+    ),
+    (
+        "struct Conn { #[keepalive()] stream: TcpStream }",
+        "#[keepalive()]",
+        false,
+    ),
+    (
+        "struct Conn { #[keepalive(timeout = \"1s\")] stream: TcpStream }",
+        "timeout",
+        false,
+    ),
+    (
+        "struct Conn { #[keepalive] stream: TcpStream }",
+        "#[keepalive]",
+        false,
+    ),
+    (
+        "struct Conn { #[keepalive(socket)] a: TcpStream, #[keepalive(socket)] b: TcpStream }",
+        "#[keepalive(socket)]",
+        true,
+    ),
+    (
+        "struct Conn { #[keepalive(socket)] #[keepalive(socket)] a: TcpStream }",
+        "#[keepalive(socket)]",
+        true,
+    ),
+    (
+        "struct Conn { a: TcpStream, b: TcpStream }",
+        "TcpStream",
+        true,
+    ),
+    ("struct Conn { name: String }", "Conn", false),
+    ("struct Conn { stream: UdpSocket }", "UdpSocket", false),
+    (
+        "struct Conn(u8, ::tokio::net::UdpSocket);",
+        "::tokio::net::UdpSocket",
+        false,
+    ),
+    ("enum Conn { A(TcpStream) }", "enum", false),
 ];
 
 const TIME_KEYS: &[&str] = &["timeout", "interval", "user_timeout", "max_detect"];
@@ -617,6 +677,9 @@ fn render(entries: &[Entry], separators: &[&str]) -> (String, EntrySpans) {
 /// A near miss: the attribute text, where its errors must lie, and how it was made.
 struct NearMiss {
     args: String,
+    /// The item, when the mutation is in the item rather than the attribute.
+    item: Option<&'static str>,
+    /// In the attribute's text, or the item's when there is one.
     expected: Range<usize>,
     fragment: Option<Range<usize>>,
     mutation: Mutation,
@@ -627,6 +690,27 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
     let intent = Intent::draw(rng);
     let mut entries = batch.entries(rng, &intent);
     let mutation = MUTATIONS[rng.below(MUTATIONS.len() as u64) as usize];
+    if mutation == Mutation::FieldMarker {
+        if entries.iter().any(|e| e.value.starts_with("c::")) {
+            return None;
+        }
+        let (item, needle, last) = ITEM_MISSES[rng.below(ITEM_MISSES.len() as u64) as usize];
+        let at = if last {
+            item.rfind(needle)
+        } else {
+            item.find(needle)
+        }
+        .unwrap();
+        let separators = vec![", "; entries.len().saturating_sub(1)];
+        let (args, _) = render(&entries, &separators);
+        return Some(NearMiss {
+            args,
+            item: Some(item),
+            expected: at..at + needle.len(),
+            fragment: None,
+            mutation,
+        });
+    }
     let pick = |rng: &mut Rng, entries: &[Entry], keys: &[&str]| -> Option<usize> {
         let found: Vec<usize> = (0..entries.len())
             .filter(|&i| keys.contains(&entries[i].key.as_str()))
@@ -748,6 +832,7 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
             entries[i].value = format!("+{}", entries[i].value);
             (i, false)
         }
+        Mutation::FieldMarker => unreachable!("handled above"),
         Mutation::BadApply => {
             let i = pick(rng, &entries, &["apply"])?;
             entries[i].value = "\"sideways\"".into();
@@ -809,6 +894,7 @@ fn finish(
         .map(|(i, _)| ranges[i].1.clone());
     Some(NearMiss {
         args,
+        item: None,
         expected,
         fragment,
         mutation,
@@ -914,7 +1000,7 @@ fn run_near_misses(seed: u64, count: usize, figures: &mut Figures) -> Vec<String
         figures.by_mutation[kind] += 1;
         figures.through_fragment += usize::from(miss.fragment.is_some());
         // Attribute and item from one source text, so every span is an offset into it.
-        let source = format!("({}) {ITEM}", miss.args);
+        let source = format!("({}) {}", miss.args, miss.item.unwrap_or(ITEM));
         let mut tokens = TokenStream::from_str(&source).expect("generated text lexes");
         let offset = 1;
         let mut iter = tokens.clone().into_iter();
@@ -930,10 +1016,19 @@ fn run_near_misses(seed: u64, count: usize, figures: &mut Figures) -> Vec<String
         let outcome = catch_unwind(AssertUnwindSafe(|| crate::expand::expand(tokens, item)));
         let Ok(out) = outcome else {
             figures.panics += 1;
-            failures.push(format!("panic: #[keepalive({})]", miss.args));
+            failures.push(format!(
+                "panic: #[keepalive({})] {}",
+                miss.args,
+                miss.item.unwrap_or(ITEM)
+            ));
             continue;
         };
-        let expected = miss.expected.start + offset..miss.expected.end + offset;
+        // Offsets into the source: the attribute's start after `(`, the item's after `) `.
+        let base = match miss.item {
+            Some(_) => offset + miss.args.len() + 2,
+            None => offset,
+        };
+        let expected = miss.expected.start + base..miss.expected.end + base;
         // A message speaks of the attribute, never of the parser behind it.
         if out.to_string().contains("syn's") {
             figures.misplaced += 1;
@@ -949,9 +1044,10 @@ fn run_near_misses(seed: u64, count: usize, figures: &mut Figures) -> Vec<String
             figures.misplaced += 1;
             let at = |r: &Range<usize>| source.get(r.clone()).unwrap_or("?").to_owned();
             failures.push(format!(
-                "{:?}: #[keepalive({})] expected errors on `{}`, got {:?}",
+                "{:?}: #[keepalive({})] {} expected errors on `{}`, got {:?}",
                 miss.mutation,
                 miss.args,
+                miss.item.unwrap_or(""),
                 at(&expected),
                 errors.iter().map(at).collect::<Vec<_>>()
             ));
