@@ -248,7 +248,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::NoSocket => f.write_str(
-                "the connection holds no socket (its socket field is `None`); nothing was set",
+                "the connection holds no socket now (its socket field is `None`); nothing was set or read",
             ),
         }
     }

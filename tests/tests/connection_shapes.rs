@@ -144,6 +144,12 @@ fn option_none_is_an_error_and_some_is_applied() {
     let err = conn.apply_keepalive().unwrap_err();
     assert!(matches!(err, Error::NoSocket), "{err}");
     assert!(matches!(conn.keepalive_report(), Err(Error::NoSocket)));
+    // One message that fits applying, reading back and the status alike.
+    let status = conn.keepalive_status().unwrap_err().to_string();
+    assert_eq!(
+        status,
+        "no keep-alive status: the connection holds no socket now (its socket field is `None`); nothing was set or read"
+    );
     assert_eq!(
         std::io::Error::from(err).kind(),
         std::io::ErrorKind::NotConnected
