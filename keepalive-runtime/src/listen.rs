@@ -68,6 +68,11 @@ fn no_address() -> Error {
 /// let (accepted, _peer) = listener.accept()?;
 /// let report = keepalive_runtime::read_back(&accepted, &listener.policy())?;
 /// assert!(report.all_match(), "{report}");
+///
+/// // What keep-alive is doing on an accepted connection, under the policy it carries
+/// // (a server polls this, once a second say, beside its reads):
+/// let now = keepalive_runtime::status(&accepted)?.forecast(&listener.policy());
+/// assert!(now.to_string().starts_with("idle "), "{now}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Listener<P: ?Sized> {
