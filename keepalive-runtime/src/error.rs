@@ -39,6 +39,24 @@ pub(crate) fn os_error_name(code: i32) -> Option<&'static str> {
 /// The caller's socket is never closed or dropped by a failure; [`Error::already_set`]
 /// says which options it holds now. Keep-alive itself (SO_KEEPALIVE) is always written
 /// last, so a refusal part-way leaves it as it was.
+///
+/// It converts into [`std::io::Error`] (the OS error's kind, or the nearest one), so `?`
+/// works in code that returns `io::Result`, such as a connection's own I/O methods:
+///
+/// ```
+/// use keepalive_runtime::keepalive;
+///
+/// #[keepalive(timeout = "30s")]
+/// struct Api;
+///
+/// fn open(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpStream> {
+///     Ok(keepalive_runtime::connect::<Api>(addr)?.stream)
+/// }
+///
+/// let refused = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+/// assert_eq!(open(refused).unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
