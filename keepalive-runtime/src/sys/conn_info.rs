@@ -54,6 +54,7 @@ mod linux {
 
     /// The name of the call, for errors.
     pub(crate) const CALL: &str = "TCP_INFO";
+    pub(crate) const NAME: Option<&str> = Some(CALL);
 
     /// The leading fields of `struct tcp_info` (include/uapi/linux/tcp.h), which libc does
     /// not export for Android; the kernel copies as many bytes as are asked for.
@@ -148,6 +149,7 @@ mod freebsd {
     use crate::status::{Status, StatusError};
 
     pub(crate) const CALL: &str = "TCP_INFO";
+    pub(crate) const NAME: Option<&str> = Some(CALL);
 
     pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
         let info: libc::tcp_info = super::unix::get_struct(sock, libc::TCP_INFO)
@@ -174,6 +176,7 @@ mod apple {
     use crate::status::{Status, StatusError};
 
     pub(crate) const CALL: &str = "TCP_CONNECTION_INFO";
+    pub(crate) const NAME: Option<&str> = Some(CALL);
 
     pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
         let info: libc::tcp_connection_info =
@@ -225,6 +228,7 @@ mod windows {
     use crate::status::{Status, StatusError, TcpState};
 
     pub(crate) const CALL: &str = "SIO_TCP_INFO";
+    pub(crate) const NAME: Option<&str> = Some(CALL);
 
     /// TCPSTATE in mstcpip.h.
     fn state(raw: i32) -> TcpState {
@@ -298,45 +302,28 @@ use apple as os;
 #[cfg(windows)]
 use windows as os;
 
-/// One connection-info call on `sock`.
-#[cfg(any(
+/// No connection-info call this crate reads on this OS (NetBSD, OpenBSD, illumos, ...).
+#[cfg(not(any(
     target_os = "linux",
     target_os = "android",
     target_os = "freebsd",
     target_vendor = "apple",
     windows
-))]
+)))]
+mod os {
+    use crate::status::{Status, StatusError};
+
+    pub(crate) const NAME: Option<&str> = None;
+
+    pub(crate) fn read(_sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
+        Err(StatusError::Unsupported)
+    }
+}
+
+/// One connection-info call on `sock`.
 pub(crate) fn read_status(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
     os::read(sock)
 }
 
 /// The name of the call `read_status` makes.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-))]
-pub(crate) const CALL: Option<&str> = Some(os::CALL);
-
-/// No connection-info call this crate reads on this OS.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-)))]
-pub(crate) fn read_status(_sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
-    Err(StatusError::Unsupported)
-}
-
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-)))]
-pub(crate) const CALL: Option<&str> = None;
+pub(crate) const CALL: Option<&str> = os::NAME;
