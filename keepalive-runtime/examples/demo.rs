@@ -183,9 +183,9 @@ fn vanish() -> Result<(), Box<dyn std::error::Error>> {
     let measured = start.elapsed();
     match outcome {
         Err(e) => {
-            // The status right after the failure still tells probes from retransmissions.
-            let after = keepalive_runtime::status(&conn.stream).ok();
-            let cause = keepalive_runtime::Cause::of(&e, after.as_ref());
+            // The status read right after the failure still tells probes from
+            // retransmissions.
+            let cause = conn.keepalive_cause(&e);
             println!(
                 "dead peer detected after {:.2} s (bound {:.2} s): {e}\ncause: {cause}",
                 measured.as_secs_f64(),

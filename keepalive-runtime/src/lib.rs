@@ -193,6 +193,38 @@ pub trait KeepAlive: KeepAlivePolicy {
         let socket = self.socket().map_err(StatusError::from_socket)?;
         status(socket).map(|now| now.forecast(&Self::POLICY))
     }
+
+    /// Why the connection died, from the error of its failed read or write: the status is
+    /// read now, right after the failure, and [`Cause::of`] puts the two together. Call it
+    /// before the socket is closed or replaced; where no status can be read (the field is
+    /// `None`, or the OS has no connection-info call) the error alone decides.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use keepalive_runtime::Cause;
+    /// use keepalive_runtime::prelude::*;
+    ///
+    /// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+    /// struct Conn {
+    ///     stream: std::net::TcpStream,
+    /// }
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let mut conn = Conn { stream: keepalive_runtime::connect::<Conn>(listener.local_addr()?)?.stream };
+    /// let (peer, _) = listener.accept()?;
+    /// // The peer closes with a reset (SO_LINGER 0).
+    /// socket2::SockRef::from(&peer).set_linger(Some(std::time::Duration::ZERO))?;
+    /// drop(peer);
+    /// let error = conn.stream.read(&mut [0; 64]).unwrap_err();
+    /// let cause = conn.keepalive_cause(&error);
+    /// assert_eq!(cause, Cause::Reset);
+    /// eprintln!("connection lost: {cause} ({error})");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn keepalive_cause(&self, error: &std::io::Error) -> Cause {
+        let after = self.socket().ok().and_then(|socket| status(socket).ok());
+        Cause::of(error, after.as_ref())
+    }
 }
 
 /// A policy a connect path can use: a policy type, or a connection type whose socket is a

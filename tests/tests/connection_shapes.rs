@@ -144,6 +144,13 @@ fn option_none_is_an_error_and_some_is_applied() {
     let err = conn.apply_keepalive().unwrap_err();
     assert!(matches!(err, Error::NoSocket), "{err}");
     assert!(matches!(conn.keepalive_report(), Err(Error::NoSocket)));
+    // No socket, no status: the errno alone decides, and cannot tell probes from
+    // retransmissions.
+    let timed_out = std::io::Error::from(std::io::ErrorKind::TimedOut);
+    assert_eq!(
+        conn.keepalive_cause(&timed_out),
+        keepalive_runtime::Cause::TimedOut
+    );
     // One message that fits applying, reading back and the status alike.
     let status = conn.keepalive_status().unwrap_err().to_string();
     assert_eq!(
