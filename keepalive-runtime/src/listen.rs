@@ -239,10 +239,7 @@ pub(crate) mod async_tokio {
     impl<P: ListenPolicy + ?Sized> Listener<P> {
         /// Binds to the first of `addrs` that accepts it, with the policy set before it
         /// listens (SO_REUSEADDR on Unix, as tokio's own `bind` sets it).
-        pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
-        where
-            P: ListenPolicy,
-        {
+        pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error> {
             let mut last = super::no_address();
             for addr in lookup_host(addrs).await.map_err(Error::io("resolve"))? {
                 match Self::bind_one(addr) {
@@ -253,10 +250,7 @@ pub(crate) mod async_tokio {
             Err(last)
         }
 
-        fn bind_one(addr: SocketAddr) -> Result<Self, Error>
-        where
-            P: ListenPolicy,
-        {
+        fn bind_one(addr: SocketAddr) -> Result<Self, Error> {
             let socket = match addr {
                 SocketAddr::V4(_) => TcpSocket::new_v4(),
                 SocketAddr::V6(_) => TcpSocket::new_v6(),
@@ -278,10 +272,7 @@ pub(crate) mod async_tokio {
 
         /// Sets the policy on a tokio listener made elsewhere (see
         /// [`Listener::from_std`](crate::Listener::from_std) on connections already queued).
-        pub fn from_tokio(listener: TcpListener) -> Result<Self, Error>
-        where
-            P: ListenPolicy,
-        {
+        pub fn from_tokio(listener: TcpListener) -> Result<Self, Error> {
             let configured = Configured::onto::<P>(&SockRef::from(&listener))?;
             Ok(Listener {
                 inner: listener,
