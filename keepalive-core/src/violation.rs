@@ -323,10 +323,17 @@ impl Violation {
                 in_flight,
             } => {
                 m.push("worst-case dead-peer detection ");
+                let probes_end = match policy.probe_sequence_end() {
+                    Ok(end) => end.as_nanos(),
+                    Err(_) => 0,
+                };
                 if in_flight {
                     m.push("with data in flight (user_timeout) ");
-                } else {
+                } else if probes_end == worst.as_nanos() {
                     m.push("timeout + interval × retries ");
+                } else {
+                    // Linux: a user timeout ends the probing at the first probe past it.
+                    m.push("(first probe past user_timeout) ");
                 }
                 m.push("= ");
                 m.push_duration(worst);

@@ -63,6 +63,7 @@ pub use connect::async_tokio;
 pub use connect::{Attempt, Connected, connect, connect_timeout, connect_with};
 pub use error::Error;
 pub use keepalive_core::rules::Enforcement;
+pub use keepalive_core::{Detection, InFlight};
 pub use keepalive_core::{OptionSpec, Support, TARGET, Unit};
 pub use listen::Listener;
 pub use outcome::{Applied, BestEffort, LeftOut, option_name};
