@@ -188,11 +188,13 @@ pub trait KeepAlive: KeepAlivePolicy {
     }
 
     /// What keep-alive is doing on the socket field's connection now, next to
-    /// [`Self::POLICY`](KeepAlivePolicy::POLICY): one connection-info call, no allocation.
-    /// See [`status()`] and [`Status::forecast`].
+    /// [`Self::POLICY`](KeepAlivePolicy::POLICY) as this OS sets it (with
+    /// `best_effort = true`, less the knobs it has no option for): one connection-info
+    /// call, no allocation. See [`status()`] and [`Status::forecast`].
     fn keepalive_status(&self) -> Result<Forecast, StatusError> {
         let socket = self.socket().map_err(StatusError::from_socket)?;
-        status(socket).map(|now| now.forecast(&Self::POLICY))
+        let policy = status::as_set_on(Self::POLICY, Self::BEST_EFFORT, TARGET);
+        status(socket).map(|now| now.forecast(&policy))
     }
 
     /// Why the connection died, from the error of its failed read or write: the status is

@@ -11,7 +11,7 @@ use core::fmt;
 use core::time::Duration;
 use std::io;
 
-use keepalive_core::{Policy, format_duration};
+use keepalive_core::{Knob, Platform, Policy, format_duration};
 
 use crate::socket::KeepAliveSocket;
 use crate::sys;
@@ -796,6 +796,21 @@ fn plural(n: u32, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
+/// `policy` as apply sets it on `platform`: with `best_effort`, less each knob the platform
+/// has no option for (every apply leaves it out), so that a forecast does not count on a
+/// user timeout that FreeBSD, say, never set.
+pub(crate) fn as_set_on(policy: Policy, best_effort: bool, platform: Option<&Platform>) -> Policy {
+    let Some(platform) = platform.filter(|_| best_effort) else {
+        return policy;
+    };
+    Knob::ALL.into_iter().fold(policy, |policy, knob| {
+        match platform.support(knob).option() {
+            Some(_) => policy,
+            None => policy.without(knob),
+        }
+    })
+}
+
 /// The call [`status()`] makes on this OS, for messages; `None` where there is none.
 pub const STATUS_CALL: Option<&str> = sys::conn_info::CALL;
 
@@ -926,6 +941,27 @@ mod tests {
             .with_retries(5);
         let late = linux_status(0, 90_000, 0, 0).forecast(&policy);
         assert_eq!(late.dead_within(), Some(SECS(110)));
+    }
+
+    /// A best-effort policy's user timeout, which FreeBSD has no option for, does not bound
+    /// the forecast there: the probe sequence does.
+    #[test]
+    fn a_knob_left_out_on_the_platform_is_not_forecast() {
+        let policy = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5)
+            .with_user_timeout(SECS(70));
+        let freebsd = Platform::for_target_os("freebsd").expect("a FreeBSD row");
+        let linux = Platform::for_target_os("linux").expect("a Linux row");
+        let there = as_set_on(policy, true, Some(freebsd));
+        assert_eq!(there, policy.without(Knob::UserTimeout));
+        assert_eq!(as_set_on(policy, true, Some(linux)), policy);
+        // Without best_effort the policy compiled only where every knob has an option.
+        assert_eq!(as_set_on(policy, false, Some(freebsd)), policy);
+        let idle = linux_status(0, 0, 0, 0);
+        assert_eq!(idle.forecast(&there).dead_within(), Some(SECS(110)));
+        assert_eq!(idle.forecast(&policy).dead_within(), Some(SECS(70)));
     }
 
     #[test]
