@@ -15,37 +15,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "dead-peer: FAIL: $*" >&2; exit 1; }
 
-if [ "${1:-}" != --inside ]; then
-  exe=${1:?usage: dead-peer.sh <windows_harness .exe>}
-  why=
-  if [ "$(id -u)" != 0 ]; then
-    why="not running as root"
-  elif ! unshare -n true 2>/dev/null; then
-    why="unshare -n failed"
-  fi
-  if [ -n "$why" ]; then
-    msg="SKIPPED: the Windows dead-peer test needs CAP_SYS_ADMIN for unshare -n ($why)"
-    [ "${CI:-}" = true ] && fail "$msg; CI=true, so this is a failure"
-    echo "*** $msg ***" >&2
-    exit 0
-  fi
-  exec unshare -n "$0" --inside "$exe"
-fi
-
-exe=$2
 # shellcheck source=ss-timer.lib
 . "$here/ss-timer.lib"
+in_private_netns "the Windows dead-peer test" "$0" "${1:?usage: dead-peer.sh <windows_harness .exe>}"
+exe=$2
 ip link set lo up
 sysctl -qw net.ipv4.tcp_keepalive_probes=10
-# Wine's server creates the sockets, so it must run in this namespace: a fresh prefix
-# starts a fresh wineserver here (about 8 s on first start, before the clock starts).
-work=$(mktemp -d /tmp/keepalive-wine-netns.XXXXXX)
-export WINEPREFIX=$work/prefix
-cleanup() {
-  /usr/lib/wine/wineserver -k 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+fresh_wine_prefix # before the clock starts: the first start takes seconds
 
 sample() { # every 100 ms until the connection is gone: "<ms left> <probes sent>"
   local port=$1 out misses=0

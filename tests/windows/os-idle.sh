@@ -13,34 +13,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "os-idle: FAIL: $*" >&2; exit 1; }
 
-if [ "${1:-}" != --inside ]; then
-  exe=${1:?usage: os-idle.sh <windows_harness .exe>}
-  why=
-  if [ "$(id -u)" != 0 ]; then
-    why="not running as root"
-  elif ! unshare -n true 2>/dev/null; then
-    why="unshare -n failed"
-  fi
-  if [ -n "$why" ]; then
-    msg="SKIPPED: the OS idle-time check needs CAP_SYS_ADMIN for unshare -n ($why)"
-    [ "${CI:-}" = true ] && fail "$msg; CI=true, so this is a failure"
-    echo "*** $msg ***" >&2
-    exit 0
-  fi
-  exec unshare -n "$0" --inside "$exe"
-fi
-
+# shellcheck source=ss-timer.lib
+. "$here/ss-timer.lib"
+in_private_netns "the OS idle-time check" "$0" "${1:?usage: os-idle.sh <windows_harness .exe>}"
 exe=$2
 ip link set lo up
 sysctl -qw net.ipv4.tcp_keepalive_time=600
-# Wine's server creates the sockets, so it must run in this namespace.
-work=$(mktemp -d /tmp/keepalive-wine-idle.XXXXXX)
-export WINEPREFIX=$work/prefix
-cleanup() {
-  /usr/lib/wine/wineserver -k 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+fresh_wine_prefix # before the clock starts: the first start takes seconds
 
 "$here/ss-timer.sh" "$exe" bare 590000 600000 || fail "the bare policy changed the idle time"
 "$here/ss-timer.sh" "$exe" timeout 30000 37000 || fail "a timeout written alone was not set"
