@@ -13,7 +13,7 @@ use keepalive_benches::{
     Conn, UserTimeoutConn, pair, socket2_by_hand, socket2_by_hand_user_timeout,
     socket2_read_by_hand,
 };
-use keepalive_core::validate;
+use keepalive_core::rules::validate;
 use keepalive_runtime::{KeepAlive, KeepAlivePolicy, TARGET, apply_unchecked};
 
 struct Counting;

@@ -3,7 +3,8 @@
 //! compiles and by the runtime for values that arrive while it runs.
 //!
 //! ```
-//! use keepalive_core::{parse_duration, validate, Policy, LINUX};
+//! use keepalive_core::rules::validate;
+//! use keepalive_core::{parse_duration, Policy, LINUX};
 //!
 //! let policy = Policy::new()
 //!     .with_timeout(parse_duration("2h")?)
@@ -41,6 +42,5 @@ pub use platform::{
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
 pub use policy::{Detection, DetectionError, Knob, KnobValue, Policy};
-pub use rules::validate;
 pub use text::Message;
 pub use violation::{Certified, Violation, write_violations};

@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
 
+use keepalive_core::rules::validate;
 use keepalive_core::rules::{Enforcement, check};
-use keepalive_core::{LINUX, Policy, validate};
+use keepalive_core::{LINUX, Policy};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 /// xorshift64*, seeded: a failing input is reproduced from its seed and index.

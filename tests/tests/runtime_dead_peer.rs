@@ -105,7 +105,7 @@ fn a_longer_user_timeout_keeps_probing_past_retries() {
             .with_interval(Duration::from_secs(1))
             .with_retries(3)
             .with_user_timeout(Duration::from_millis(6500));
-        assert!(keepalive_core::validate(&policy, keepalive_core::TARGET).is_err());
+        assert!(keepalive_core::rules::validate(&policy, keepalive_core::TARGET).is_err());
         let bound = policy.worst_case_detection().unwrap();
         assert_eq!(bound, Duration::from_secs(7));
         let (elapsed, err) = vanish_with(&policy, keepalive_runtime::apply_unchecked);

@@ -29,7 +29,8 @@ use core::fmt;
 use core::time::Duration;
 
 use ::reqwest::ClientBuilder;
-use keepalive_core::{Knob, KnobValue, TARGET, Violation, format_duration, validate};
+use keepalive_core::rules::validate;
+use keepalive_core::{Knob, KnobValue, TARGET, Violation, format_duration};
 
 use crate::ConnectPolicy;
 
