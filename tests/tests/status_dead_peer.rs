@@ -64,13 +64,20 @@ fn watch(stream: &TcpStream, policy: &Policy, limit: Duration) -> Result<Death, 
         let at = Instant::now();
         let now = status(stream).expect("status");
         let forecast = now.forecast(policy);
-        samples.push(Sample {
-            at,
-            status: now,
-            outlook: *forecast.outlook(),
-            text: forecast.to_string(),
-        });
-        match failed.recv_timeout(POLL) {
+        // Once the kernel has declared the connection dead, a sample predicts nothing: wait
+        // for the reader, which wakes with the error an instant later.
+        let wait = if let Outlook::NotOpen { .. } = forecast.outlook() {
+            limit
+        } else {
+            samples.push(Sample {
+                at,
+                status: now,
+                outlook: *forecast.outlook(),
+                text: forecast.to_string(),
+            });
+            POLL
+        };
+        match failed.recv_timeout(wait) {
             Ok((at, Err(error))) => {
                 if error.kind() == std::io::ErrorKind::WouldBlock {
                     print_samples(&samples, samples[0].at);
