@@ -10,25 +10,7 @@ use std::str::FromStr;
 
 use proc_macro2::TokenStream;
 
-/// xorshift64*: tiny, deterministic, good enough to pick tokens.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+use crate::seeded::{Rng, env_or};
 
 /// Pieces of attributes: real keys and values, near misses, and things that do not belong.
 const ATTR_TOKENS: &[&str] = &[
@@ -197,13 +179,7 @@ fn run(seed: u64, count: u64) -> u64 {
 
 #[test]
 fn fuzz_attribute_and_item() {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let (seed, count) = (env("FUZZ_SEED", 1), env("FUZZ_INPUTS", 20_000));
+    let (seed, count) = (env_or("FUZZ_SEED", 1), env_or("FUZZ_INPUTS", 20_000));
     let start = std::time::Instant::now();
     let reached = run(seed, count);
     println!(

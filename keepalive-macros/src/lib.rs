@@ -12,6 +12,8 @@ mod expand;
 mod fuzz;
 #[cfg(test)]
 mod oracle;
+#[cfg(test)]
+mod seeded;
 mod symbol;
 mod valid;
 

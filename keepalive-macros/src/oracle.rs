@@ -23,34 +23,7 @@ use keepalive_core::rules::{Enforcement, check};
 use keepalive_core::{LINUX, Policy};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
-/// xorshift64*, seeded: a failing input is reproduced from its seed and index.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    /// From `lo` to `hi` inclusive, with the ends drawn more often than their share.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        match self.below(8) {
-            0 => lo,
-            1 => hi,
-            _ => lo + self.below(hi - lo + 1),
-        }
-    }
-}
+use crate::seeded::{Rng, env_or};
 
 const HOUR: u64 = 3_600_000;
 const MINUTE: u64 = 60_000;
@@ -192,7 +165,7 @@ fn write_duration(rng: &mut Rng, ms: u64, spaces: bool) -> String {
         (1, &["ms"]),
     ];
     let dividing: Vec<usize> = (0..4).filter(|&i| ms % units[i].0 == 0).collect();
-    let smallest = dividing[rng.below(dividing.len() as u64) as usize];
+    let smallest = rng.pick(&dividing);
     let largest = rng.below(smallest as u64 + 1) as usize;
     let mut rest = ms;
     let mut parts = Vec::new();
@@ -200,7 +173,7 @@ fn write_duration(rng: &mut Rng, ms: u64, spaces: bool) -> String {
         let n = rest / size;
         rest %= size;
         if n > 0 {
-            let name = names[rng.below(names.len() as u64) as usize];
+            let name = rng.pick(names);
             parts.push(format!("{n}{name}"));
         }
     }
@@ -276,7 +249,7 @@ impl Batch {
             let fragment = rng.chance(15).then(|| match form {
                 Form::Const if rng.chance(50) => Fragment::Path,
                 Form::Const => Fragment::Expr,
-                _ => [Fragment::Literal, Fragment::Expr, Fragment::Tt][rng.below(3) as usize],
+                _ => rng.pick(&[Fragment::Literal, Fragment::Expr, Fragment::Tt]),
             });
             out.push(Entry {
                 key: key.to_owned(),
@@ -320,7 +293,7 @@ impl Batch {
             push("best_effort", (on.to_string(), Form::Suffixed), rng);
         }
         if rng.chance(5) {
-            let path = ["\"::keepalive_runtime\"", "\"crate::rt\""][rng.below(2) as usize];
+            let path = rng.pick(&["\"::keepalive_runtime\"", "\"crate::rt\""]);
             push("crate", (path.into(), Form::Str), rng);
         }
         for i in (1..out.len()).rev() {
@@ -462,12 +435,12 @@ fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
         // A policy type: no socket, the attribute alone.
         7 => (format!("struct {name};"), name),
         8 => {
-            let wrapper = [
+            let wrapper = rng.pick(&[
                 "Box<TcpStream>",
                 "Option<::std::sync::Arc<TcpStream>>",
                 "::std::io::BufReader<TcpStream>",
                 "::std::rc::Rc<TcpListener>",
-            ][rng.below(4) as usize];
+            ]);
             (
                 format!("struct {name} {{ id: u64, #[keepalive(socket)] conn: {wrapper} }}"),
                 name,
@@ -690,12 +663,12 @@ struct NearMiss {
 fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
     let intent = Intent::draw(rng);
     let mut entries = batch.entries(rng, &intent);
-    let mutation = MUTATIONS[rng.below(MUTATIONS.len() as u64) as usize];
+    let mutation = rng.pick(MUTATIONS);
     if mutation == Mutation::FieldMarker {
         if entries.iter().any(|e| e.value.starts_with("c::")) {
             return None;
         }
-        let (item, needle, last) = ITEM_MISSES[rng.below(ITEM_MISSES.len() as u64) as usize];
+        let (item, needle, last) = rng.pick(ITEM_MISSES);
         let at = if last {
             item.rfind(needle)
         } else {
@@ -716,7 +689,7 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
         let found: Vec<usize> = (0..entries.len())
             .filter(|&i| keys.contains(&entries[i].key.as_str()))
             .collect();
-        (!found.is_empty()).then(|| found[rng.below(found.len() as u64) as usize])
+        (!found.is_empty()).then(|| rng.pick(&found))
     };
     let any = |rng: &mut Rng, entries: &[Entry]| {
         (!entries.is_empty()).then(|| rng.below(entries.len() as u64) as usize)
@@ -735,8 +708,7 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
             (i, true)
         }
         Mutation::UnknownKey => {
-            let key = ["idle", "probes", "keepcnt", "intvl", "colour", "timeout_ms"]
-                [rng.below(6) as usize];
+            let key = rng.pick(&["idle", "probes", "keepcnt", "intvl", "colour", "timeout_ms"]);
             let at = rng.below(entries.len() as u64 + 1) as usize;
             entries.insert(
                 at,
@@ -791,11 +763,9 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
                 }
             };
             entries[i].value = match mutation {
-                Mutation::BadUnit => {
-                    q(["5hrs", "5sec", "5x", "5 hours", "5y"][rng.below(5) as usize])
-                }
+                Mutation::BadUnit => q(rng.pick(&["5hrs", "5sec", "5x", "5 hours", "5y"])),
                 Mutation::NoUnit => q("5"),
-                Mutation::Zero => q(["0s", "0ms", "0h"][rng.below(3) as usize]),
+                Mutation::Zero => q(rng.pick(&["0s", "0ms", "0h"])),
                 Mutation::Negative => format!("-{}", q("5s")),
                 Mutation::Fraction => q("1.5s"),
                 _ => "\"5s\"h".into(),
@@ -1092,19 +1062,12 @@ fn run_valid(seed: u64, count: usize, per_batch: usize, figures: &mut Figures) -
     failures
 }
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn oracle() {
-    let seed = env("ORACLE_SEED", 1) as u64;
-    let valid = env("ORACLE_VALID", 300);
-    let near = env("ORACLE_NEAR", 2_000);
-    let per_batch = env("ORACLE_BATCH", 300);
+    let seed: u64 = env_or("ORACLE_SEED", 1);
+    let valid: usize = env_or("ORACLE_VALID", 300);
+    let near: usize = env_or("ORACLE_NEAR", 2_000);
+    let per_batch: usize = env_or("ORACLE_BATCH", 300);
     let mut figures = Figures::default();
     let start = std::time::Instant::now();
     let mut failures = run_near_misses(seed, near, &mut figures);
