@@ -53,15 +53,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 _ => quote!(#krate::Apply::BeforeConnect),
             };
             let enforcement = enforcement_item(&attrs, &krate);
-            let imp = impl_block(
-                attrs.best_effort,
-                any_const_path(&attrs),
-                &ast,
-                &krate,
-                &policy,
-                &apply,
-                &enforcement,
-            );
+            let imp = impl_block(&attrs, &ast, &krate, &policy, &apply, &enforcement);
             // The policy in words in the type's rustdoc, below the user's own docs.
             let item = doc::with_doc(item, &doc::in_words(&attrs));
             let asserts = checks
@@ -82,15 +74,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let policy = quote!(#krate::__private::Policy::new());
             let apply = quote!(#krate::Apply::BeforeConnect);
             let stub = match ast {
-                Some(ast) => impl_block(
-                    attrs.best_effort,
-                    any_const_path(&attrs),
-                    &ast,
-                    &krate,
-                    &policy,
-                    &apply,
-                    &TokenStream::new(),
-                ),
+                Some(ast) => impl_block(&attrs, &ast, &krate, &policy, &apply, &TokenStream::new()),
                 None => placeholder(&input, &krate, &policy, &apply),
             };
             quote! {
@@ -165,8 +149,7 @@ fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream
 
 /// `KeepAlivePolicy` for every annotated struct, and `KeepAlive` for one with a socket.
 fn impl_block(
-    best_effort: bool,
-    const_paths: bool,
+    attrs: &Attrs,
     input: &Input<'_>,
     krate: &TokenStream,
     policy: &TokenStream,
@@ -176,7 +159,7 @@ fn impl_block(
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // Every name fully qualified: a user's `struct bool;` or `const P` cannot change it.
-    let best_effort = best_effort.then(|| {
+    let best_effort = attrs.best_effort.then(|| {
         quote!(
             const BEST_EFFORT: ::core::primitive::bool = true;
         )
@@ -184,7 +167,7 @@ fn impl_block(
     // The user's own tokens (a const path, the field type) are linted where they are
     // written, not a second time in the impls: the allow goes where they are repeated.
     let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
-    let quiet = (const_paths || generic).then(allow_user_tokens);
+    let quiet = (any_const_path(attrs) || generic).then(allow_user_tokens);
     let policy_impl = quote! {
         #[automatically_derived]
         #quiet
