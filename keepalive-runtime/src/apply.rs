@@ -129,6 +129,7 @@ pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
 /// assert!(done.is_complete());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[inline]
 pub fn apply_policy<P: KeepAlivePolicy + ?Sized>(
     socket: &(impl KeepAliveSocket + ?Sized),
 ) -> Result<BestEffort, Error> {
@@ -146,6 +147,7 @@ pub(crate) fn checked_policy<P: KeepAlivePolicy + ?Sized>() -> Policy {
     P::POLICY
 }
 
+#[inline]
 fn policy_onto<S: KeepAliveSocket + ?Sized>(
     socket: &S,
     policy: &Policy,
@@ -160,19 +162,20 @@ fn policy_onto<S: KeepAliveSocket + ?Sized>(
 
 /// `policy`, already checked, onto a socket known to be a stream; with `best_effort`, the
 /// knobs the OS cannot honour are left out and recorded.
+#[inline]
 pub(crate) fn apply_reported(
     sock: &SockRef<'_>,
     policy: &Policy,
     best_effort: bool,
 ) -> Result<BestEffort, Error> {
-    let mut record = BestEffort::default();
-    let applied = if best_effort && policy.is_enabled() {
-        sys::apply_enabled(sock, policy, Some(&mut record))?
+    if best_effort && policy.is_enabled() {
+        let mut record = BestEffort::default();
+        let applied = sys::apply_enabled(sock, policy, Some(&mut record))?;
+        record.set_applied(applied);
+        Ok(record)
     } else {
-        apply_to(sock, policy)?
-    };
-    record.set_applied(applied);
-    Ok(record)
+        apply_to(sock, policy).map(BestEffort::complete)
+    }
 }
 
 /// [`check`], except that a knob with no option on the target is not a violation: the

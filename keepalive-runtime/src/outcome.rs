@@ -211,6 +211,16 @@ impl BestEffort {
         out
     }
 
+    /// `applied`, with nothing left out: built in place, so the strict apply path does not
+    /// fill a record and copy it out.
+    #[inline]
+    pub(crate) const fn complete(applied: Applied) -> BestEffort {
+        BestEffort {
+            applied,
+            left_out: [None; 4],
+        }
+    }
+
     pub(crate) fn set_applied(&mut self, applied: Applied) {
         self.applied = applied;
     }
