@@ -157,28 +157,49 @@ pub(crate) fn apply_enabled(
     mut best_effort: Option<&mut BestEffort>,
 ) -> Result<Applied, Error> {
     let mut done = Applied::EMPTY;
-    for knob in Knob::ALL {
-        let Some(value) = policy.get(knob) else {
-            continue;
-        };
-        let Some((number, spec)) = option(knob) else {
-            super::no_option(knob, best_effort.as_deref_mut())?;
-            continue;
-        };
-        match set_int(
-            sock,
-            libc::IPPROTO_TCP,
-            number,
-            super::to_os(value, spec.unit),
-        ) {
-            Ok(()) => done.insert(knob),
-            Err(e) => super::refused(knob, spec.name, e, done, best_effort.as_deref_mut())?,
-        }
-    }
+    // One call per knob in `Knob::ALL` order rather than a loop: with the knob a constant
+    // in each, its field, option number and unit are resolved while compiling, which
+    // removes the per-knob dispatch that made up most of the time outside the system
+    // calls. The pattern stops compiling if a knob is added.
+    let [idle, interval, count, user_timeout] = Knob::ALL;
+    set_written(sock, policy, idle, &mut done, &mut best_effort)?;
+    set_written(sock, policy, interval, &mut done, &mut best_effort)?;
+    set_written(sock, policy, count, &mut done, &mut best_effort)?;
+    set_written(sock, policy, user_timeout, &mut done, &mut best_effort)?;
     sock.set_keepalive(true)
         .map_err(|e| Error::set("SO_KEEPALIVE", None, e, done))?;
     done.set_keepalive(true);
     Ok(done)
+}
+
+/// `knob`'s option, if the policy writes it: set, or with `best_effort`, left out and
+/// recorded where this OS lacks it.
+#[inline(always)]
+fn set_written(
+    sock: &SockRef<'_>,
+    policy: &Policy,
+    knob: Knob,
+    done: &mut Applied,
+    best_effort: &mut Option<&mut BestEffort>,
+) -> Result<(), Error> {
+    let Some(value) = policy.get(knob) else {
+        return Ok(());
+    };
+    let Some((number, spec)) = option(knob) else {
+        return super::no_option(knob, best_effort.as_deref_mut());
+    };
+    match set_int(
+        sock,
+        libc::IPPROTO_TCP,
+        number,
+        super::to_os(value, spec.unit),
+    ) {
+        Ok(()) => {
+            done.insert(knob);
+            Ok(())
+        }
+        Err(e) => super::refused(knob, spec.name, e, *done, best_effort.as_deref_mut()),
+    }
 }
 
 /// One knob as the kernel holds it; `None` where this OS has no option to read, or this
