@@ -32,10 +32,17 @@ impl Configured {
         })
     }
 
-    /// An accepted socket inherits the listener's options, except where the OS does not
-    /// copy one (Apple: the idle time and TCP_RXT_CONNDROPTIME), which is set again here.
-    fn accepted(&self, sock: &SockRef<'_>) -> Result<(), Error> {
-        sys::after_accept(sock, &self.policy)
+    /// The outcome of an `accept`, the socket carrying the policy. An accepted socket
+    /// inherits the listener's options, except where the OS does not copy one (Apple: the
+    /// idle time and TCP_RXT_CONNDROPTIME), which is set again here; if that fails the
+    /// socket is dropped, closing the connection.
+    fn accepted<S>(&self, done: io::Result<(S, SocketAddr)>) -> Result<(S, SocketAddr), Error>
+    where
+        for<'s> SockRef<'s>: From<&'s S>,
+    {
+        let (stream, peer) = done.map_err(Error::io("accept"))?;
+        sys::after_accept(&SockRef::from(&stream), &self.policy)?;
+        Ok((stream, peer))
     }
 }
 
@@ -149,9 +156,7 @@ impl<P: ?Sized> Listener<P> {
     /// Apple the options XNU does not copy are set again, and if that fails the accepted
     /// connection is closed and the error returned.
     pub fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
-        let (stream, peer) = self.inner.accept().map_err(Error::io("accept"))?;
-        self.configured.accepted(&SockRef::from(&stream))?;
-        Ok((stream, peer))
+        self.configured.accepted(self.inner.accept())
     }
 
     /// The connections accepted one after another, as [`accept`](Self::accept) makes them.
@@ -284,9 +289,7 @@ pub(crate) mod async_tokio {
         /// Accepts a connection whose socket carries the policy; see
         /// [`Listener::accept`](crate::Listener::accept).
         pub async fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
-            let (stream, peer) = self.inner.accept().await.map_err(Error::io("accept"))?;
-            self.configured.accepted(&SockRef::from(&stream))?;
-            Ok((stream, peer))
+            self.configured.accepted(self.inner.accept().await)
         }
 
         /// [`accept`](Self::accept) for code that polls.
@@ -294,11 +297,9 @@ pub(crate) mod async_tokio {
             &self,
             cx: &mut Context<'_>,
         ) -> Poll<Result<(TcpStream, SocketAddr), Error>> {
-            self.inner.poll_accept(cx).map(|done| {
-                let (stream, peer) = done.map_err(Error::io("accept"))?;
-                self.configured.accepted(&SockRef::from(&stream))?;
-                Ok((stream, peer))
-            })
+            self.inner
+                .poll_accept(cx)
+                .map(|done| self.configured.accepted(done))
         }
     }
 
