@@ -46,12 +46,23 @@ impl Configured {
     }
 }
 
-/// The error of a bind whose name resolved to no address.
-fn no_address() -> Error {
-    Error::Io {
+/// The listener bound to the first of `addrs` that `bind_one` accepts, else the error of
+/// the last address tried (or, with no address at all, an error saying so).
+fn bind_first<L>(
+    addrs: impl Iterator<Item = SocketAddr>,
+    mut bind_one: impl FnMut(SocketAddr) -> Result<L, Error>,
+) -> Result<L, Error> {
+    let mut last = Error::Io {
         during: "resolve",
         source: io::Error::new(io::ErrorKind::NotFound, "the name resolved to no address"),
+    };
+    for addr in addrs {
+        match bind_one(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
     }
+    Err(last)
 }
 
 /// A TCP listener configured with the policy `P`, which only this crate builds: the policy
@@ -106,14 +117,8 @@ impl<P: ?Sized> Listener<P> {
     where
         P: ListenPolicy,
     {
-        let mut last = no_address();
-        for addr in addrs.to_socket_addrs().map_err(Error::io("resolve"))? {
-            match Self::bind_one(addr) {
-                Ok(listener) => return Ok(listener),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        let addrs = addrs.to_socket_addrs().map_err(Error::io("resolve"))?;
+        bind_first(addrs, Self::bind_one)
     }
 
     fn bind_one(addr: SocketAddr) -> Result<Self, Error>
@@ -245,14 +250,8 @@ pub(crate) mod async_tokio {
         /// Binds to the first of `addrs` that accepts it, with the policy set before it
         /// listens (SO_REUSEADDR on Unix, as tokio's own `bind` sets it).
         pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error> {
-            let mut last = super::no_address();
-            for addr in lookup_host(addrs).await.map_err(Error::io("resolve"))? {
-                match Self::bind_one(addr) {
-                    Ok(listener) => return Ok(listener),
-                    Err(e) => last = e,
-                }
-            }
-            Err(last)
+            let addrs = lookup_host(addrs).await.map_err(Error::io("resolve"))?;
+            super::bind_first(addrs, Self::bind_one)
         }
 
         fn bind_one(addr: SocketAddr) -> Result<Self, Error> {

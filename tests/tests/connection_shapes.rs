@@ -380,6 +380,51 @@ fn an_unconfigured_listener_cannot_hand_out_unconfigured_sockets() {
     assert_eq!(kernel(&accepted), expected());
 }
 
+/// Binding tries the addresses in order: the first free one is taken; when none is, the
+/// error is the last address's; a list with no address says so.
+#[tokio::test]
+async fn a_listener_binds_the_first_free_address_else_says_why_the_last_failed() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap();
+    let free = SocketAddr::from(([127, 0, 0, 1], 0));
+    // TEST-NET-1 is on no interface here: binding it fails, with another error than `taken`.
+    let foreign = SocketAddr::from(([192, 0, 2, 1], 0));
+    let in_use = |e: Error| match e {
+        Error::Io {
+            during: "bind",
+            source,
+        } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse, "{source}");
+        }
+        other => panic!("expected the bind error of the last address, got {other}"),
+    };
+    let no_address = |e: Error| {
+        assert_eq!(
+            e.to_string(),
+            "resolve failed: the name resolved to no address"
+        );
+    };
+
+    let bound = Listener::<Api>::bind(&[taken, free][..]).unwrap();
+    assert_ne!(bound.local_addr().unwrap(), taken);
+    assert_eq!(kernel(bound.as_std()), expected());
+    in_use(Listener::<Api>::bind(&[foreign, taken][..]).unwrap_err());
+    no_address(Listener::<Api>::bind(&[][..]).unwrap_err());
+
+    use keepalive_runtime::async_tokio::Listener as TokioListener;
+    let bound = TokioListener::<Api>::bind(&[taken, free][..])
+        .await
+        .unwrap();
+    assert_ne!(bound.local_addr().unwrap(), taken);
+    assert_eq!(kernel(bound.as_tokio()), expected());
+    in_use(
+        TokioListener::<Api>::bind(&[foreign, taken][..])
+            .await
+            .unwrap_err(),
+    );
+    no_address(TokioListener::<Api>::bind(&[][..]).await.unwrap_err());
+}
+
 /// A server type that holds its configured listener.
 #[keepalive(timeout = "41s", interval = "7s", retries = 5)]
 struct Server {
