@@ -2,99 +2,29 @@
 //! of medians on one loopback stream, the heap allocations of each, and 10 000 connections
 //! polled in one round.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::hint::black_box;
-use std::time::Instant;
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator unchanged; only counts, per thread.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's contract for `alloc` is passed on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's contract for `alloc_zeroed` is passed on.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's contract for `realloc` is passed on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract for `dealloc` is passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use keepalive_benches::CountingAllocator;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
-
-/// Nanoseconds per call of `f`, over one batch.
-fn per_call(batch: u32, f: &mut impl FnMut()) -> f64 {
-    let start = Instant::now();
-    for _ in 0..batch {
-        f();
-    }
-    start.elapsed().as_nanos() as f64 / f64::from(batch)
-}
-
-fn median(samples: &mut [f64]) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
-/// Times batches of `ours` and `raw` alternately (which goes first alternates too) and
-/// prints both medians and their ratio.
-fn compare(what: &str, mut ours: impl FnMut(), mut raw: impl FnMut()) -> f64 {
-    const ROUNDS: usize = 1001;
-    const BATCH: u32 = 100;
-    for _ in 0..20 {
-        per_call(BATCH, &mut ours);
-        per_call(BATCH, &mut raw);
-    }
-    let mut o = Vec::with_capacity(ROUNDS);
-    let mut r = Vec::with_capacity(ROUNDS);
-    for round in 0..ROUNDS {
-        if round % 2 == 0 {
-            o.push(per_call(BATCH, &mut ours));
-            r.push(per_call(BATCH, &mut raw));
-        } else {
-            r.push(per_call(BATCH, &mut raw));
-            o.push(per_call(BATCH, &mut ours));
-        }
-    }
-    let (o, r) = (median(&mut o), median(&mut r));
-    let ratio = o / r;
-    println!("{what:<40} ours {o:>8.1} ns   raw getsockopt {r:>8.1} ns   ratio {ratio:.3}");
-    ratio
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[cfg(target_os = "linux")]
 mod linux {
+    use std::hint::black_box;
     use std::net::{TcpListener, TcpStream};
     use std::os::fd::AsRawFd;
     use std::time::Instant;
 
-    use keepalive_benches::pair;
+    use keepalive_benches::{
+        Sides, allocations_during, compare, median, pair, print_allocation_total,
+    };
     use keepalive_runtime::{KeepAlive, KeepAlivePolicy, status};
 
-    use super::*;
+    /// The status comparison's wording.
+    const OURS_VS_RAW: Sides = Sides {
+        name_width: 40,
+        ours: "ours",
+        baseline: "raw getsockopt",
+    };
 
     /// `getsockopt(TCP_INFO)` by hand into libc's `tcp_info`: what an application without
     /// this crate would write.
@@ -165,6 +95,7 @@ mod linux {
         println!("1001 alternating batches of 100 calls each:");
         for run in 1..=3 {
             compare(
+                OURS_VS_RAW,
                 &format!("status() (run {run})"),
                 || {
                     black_box(status(black_box(&conn.stream)).unwrap());
@@ -176,6 +107,7 @@ mod linux {
         }
         for run in 1..=3 {
             compare(
+                OURS_VS_RAW,
                 &format!("status() + forecast (run {run})"),
                 || {
                     black_box(status(&conn.stream).unwrap().forecast(black_box(&policy)));
@@ -186,6 +118,7 @@ mod linux {
             );
         }
         compare(
+            OURS_VS_RAW,
             "conn.keepalive_status()",
             || {
                 black_box(conn.keepalive_status().unwrap());
@@ -215,16 +148,7 @@ mod linux {
         count("conn.keepalive_status()", &mut || {
             black_box(conn.keepalive_status().unwrap());
         });
-        let counter_works = allocations_during(|| drop(black_box(vec![1u8; 16])));
-        assert!(counter_works > 0, "the counting allocator counts nothing");
-        println!(
-            "total: {total} ({})",
-            if total == 0 {
-                "target met"
-            } else {
-                "ABOVE the target of 0"
-            }
-        );
+        print_allocation_total(total);
 
         // The peers' ends live in a child process (this benchmark re-run with HOLD set):
         // both ends of 10 000 connections in one process would need more descriptors than
