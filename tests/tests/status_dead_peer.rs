@@ -22,6 +22,17 @@ use support::netns::{Peer, in_private_netns};
 
 const POLL: Duration = Duration::from_millis(100);
 
+/// 1 s idle, 1 s between probes, 3 probes: dead 4 s after an idle peer falls silent.
+const QUICK_PROBES: Policy = Policy::new()
+    .with_timeout(Duration::from_secs(1))
+    .with_interval(Duration::from_secs(1))
+    .with_retries(3);
+
+/// [`QUICK_PROBES`] with the matching user timeout (timeout + interval × retries, as the
+/// rules require), which also ends a connection with data in flight.
+const QUICK_PROBES_AND_USER_TIMEOUT: Policy =
+    QUICK_PROBES.with_user_timeout(Duration::from_secs(4));
+
 /// One poll: when, what the kernel reported, what the forecast said.
 struct Sample {
     at: Instant,
@@ -37,6 +48,13 @@ struct Death {
     at: Instant,
     error: std::io::Error,
     after: Status,
+}
+
+impl Death {
+    /// The cause named from the read's error and the status right after it.
+    fn cause(&self) -> Cause {
+        Cause::of(&self.error, Some(&self.after))
+    }
 }
 
 /// A connection from this namespace to a listener in the peer's, with `policy` applied.
@@ -98,6 +116,54 @@ fn watch(stream: &TcpStream, policy: &Policy, limit: Duration) -> Result<Death, 
     }
 }
 
+/// [`watch`] that must end in a failed read.
+fn watch_until_death(stream: &TcpStream, policy: &Policy, limit: Duration) -> Death {
+    watch(stream, policy, limit)
+        .unwrap_or_else(|_| panic!("the connection outlived the {limit:?} watch"))
+}
+
+/// [`watch`] that must not end in a failed read: the samples of the whole `limit`.
+fn watch_while_alive(stream: &TcpStream, policy: &Policy, limit: Duration) -> Vec<Sample> {
+    watch(stream, policy, limit)
+        .err()
+        .unwrap_or_else(|| panic!("the connection died within the {limit:?} watch"))
+}
+
+/// Writes data the vanished peer will never acknowledge.
+fn write_unacknowledged(client: &mut TcpStream) {
+    client.write_all(&[7u8; 1000]).expect("write");
+}
+
+/// Prints how far the farthest prediction of the time to death was from the measured
+/// one, then asserts that every prediction is within 10 % + 0.2 s of it.
+fn assert_predictions_close(death: &Death, start: Instant) {
+    let worst = death
+        .samples
+        .iter()
+        .map(|s| {
+            let predicted = s.outlook.dead_within().unwrap_or(Duration::MAX);
+            predicted.abs_diff(death.at - s.at)
+        })
+        .max()
+        .unwrap();
+    println!(
+        "{} predictions; the farthest from the measured time to death was off by {:.3} s",
+        death.samples.len(),
+        worst.as_secs_f64()
+    );
+    for s in &death.samples {
+        let predicted = s.outlook.dead_within().expect("a bound");
+        let measured = death.at - s.at;
+        let slack = measured.mul_f64(0.1) + Duration::from_millis(200);
+        assert!(
+            predicted.abs_diff(measured) <= slack,
+            "at {:.2} s: predicted {predicted:?}, measured {measured:?} ({})",
+            (s.at - start).as_secs_f64(),
+            s.text
+        );
+    }
+}
+
 fn print_samples(samples: &[Sample], start: Instant) {
     for s in samples {
         println!(
@@ -123,15 +189,14 @@ fn idle_peer_cut_probes_rise_and_death_is_predicted() {
         let (client, _server) = connect(&peer, &policy);
         let start = Instant::now();
         peer.vanish();
-        let death =
-            watch(&client, &policy, Duration::from_secs(30)).unwrap_or_else(|_| panic!("no death"));
+        let death = watch_until_death(&client, &policy, Duration::from_secs(30));
         print_samples(&death.samples, start);
         let lived = death.at - start;
         println!(
             "dead after {:.3} s: {} -> {}",
             lived.as_secs_f64(),
             death.error,
-            Cause::of(&death.error, Some(&death.after))
+            death.cause()
         );
         println!("status after: {}", death.after);
 
@@ -163,35 +228,10 @@ fn idle_peer_cut_probes_rise_and_death_is_predicted() {
         assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
         assert!(counts.iter().all(|n| *n <= 4), "{counts:?}");
 
-        // Every prediction of the time to death within 10 % + 0.2 s of the measured one.
-        let worst = death
-            .samples
-            .iter()
-            .map(|s| {
-                let predicted = s.outlook.dead_within().unwrap_or(Duration::MAX);
-                predicted.abs_diff(death.at - s.at)
-            })
-            .max()
-            .unwrap();
-        println!(
-            "{} predictions; the farthest from the measured time to death was off by {:.3} s",
-            death.samples.len(),
-            worst.as_secs_f64()
-        );
-        for s in &death.samples {
-            let predicted = s.outlook.dead_within().expect("a bound");
-            let measured = death.at - s.at;
-            let slack = measured.mul_f64(0.1) + Duration::from_millis(200);
-            assert!(
-                predicted.abs_diff(measured) <= slack,
-                "at {:.2} s: predicted {predicted:?}, measured {measured:?} ({})",
-                (s.at - start).as_secs_f64(),
-                s.text
-            );
-        }
+        assert_predictions_close(&death, start);
         assert_eq!(death.error.raw_os_error(), Some(libc::ETIMEDOUT));
         assert_eq!(
-            Cause::of(&death.error, Some(&death.after)),
+            death.cause(),
             Cause::KeepAliveUnanswered { probes: Some(4) }
         );
     });
@@ -202,36 +242,29 @@ fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
     in_private_netns(
         "cut_mid_write_shows_keepalive_paused_until_the_user_timeout",
         || {
-            // user_timeout = timeout + interval × retries, as the rules require.
-            let policy = Policy::new()
-                .with_timeout(Duration::from_secs(1))
-                .with_interval(Duration::from_secs(1))
-                .with_retries(3)
-                .with_user_timeout(Duration::from_secs(4));
+            let policy = QUICK_PROBES_AND_USER_TIMEOUT;
             let peer = Peer::new();
             let (mut client, _server) = connect(&peer, &policy);
             let start = Instant::now();
             peer.vanish();
-            client.write_all(&[7u8; 1000]).expect("write");
-            let death = watch(&client, &policy, Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("no death"));
+            write_unacknowledged(&mut client);
+            let death = watch_until_death(&client, &policy, Duration::from_secs(30));
             print_samples(&death.samples, start);
             let lived = death.at - start;
-            let cause = Cause::of(&death.error, Some(&death.after));
+            let cause = death.cause();
             println!(
                 "dead after {:.3} s: {} -> {cause}; status after: {}",
                 lived.as_secs_f64(),
                 death.error,
                 death.after
             );
-            let mut worst = Duration::ZERO;
             for s in &death.samples {
                 assert_eq!(s.status.probes(), Some(0), "a probe with data in flight");
                 assert!(s.status.unacked_segments().unwrap() > 0, "{}", s.status);
                 let Outlook::Paused {
                     unacked_segments,
                     user_timeout,
-                    dead_within: Some(bound),
+                    dead_within: Some(_),
                     ..
                 } = s.outlook
                 else {
@@ -239,22 +272,8 @@ fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
                 };
                 assert!(unacked_segments > 0);
                 assert_eq!(user_timeout, Some(Duration::from_secs(4)));
-                // Each prediction within 10 % + 0.2 s of the measured time to death.
-                let measured = death.at - s.at;
-                let slack = measured.mul_f64(0.1) + Duration::from_millis(200);
-                assert!(
-                    bound.abs_diff(measured) <= slack,
-                    "at {:.2} s: dead after {measured:?}, predicted {bound:?} ({})",
-                    (s.at - start).as_secs_f64(),
-                    s.text
-                );
-                worst = worst.max(bound.abs_diff(measured));
             }
-            println!(
-                "{} predictions; the farthest from the measured time to death was off by {:.3} s",
-                death.samples.len(),
-                worst.as_secs_f64()
-            );
+            assert_predictions_close(&death, start);
             assert!(
                 death.samples[0]
                     .text
@@ -272,19 +291,14 @@ fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
 #[test]
 fn cut_mid_write_without_user_timeout_is_unbounded() {
     in_private_netns("cut_mid_write_without_user_timeout_is_unbounded", || {
-        let policy = Policy::new()
-            .with_timeout(Duration::from_secs(1))
-            .with_interval(Duration::from_secs(1))
-            .with_retries(3);
+        let policy = QUICK_PROBES;
         let peer = Peer::new();
         let (mut client, _server) = connect(&peer, &policy);
         let start = Instant::now();
         peer.vanish();
-        client.write_all(&[7u8; 1000]).expect("write");
+        write_unacknowledged(&mut client);
         // Twice the idle connection's worst case: no probe, no death.
-        let samples = watch(&client, &policy, Duration::from_secs(8))
-            .err()
-            .expect("the connection died with data in flight and no user timeout");
+        let samples = watch_while_alive(&client, &policy, Duration::from_secs(8));
         for sample in &samples {
             assert_eq!(sample.status.probes(), Some(0), "{}", sample.status);
             assert!(
@@ -320,10 +334,7 @@ fn cut_mid_write_without_user_timeout_is_unbounded() {
 #[test]
 fn a_peer_reset_is_named() {
     in_private_netns("a_peer_reset_is_named", || {
-        let policy = Policy::new()
-            .with_timeout(Duration::from_secs(1))
-            .with_interval(Duration::from_secs(1))
-            .with_retries(3);
+        let policy = QUICK_PROBES;
         let peer = Peer::new();
         let (client, server) = connect(&peer, &policy);
         // SO_LINGER 0: close sends RST.
@@ -331,9 +342,8 @@ fn a_peer_reset_is_named() {
             .set_linger(Some(Duration::ZERO))
             .unwrap();
         drop(server);
-        let death =
-            watch(&client, &policy, Duration::from_secs(10)).unwrap_or_else(|_| panic!("no reset"));
-        let cause = Cause::of(&death.error, Some(&death.after));
+        let death = watch_until_death(&client, &policy, Duration::from_secs(10));
+        let cause = death.cause();
         println!("{} -> {cause}; status after: {}", death.error, death.after);
         assert_eq!(death.error.raw_os_error(), Some(libc::ECONNRESET));
         assert_eq!(cause, Cause::Reset);
@@ -343,11 +353,7 @@ fn a_peer_reset_is_named() {
 #[test]
 fn a_host_gone_from_the_link_is_unreachable() {
     in_private_netns("a_host_gone_from_the_link_is_unreachable", || {
-        let policy = Policy::new()
-            .with_timeout(Duration::from_secs(1))
-            .with_interval(Duration::from_secs(1))
-            .with_retries(3)
-            .with_user_timeout(Duration::from_secs(4));
+        let policy = QUICK_PROBES_AND_USER_TIMEOUT;
         let peer = Peer::new();
         let (mut client, _server) = connect(&peer, &policy);
         // The peer's host is gone from the link: it answers nothing, ARP included, and
@@ -356,10 +362,9 @@ fn a_host_gone_from_the_link_is_unreachable() {
         // user timeout ends the connection with it.
         peer.vanish();
         support::netns::run(&["ip", "neigh", "flush", "dev", "ka-near"]);
-        client.write_all(&[7u8; 1000]).expect("write");
-        let death =
-            watch(&client, &policy, Duration::from_secs(30)).unwrap_or_else(|_| panic!("no death"));
-        let cause = Cause::of(&death.error, Some(&death.after));
+        write_unacknowledged(&mut client);
+        let death = watch_until_death(&client, &policy, Duration::from_secs(30));
+        let cause = death.cause();
         println!("{} -> {cause}; status after: {}", death.error, death.after);
         assert!(
             matches!(
@@ -376,16 +381,11 @@ fn a_host_gone_from_the_link_is_unreachable() {
 #[test]
 fn a_live_connection_shows_no_probes() {
     in_private_netns("a_live_connection_shows_no_probes", || {
-        let policy = Policy::new()
-            .with_timeout(Duration::from_secs(1))
-            .with_interval(Duration::from_secs(1))
-            .with_retries(3);
+        let policy = QUICK_PROBES;
         let peer = Peer::new();
         let (client, _server) = connect(&peer, &policy);
         // Past two idle times and the whole worst case: probes go out and are answered.
-        let samples = watch(&client, &policy, Duration::from_secs(5))
-            .err()
-            .expect("a live connection died");
+        let samples = watch_while_alive(&client, &policy, Duration::from_secs(5));
         for sample in &samples {
             assert_eq!(sample.status.probes(), Some(0), "{}", sample.status);
             assert!(
