@@ -70,6 +70,44 @@ fn http_server(connections: usize) -> SocketAddr {
     addr
 }
 
+/// Sends one request to the server at `addr` over a plain client socket and checks the
+/// `200` answer: the client socket, still open, and the one socket the server accepted.
+async fn one_request(addr: SocketAddr) -> (tokio::net::TcpStream, support::Found) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client
+        .write_all(b"GET / HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = client.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+    let mut accepted = support::accepted_on(addr);
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    (client, accepted.remove(0))
+}
+
+/// Asserts that `err` names `option` as the one the kernel refused, with EPERM (what
+/// `support::with_tcp_option_refused` makes it answer).
+fn assert_refused_with_eperm(err: &keepalive_runtime::Error, option: &str) {
+    assert_eq!(err.option(), Some(option), "{err:?}");
+    assert_eq!(
+        err.io_error().and_then(|e| e.raw_os_error()),
+        Some(libc::EPERM)
+    );
+}
+
+/// Asserts that no socket of this process is connected to `server`: a connection whose
+/// setup failed was closed, not handed on half-configured.
+fn assert_no_connection_to(server: SocketAddr) {
+    assert!(
+        support::inet_sockets()
+            .iter()
+            .all(|s| s.peer != Some(server)),
+        "a connection to {server} is still open"
+    );
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -189,18 +227,8 @@ mod hyper_util_client {
             get(Connector::<Api>::new(), server, drop).unwrap_err()
         });
         let refused: &Error = ConnectError::find(&err).unwrap_or_else(|| panic!("{err:?}"));
-        assert_eq!(refused.option(), Some("TCP_KEEPCNT"));
-        assert_eq!(
-            refused.io_error().and_then(|e| e.raw_os_error()),
-            Some(libc::EPERM)
-        );
-        // The connection was closed, not handed to hyper half-configured.
-        assert!(
-            support::inet_sockets()
-                .iter()
-                .all(|s| s.peer != Some(server)),
-            "a connection to {server} is still open"
-        );
+        assert_refused_with_eperm(refused, "TCP_KEEPCNT");
+        assert_no_connection_to(server);
     }
 }
 
@@ -210,7 +238,6 @@ mod hyper_util_server {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto;
     use keepalive_runtime::{Error, ListenPolicy, apply_policy, async_tokio};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// The accept loop of the `hyper_server` example: the listener configured with `P`,
     /// each accepted connection served by hyper-util's `auto` builder. Returns the
@@ -235,17 +262,8 @@ mod hyper_util_server {
                     });
                 }
             });
-            let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-            client
-                .write_all(b"GET / HTTP/1.1\r\nhost: test\r\n\r\n")
-                .await
-                .unwrap();
-            let mut buf = [0u8; 256];
-            let n = client.read(&mut buf).await.unwrap();
-            assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
-            let accepted = support::accepted_on(addr);
-            assert_eq!(accepted.len(), 1, "{accepted:?}");
-            kernel(&accepted[0].fd)
+            let (_client, accepted) = one_request(addr).await;
+            kernel(&accepted.fd)
         })
     }
 
@@ -268,11 +286,7 @@ mod hyper_util_server {
             apply_policy::<Api>(&listener).unwrap_err()
         });
         assert!(matches!(err, Error::Set { .. }), "{err:?}");
-        assert_eq!(err.option(), Some("TCP_KEEPIDLE"));
-        assert_eq!(
-            err.io_error().and_then(|e| e.raw_os_error()),
-            Some(libc::EPERM)
-        );
+        assert_refused_with_eperm(&err, "TCP_KEEPIDLE");
     }
 }
 
@@ -281,7 +295,6 @@ mod axum_serve {
     use axum::{Router, routing::get};
     use keepalive_runtime::Error;
     use keepalive_runtime::integrations::axum::Listener;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// Serves `/` through axum on a listener built from `P`, sends one request over a
     /// plain client socket and returns the accepted socket's options, read while the
@@ -293,17 +306,8 @@ mod axum_serve {
             let app = Router::new().route("/", get(|| async { "ok" }));
             tokio::spawn(async move { axum::serve(listener, app).await });
 
-            let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-            client
-                .write_all(b"GET / HTTP/1.1\r\nhost: test\r\n\r\n")
-                .await
-                .unwrap();
-            let mut buf = [0u8; 256];
-            let n = client.read(&mut buf).await.unwrap();
-            assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
-            let accepted = support::accepted_on(addr);
-            assert_eq!(accepted.len(), 1, "{accepted:?}");
-            (kernel(&accepted[0].fd), kernel(&client))
+            let (client, accepted) = one_request(addr).await;
+            (kernel(&accepted.fd), kernel(&client))
         })
     }
 
@@ -330,11 +334,7 @@ mod axum_serve {
                 .unwrap_err()
         });
         assert!(matches!(err, Error::Set { .. }), "{err:?}");
-        assert_eq!(err.option(), Some("TCP_KEEPINTVL"));
-        assert_eq!(
-            err.io_error().and_then(|e| e.raw_os_error()),
-            Some(libc::EPERM)
-        );
+        assert_refused_with_eperm(&err, "TCP_KEEPINTVL");
     }
 }
 
@@ -497,17 +497,8 @@ mod tonic_channel {
                 })
             });
         let refused: &Error = ConnectError::find(&err).unwrap_or_else(|| panic!("{err:?}"));
-        assert_eq!(refused.option(), Some("TCP_USER_TIMEOUT"));
-        assert_eq!(
-            refused.io_error().and_then(|e| e.raw_os_error()),
-            Some(libc::EPERM)
-        );
-        assert!(
-            support::inet_sockets()
-                .iter()
-                .all(|s| s.peer != Some(server)),
-            "a connection to {server} is still open"
-        );
+        assert_refused_with_eperm(refused, "TCP_USER_TIMEOUT");
+        assert_no_connection_to(server);
     }
 
     #[test]
