@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use keepalive_defaults_lib::{ApiConn, DbConn};
 use keepalive_runtime::{Error, KeepAlivePolicy, PolicyConfig, PolicyOverride};
-use support::{Kernel, kernel, listener};
+use support::{Kernel, connect_accepted, kernel};
 
 fn from_toml(text: &str) -> Result<PolicyOverride, toml::de::Error> {
     let mut table: toml::Table = toml::from_str(text)?;
@@ -18,10 +18,7 @@ fn from_toml(text: &str) -> Result<PolicyOverride, toml::de::Error> {
 }
 
 fn connect(overrides: &PolicyOverride) -> Result<(DbConn, std::net::TcpStream), Error> {
-    let l = listener();
-    let conn = DbConn::connect(l.local_addr().unwrap(), overrides)?;
-    let (server, _) = l.accept().unwrap();
-    Ok((conn, server))
+    connect_accepted(|addr| DbConn::connect(addr, overrides))
 }
 
 #[test]
@@ -125,10 +122,7 @@ fn a_user_timeout_shorter_than_the_probes_is_refused() {
 }
 
 fn api(overrides: &PolicyOverride) -> Result<(ApiConn, std::net::TcpStream), Error> {
-    let l = listener();
-    let conn = ApiConn::connect(l.local_addr().unwrap(), overrides)?;
-    let (server, _) = l.accept().unwrap();
-    Ok((conn, server))
+    connect_accepted(|addr| ApiConn::connect(addr, overrides))
 }
 
 #[test]

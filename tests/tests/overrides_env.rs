@@ -8,7 +8,7 @@ mod support;
 
 use keepalive_defaults_lib::ApiConn;
 use keepalive_runtime::{KeepAlivePolicy, overrides_from_env};
-use support::{Kernel, kernel, listener};
+use support::{Kernel, connect_accepted, kernel};
 
 fn set(vars: &[(&str, &str)]) {
     for (name, value) in vars {
@@ -48,9 +48,7 @@ fn environment_overrides_are_held_to_the_type_s_bounds() {
     );
 
     let change = overrides_from_env("APICONN_C_").unwrap();
-    let l = listener();
-    let conn = ApiConn::connect(l.local_addr().unwrap(), &change).unwrap();
-    let _server = l.accept().unwrap();
+    let (conn, _server) = connect_accepted(|addr| ApiConn::connect(addr, &change)).unwrap();
     assert_eq!(
         kernel(conn.stream()),
         Kernel {

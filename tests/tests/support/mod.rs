@@ -79,6 +79,17 @@ pub fn pair() -> (TcpStream, TcpStream) {
     (c, s)
 }
 
+/// Connects with `connect` to a fresh loopback listener and accepts: the connection and
+/// the accepted side, to keep open while the connection is examined.
+pub fn connect_accepted<C, E>(
+    connect: impl FnOnce(SocketAddr) -> Result<C, E>,
+) -> Result<(C, TcpStream), E> {
+    let l = listener();
+    let conn = connect(l.local_addr().unwrap())?;
+    let (server, _) = l.accept().unwrap();
+    Ok((conn, server))
+}
+
 pub fn addr(l: &TcpListener) -> SocketAddr {
     l.local_addr().unwrap()
 }
