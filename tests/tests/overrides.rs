@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use keepalive_defaults_lib::{ApiConn, DbConn};
 use keepalive_runtime::{Error, KeepAlivePolicy, PolicyConfig, PolicyOverride};
-use support::{Kernel, connect_accepted, kernel};
+use support::{
+    Kernel, api_conn_kernel_with_30s_timeout_60s_user_timeout, connect_accepted, kernel,
+};
 
 fn from_toml(text: &str) -> Result<PolicyOverride, toml::de::Error> {
     let mut table: toml::Table = toml::from_str(text)?;
@@ -162,12 +164,6 @@ fn a_toml_override_within_the_bounds_reaches_the_kernel() {
     let (conn, _server) = api(&change).unwrap();
     assert_eq!(
         kernel(conn.stream()),
-        Kernel {
-            keepalive: true,
-            idle_s: 30,
-            intvl_s: 10,
-            cnt: 3,
-            user_timeout_ms: 60_000
-        }
+        api_conn_kernel_with_30s_timeout_60s_user_timeout()
     );
 }

@@ -8,7 +8,7 @@ mod support;
 
 use keepalive_defaults_lib::ApiConn;
 use keepalive_runtime::{KeepAlivePolicy, overrides_from_env};
-use support::{Kernel, connect_accepted, kernel};
+use support::{api_conn_kernel_with_30s_timeout_60s_user_timeout, connect_accepted, kernel};
 
 fn set(vars: &[(&str, &str)]) {
     for (name, value) in vars {
@@ -51,12 +51,6 @@ fn environment_overrides_are_held_to_the_type_s_bounds() {
     let (conn, _server) = connect_accepted(|addr| ApiConn::connect(addr, &change)).unwrap();
     assert_eq!(
         kernel(conn.stream()),
-        Kernel {
-            keepalive: true,
-            idle_s: 30,
-            intvl_s: 10,
-            cnt: 3,
-            user_timeout_ms: 60_000
-        }
+        api_conn_kernel_with_30s_timeout_60s_user_timeout()
     );
 }

@@ -90,6 +90,19 @@ pub fn connect_accepted<C, E>(
     Ok((conn, server))
 }
 
+/// What the kernel holds for keepalive-defaults-lib's `ApiConn` once an override (from
+/// TOML, a builder or the environment) sets `timeout = "30s"` and `user_timeout = "60s"`:
+/// the type's own interval (10 s) and retries (3) with those two.
+pub fn api_conn_kernel_with_30s_timeout_60s_user_timeout() -> Kernel {
+    Kernel {
+        keepalive: true,
+        idle_s: 30,
+        intvl_s: 10,
+        cnt: 3,
+        user_timeout_ms: 60_000,
+    }
+}
+
 pub fn addr(l: &TcpListener) -> SocketAddr {
     l.local_addr().unwrap()
 }
