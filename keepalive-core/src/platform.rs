@@ -85,7 +85,7 @@ pub enum InFlight {
     /// Keep-alive does not probe while data is unacknowledged, and a set user timeout also
     /// ends keep-alive probing, whatever the count. Linux `tcp_keepalive_timer`
     /// (net/ipv4/tcp_timer.c) returns early while `packets_out` is non-zero and, with
-    /// `icsk_user_timeout` set, drops at the first probe past it; measured here (DESIGN.md).
+    /// `icsk_user_timeout` set, drops at the first probe past it; measured here (PLATFORMS.md L2).
     UserTimeoutEndsProbing,
     /// The OS does not document probing while data is unacknowledged, and its user-timeout
     /// option bounds retransmission only. Windows: `TCP_MAXRT` "the number of seconds a

@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn user_timeout_ends_at_the_first_probe_past_it() {
-        // The figures measured in DESIGN.md: 2.5 s -> 3 s, 6.5 s -> 7 s, count ignored.
+        // PLATFORMS.md L2: 2.5 s -> 3 s, 6.5 s -> 7 s, count ignored.
         let base = Policy::new()
             .with_timeout(s(1))
             .with_interval(s(1))

@@ -1,7 +1,7 @@
 //! A peer that vanishes on its own side, idle and in the middle of a write: two private
 //! network namespaces joined by a veth pair, and `tc qdisc ... pfifo limit 0` on the peer's
 //! device, so the peer drops everything it would send while this side's link stays up
-//! (DESIGN.md: setting `lo` down instead fails the sender's own transmissions locally, with
+//! (PLATFORMS.md L6: setting `lo` down instead fails the sender's own transmissions locally, with
 //! EHOSTUNREACH, and never exercises retransmission).
 //!
 //! What each case gets on Linux, which `Policy::detection_on` states and `max_detect`

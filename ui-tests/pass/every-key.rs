@@ -1,4 +1,4 @@
-// every key at once, as DESIGN.md's DbConn
+// every key at once, as a database connection would carry them
 use keepalive_runtime::{KeepAlivePolicy, Policy, keepalive};
 use core::time::Duration;
 

@@ -1,5 +1,6 @@
-//! Every rejection of DESIGN.md is a case in `fail/` with its reviewed `.stderr`; every
-//! accepted form is a case in `pass/`. Regenerate with `TRYBUILD=overwrite` and read the diff.
+//! Every rejection the README promises is a case in `fail/` with its reviewed `.stderr`;
+//! every accepted form is a case in `pass/`. Regenerate with `TRYBUILD=overwrite` and read
+//! the diff.
 
 #[test]
 fn ui() {
