@@ -58,6 +58,18 @@ impl TcpState {
 
 /// Which kernel's keep-alive timer a status comes from: its rules differ in the states
 /// the timer runs in and in how it ends a connection (PLATFORMS.md, "Reading status").
+#[cfg_attr(
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_vendor = "apple",
+        windows
+    )),
+    allow(dead_code) // No status call on this OS: nothing builds a Status.
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kernel {
     /// `tcp_keepalive_timer` (net/ipv4/tcp_timer.c): counts probes, pauses while data is
@@ -78,6 +90,18 @@ pub(crate) enum Kernel {
     Other,
 }
 
+#[cfg_attr(
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_vendor = "apple",
+        windows
+    )),
+    allow(dead_code) // No status call on this OS: nothing builds a Status.
+)]
 impl Kernel {
     /// The kernel of the target being compiled.
     pub(crate) const HOST: Kernel = if cfg!(any(target_os = "linux", target_os = "android")) {
@@ -213,6 +237,18 @@ pub struct Status {
 
 impl Status {
     /// Nothing reported; each OS fills what it has.
+    #[cfg_attr(
+        not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_vendor = "apple",
+            windows
+        )),
+        allow(dead_code) // No status call on this OS: nothing builds a Status.
+    )]
     pub(crate) const NONE: Status = Status {
         kernel: Kernel::HOST,
         state: None,
