@@ -512,7 +512,7 @@ pub fn status<S: KeepAliveSocket + ?Sized>(socket: &S) -> Result<Status, StatusE
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StatusError {
-    /// This OS has no connection-info call this crate reads (NetBSD, OpenBSD, illumos).
+    /// This OS has no connection-info call this crate reads (illumos, for one).
     Unsupported,
     /// This build of the OS lacks the call: Windows before 10.0.15063 has no
     /// SIO_TCP_INFO, and Wine 8 answers it with an error.
