@@ -6,7 +6,9 @@
 //!   unsent with nothing in flight, `tcp_keepalive_timer` re-arms without probing
 //!   (`!tcp_write_queue_empty`), and the status says so; when that peer then vanishes
 //!   (inside private network namespaces, see `support::netns`), the connection outlives
-//!   `timeout + interval × retries` by far, as the status said it would.
+//!   `timeout + interval × retries` by far, as the status said it would;
+//! - FIN-wait-2: keep-alive still runs, and a vanished peer is declared dead when the
+//!   status forecast.
 #![cfg(target_os = "linux")]
 
 mod support;
@@ -148,4 +150,42 @@ fn data_queued_behind_a_closed_window_pauses_keep_alive() {
             drop(server);
         },
     );
+}
+
+/// After this side's FIN is acknowledged (FIN-WAIT-2, the socket still open for reading),
+/// Linux's keep-alive timer still runs (`tcp_keepalive_timer` stops only in CLOSE,
+/// SYN-SENT and LISTEN): the status forecasts the probes' end, and when the peer vanishes
+/// the kernel ends the connection then.
+#[test]
+fn keep_alive_runs_in_fin_wait_2() {
+    in_private_netns("keep_alive_runs_in_fin_wait_2", || {
+        let peer = Peer::new();
+        let listener = peer.listen();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (_server, _) = listener.accept().unwrap();
+        apply(&client, &QUICK_PROBES).expect("apply");
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        wait_for(&client, "FIN-wait-2", |now| {
+            now.state() == Some(TcpState::FinWait2)
+        });
+        let forecast = status(&client).unwrap().forecast(&QUICK_PROBES);
+        println!("in FIN-wait-2: {forecast}");
+        assert!(
+            matches!(forecast.outlook(), Outlook::Idle { dead_within: Some(d), .. } if *d <= Duration::from_secs(4)),
+            "{forecast}"
+        );
+
+        peer.vanish();
+        let start = Instant::now();
+        let mut reader = client.try_clone().unwrap();
+        reader
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
+        let error = std::io::Read::read(&mut reader, &mut [0u8; 16])
+            .expect_err("the read must fail when keep-alive gives up");
+        let took = start.elapsed();
+        println!("read failed after {took:?}: {error}");
+        assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+        assert!(took < Duration::from_secs(6), "{took:?}");
+    });
 }
