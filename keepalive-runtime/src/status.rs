@@ -47,11 +47,126 @@ pub enum TcpState {
 }
 
 impl TcpState {
-    /// Whether keep-alive runs in this state (established, or half-closed by the peer).
+    /// Whether the connection is open both ways or half-closed by the peer (established or
+    /// close-wait): the states keep-alive runs in on every OS. Several kernels run it in
+    /// more (FIN-wait-1 and closing on FreeBSD, OpenBSD and XNU, FIN-wait-2 on XNU, every
+    /// synchronised state on Linux); [`Status::forecast`] follows the kernel's own rule.
     pub const fn is_open(self) -> bool {
         matches!(self, TcpState::Established | TcpState::CloseWait)
     }
 }
+
+/// Which kernel's keep-alive timer a status comes from: its rules differ in the states
+/// the timer runs in and in how it ends a connection (PLATFORMS.md, "Reading status").
+#[cfg_attr(
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_vendor = "apple",
+        windows
+    )),
+    allow(dead_code) // No status call on this OS: nothing builds a Status.
+)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kernel {
+    /// `tcp_keepalive_timer` (net/ipv4/tcp_timer.c): counts probes, pauses while data is
+    /// in flight or queued unsent.
+    Linux,
+    /// `tcp_timer_keep` (sys/netinet/tcp_timer.c): drops by idle time, runs up to CLOSING.
+    FreeBsd,
+    /// `tcp_timer_keep`: drops by idle time, runs in ESTABLISHED and CLOSE-WAIT only.
+    NetBsd,
+    /// `tcp_timer_keep`: drops by idle time, runs up to CLOSING.
+    OpenBsd,
+    /// `tcp_timers` TCPT_KEEP (bsd/netinet/tcp_timer.c): drops by idle time, runs up to
+    /// CLOSING and in FIN-WAIT-2.
+    Xnu,
+    /// No keep-alive progress reported.
+    Windows,
+    /// Any other OS (no status call).
+    Other,
+}
+
+#[cfg_attr(
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_vendor = "apple",
+        windows
+    )),
+    allow(dead_code) // No status call on this OS: nothing builds a Status.
+)]
+impl Kernel {
+    /// The kernel of the target being compiled.
+    pub(crate) const HOST: Kernel = if cfg!(any(target_os = "linux", target_os = "android")) {
+        Kernel::Linux
+    } else if cfg!(target_os = "freebsd") {
+        Kernel::FreeBsd
+    } else if cfg!(target_os = "netbsd") {
+        Kernel::NetBsd
+    } else if cfg!(target_os = "openbsd") {
+        Kernel::OpenBsd
+    } else if cfg!(target_vendor = "apple") {
+        Kernel::Xnu
+    } else if cfg!(windows) {
+        Kernel::Windows
+    } else {
+        Kernel::Other
+    };
+
+    /// Whether this kernel's keep-alive timer probes a connection in `state`.
+    ///
+    /// - Linux: every state but CLOSE, SYN-SENT and LISTEN (`tcp_keepalive_timer`), though
+    ///   in FIN-WAIT-1, CLOSING and LAST-ACK the unacknowledged FIN pauses it;
+    /// - FreeBSD and OpenBSD: ESTABLISHED to CLOSING in the `TCPS_*` order (`t_state <=
+    ///   TCPS_CLOSING`): established, close-wait, FIN-wait-1, closing;
+    /// - XNU: the same and FIN-WAIT-2 (`t_state <= TCPS_CLOSING || t_state ==
+    ///   TCPS_FIN_WAIT_2`);
+    /// - NetBSD: established and close-wait (`t_state <= TCPS_CLOSE_WAIT`);
+    /// - elsewhere: established and close-wait, as far as this crate knows.
+    pub(crate) const fn keepalive_runs_in(self, state: TcpState) -> bool {
+        use TcpState::*;
+        match self {
+            Kernel::Linux => matches!(
+                state,
+                Established | SynReceived | CloseWait | FinWait1 | FinWait2 | Closing | LastAck
+            ),
+            Kernel::FreeBsd | Kernel::OpenBsd => {
+                matches!(state, Established | CloseWait | FinWait1 | Closing)
+            }
+            Kernel::Xnu => matches!(
+                state,
+                Established | CloseWait | FinWait1 | Closing | FinWait2
+            ),
+            Kernel::NetBsd | Kernel::Windows | Kernel::Other => state.is_open(),
+        }
+    }
+
+    /// Whether the timer ends a connection by its idle time alone: at a run where the time
+    /// since the last segment received is at least `timeout + interval × retries`, it
+    /// drops the connection without sending a probe (the BSDs and XNU). Linux instead
+    /// counts the probes it sent.
+    pub(crate) const fn drops_by_idle(self) -> bool {
+        matches!(
+            self,
+            Kernel::FreeBsd | Kernel::NetBsd | Kernel::OpenBsd | Kernel::Xnu
+        )
+    }
+}
+
+/// Where a kernel reports the time since the last segment as microseconds in a u32
+/// (FreeBSD, OpenBSD `tcp_fill_info`), the figure wraps every 2^32 µs (about 71.6 min).
+#[cfg_attr(
+    not(any(target_os = "freebsd", target_os = "openbsd", test)),
+    allow(dead_code)
+)]
+pub(crate) const MICROS_U32_WRAP: Duration = Duration::from_micros(1 << 32);
 
 impl fmt::Display for TcpState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,30 +189,44 @@ impl fmt::Display for TcpState {
 }
 
 /// A connection's state as the OS reports it, from one call: Linux and Android
-/// `TCP_INFO`, FreeBSD `TCP_INFO`, macOS/iOS `TCP_CONNECTION_INFO`, Windows `SIO_TCP_INFO`.
-/// A field the OS does not report is `None`, never a guess.
+/// `TCP_INFO`, FreeBSD, NetBSD and OpenBSD `TCP_INFO`, macOS/iOS `TCP_CONNECTION_INFO`,
+/// Windows `SIO_TCP_INFO`. A field the OS does not report, or reports in a unit that its
+/// source shows to be wrong, is `None`, never a guess (PLATFORMS.md, "Reading status").
 ///
-/// | field | Linux, Android | FreeBSD | macOS, iOS | Windows |
-/// |---|---|---|---|---|
-/// | [`state`](Status::state) | ✓ | ✓ | ✓ | ✓ |
-/// | [`since_data_received`](Status::since_data_received) | ✓ | ✓ (any segment) | — | — |
-/// | [`since_ack_received`](Status::since_ack_received) | ✓ | — | — | — |
-/// | [`since_data_sent`](Status::since_data_sent) | ✓ | — | — | — |
-/// | [`probes`](Status::probes) | ✓ | — | — | — |
-/// | [`unacked_segments`](Status::unacked_segments) | ✓ | — | — | — |
-/// | [`unacked_bytes`](Status::unacked_bytes) | — | — | — | ✓ |
-/// | [`retransmits`](Status::retransmits), [`backoff`](Status::backoff) | ✓ | — | — | — |
-/// | [`retransmitted_segments`](Status::retransmitted_segments) | ✓ | ✓ | — | — |
-/// | [`retransmitted_bytes`](Status::retransmitted_bytes) | — | — | ✓ | ✓ |
-/// | [`rto`](Status::rto) | ✓ | ✓ | ✓ | — |
+/// | field | Linux, Android | FreeBSD | NetBSD | OpenBSD | macOS, iOS | Windows |
+/// |---|---|---|---|---|---|---|
+/// | [`state`](Status::state) | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |
+/// | [`since_data_received`](Status::since_data_received) | ✓ | ¹ | — | ¹ | — | — |
+/// | [`since_ack_received`](Status::since_ack_received) | ✓ | — | — | — | — | — |
+/// | [`since_data_sent`](Status::since_data_sent) | ✓ | — | — | — | — | — |
+/// | [`probes`](Status::probes) | ✓ | — | — | — | — | — |
+/// | [`unacked_segments`](Status::unacked_segments) | ✓ | — | — | — | — | — |
+/// | [`unsent_bytes`](Status::unsent_bytes) | ✓ | — | — | — | — | — |
+/// | [`accept_queue`](Status::accept_queue) | ✓ | — | — | — | — | — |
+/// | [`unacked_bytes`](Status::unacked_bytes) | — | — | — | — | — | ✓ |
+/// | [`retransmits`](Status::retransmits), [`backoff`](Status::backoff) | ✓ | — | — | — | — | — |
+/// | [`retransmitted_segments`](Status::retransmitted_segments) | ✓ | ✓ | ✓ | — | ✓ | — |
+/// | [`retransmitted_bytes`](Status::retransmitted_bytes) | — | — | — | — | ✓ | ✓ |
+/// | [`rto`](Status::rto) | ✓ | ✓ | — | ✓ | ✓ | — |
+///
+/// ¹ FreeBSD and OpenBSD report the time since any segment arrived as microseconds in a
+/// u32, which wraps about every 71.6 min: the figure alone cannot tell 10 s from about 71.8 min,
+/// so it is read through [`Status::since_last_received_within`] (and by
+/// [`Status::forecast`], with the bound the policy sets), never as a bare figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Status {
+    pub(crate) kernel: Kernel,
     pub(crate) state: Option<TcpState>,
     pub(crate) since_data_received: Option<Duration>,
+    /// The period after which `since_data_received` wraps, where the kernel's counter
+    /// wraps sooner than keep-alive can end a connection.
+    pub(crate) received_wraps_every: Option<Duration>,
     pub(crate) since_ack_received: Option<Duration>,
     pub(crate) since_data_sent: Option<Duration>,
     pub(crate) probes: Option<u32>,
     pub(crate) unacked_segments: Option<u32>,
+    pub(crate) unsent_bytes: Option<u32>,
+    pub(crate) accept_queue: Option<u32>,
     pub(crate) unacked_bytes: Option<u64>,
     pub(crate) retransmits: Option<u32>,
     pub(crate) backoff: Option<u32>,
@@ -109,16 +238,28 @@ pub struct Status {
 impl Status {
     /// Nothing reported; each OS fills what it has.
     #[cfg_attr(
-        not(any(target_os = "freebsd", target_vendor = "apple", windows)),
-        allow(dead_code)
+        not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_vendor = "apple",
+            windows
+        )),
+        allow(dead_code) // No status call on this OS: nothing builds a Status.
     )]
     pub(crate) const NONE: Status = Status {
+        kernel: Kernel::HOST,
         state: None,
         since_data_received: None,
+        received_wraps_every: None,
         since_ack_received: None,
         since_data_sent: None,
         probes: None,
         unacked_segments: None,
+        unsent_bytes: None,
+        accept_queue: None,
         unacked_bytes: None,
         retransmits: None,
         backoff: None,
@@ -132,10 +273,14 @@ impl Status {
         self.state
     }
 
-    /// Time since data last arrived from the peer (Linux `tcpi_last_data_recv`; FreeBSD:
-    /// since any segment arrived, the time its keep-alive counts from).
+    /// Time since data last arrived from the peer (Linux `tcpi_last_data_recv`, in
+    /// milliseconds). `None` where the OS does not report it, and on FreeBSD and OpenBSD,
+    /// whose figure wraps about every 71.6 min: see [`Status::since_last_received_within`].
     pub const fn since_data_received(&self) -> Option<Duration> {
-        self.since_data_received
+        match self.received_wraps_every {
+            None => self.since_data_received,
+            Some(_) => None,
+        }
     }
 
     /// Time since the peer last acknowledged anything, a keep-alive probe included (Linux
@@ -152,7 +297,31 @@ impl Status {
 
     /// Time since the last segment of any kind arrived: what keep-alive's idle time counts
     /// (Linux `tcp_keepalive_timer` takes the smaller of the two `last_*_recv` times).
+    /// `None` on FreeBSD and OpenBSD, whose figure wraps: see
+    /// [`Status::since_last_received_within`].
     pub fn since_last_received(&self) -> Option<Duration> {
+        match self.received_wraps_every {
+            None => self.last_received_raw(),
+            Some(_) => None,
+        }
+    }
+
+    /// [`Status::since_last_received`], also where the OS's figure wraps (FreeBSD and
+    /// OpenBSD, about every 71.6 min), given that the time cannot exceed `longest`: the figure
+    /// where `longest` is shorter than the wrap, `None` where it is not (the figure could
+    /// then be short by any multiple of the wrap). While keep-alive runs with
+    /// `timeout + interval × retries` below the wrap, those kernels drop a connection before
+    /// its idle time gets that far, which is the bound [`Status::forecast`] passes (except
+    /// for a policy applied to a connection already idle longer, until the timer's next
+    /// run).
+    pub fn since_last_received_within(&self, longest: Duration) -> Option<Duration> {
+        match self.received_wraps_every {
+            Some(wrap) if longest >= wrap => None,
+            _ => self.last_received_raw(),
+        }
+    }
+
+    fn last_received_raw(&self) -> Option<Duration> {
         match (self.since_data_received, self.since_ack_received) {
             (Some(data), Some(ack)) => Some(data.min(ack)),
             (Some(one), None) | (None, Some(one)) => Some(one),
@@ -167,9 +336,23 @@ impl Status {
     }
 
     /// Segments sent and not yet acknowledged (Linux `tcpi_unacked`). While there are any,
-    /// Linux keep-alive sends no probes.
+    /// Linux keep-alive sends no probes. `None` on a listener, where Linux reports the
+    /// accept queue in that field instead ([`Status::accept_queue`]).
     pub const fn unacked_segments(&self) -> Option<u32> {
         self.unacked_segments
+    }
+
+    /// Bytes written and not yet sent (Linux `tcpi_notsent_bytes`, Linux 4.6 and later):
+    /// while there are any, Linux keep-alive sends no probes either, even with nothing in
+    /// flight (a peer whose receive window is closed, say).
+    pub const fn unsent_bytes(&self) -> Option<u32> {
+        self.unsent_bytes
+    }
+
+    /// On a listening socket, the connections waiting to be accepted (Linux: `tcp_get_info`
+    /// reports the accept backlog in `tcpi_unacked` for a listener).
+    pub const fn accept_queue(&self) -> Option<u32> {
+        self.accept_queue
     }
 
     /// Bytes sent and not yet acknowledged (Windows `BytesInFlight`).
@@ -189,7 +372,7 @@ impl Status {
     }
 
     /// Segments retransmitted over the connection's life (Linux `tcpi_total_retrans`,
-    /// FreeBSD `tcpi_snd_rexmitpack`).
+    /// FreeBSD and NetBSD `tcpi_snd_rexmitpack`, Apple `tcpi_txretransmitpackets`).
     pub const fn retransmitted_segments(&self) -> Option<u64> {
         self.retransmitted_segments
     }
@@ -219,14 +402,20 @@ impl Status {
     /// What keep-alive will do next under `policy` (the policy the socket was given), in
     /// a form that prints as a sentence.
     ///
-    /// The times follow Linux's keep-alive timer (`tcp_keepalive_timer`,
-    /// net/ipv4/tcp_timer.c): the idle time counts from the last segment received, a
-    /// probe goes out every `interval` after that, and the connection is declared dead
-    /// after `retries` unanswered probes, or with a `user_timeout`, at the first probe
-    /// past it (as [`Policy::worst_case_detection`] computes). Keep-alive sends no probe
-    /// while sent data is unacknowledged; then only a `user_timeout` bounds the wait.
-    /// Keep-alive switched on after the last segment arrived starts its clock then, up to
-    /// one idle time later than predicted here. Kernel timers far in the future fire late
+    /// The times follow the kernel's own keep-alive timer (PLATFORMS.md, "Reading
+    /// status"). On Linux (`tcp_keepalive_timer`, net/ipv4/tcp_timer.c): the idle time
+    /// counts from the last segment received, a probe goes out every `interval` after
+    /// that, and the connection is declared dead after `retries` unanswered probes, or with
+    /// a `user_timeout`, at the first probe past it (as [`Policy::worst_case_detection`]
+    /// computes). Linux keep-alive sends no probe while sent data is unacknowledged or
+    /// written data waits unsent; then only a `user_timeout` bounds the wait. Keep-alive
+    /// switched on after the last segment arrived starts its clock then, up to one idle
+    /// time later than predicted here. The BSDs and XNU count no probes: at each run of
+    /// the timer, a connection idle `timeout + interval × retries` or longer is dropped
+    /// without a probe, so one already idle that long when the policy is applied is
+    /// dropped at the timer's next run ([`Outlook::DropDue`]). The states keep-alive runs
+    /// in are the kernel's too (FIN-wait-1 and closing on the BSDs and XNU, FIN-wait-2 on
+    /// XNU). Kernel timers far in the future fire late
     /// by up to about an eighth of their delay (Linux's timer wheel coarsens with
     /// distance), so a 2 h idle time can end minutes past its mark; the times here are
     /// those of the schedule, measured within 10 % + 0.2 s for timers of seconds
@@ -245,8 +434,12 @@ impl fmt::Display for Status {
             Some(state) => write!(f, "{state}")?,
             None => f.write_str("state not reported")?,
         }
-        if let Some(d) = self.since_last_received() {
+        if let Some(d) = self.last_received_raw() {
             write!(f, ", last segment received {} ago", Secs(d))?;
+            if let Some(wrap) = self.received_wraps_every {
+                // The kernel's counter wraps: the figure is right only modulo the wrap.
+                write!(f, " (or that plus a multiple of {})", format_duration(wrap))?;
+            }
         }
         if let Some(n) = self.probes {
             write!(f, ", {n} unanswered {}", plural(n, "probe", "probes"))?;
@@ -256,6 +449,16 @@ impl fmt::Display for Status {
                 f,
                 ", {n} unacknowledged {}",
                 plural(n, "segment", "segments")
+            )?;
+        }
+        if let Some(n) = self.unsent_bytes.filter(|n| *n > 0) {
+            write!(f, ", {n} bytes queued unsent")?;
+        }
+        if let Some(n) = self.accept_queue {
+            write!(
+                f,
+                ", {n} {} waiting to be accepted",
+                plural(n, "connection", "connections")
             )?;
         }
         if let Some(n) = self.unacked_bytes {
@@ -309,7 +512,7 @@ pub fn status<S: KeepAliveSocket + ?Sized>(socket: &S) -> Result<Status, StatusE
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StatusError {
-    /// This OS has no connection-info call this crate reads (NetBSD, OpenBSD, illumos).
+    /// This OS has no connection-info call this crate reads (illumos, for one).
     Unsupported,
     /// This build of the OS lacks the call: Windows before 10.0.15063 has no
     /// SIO_TCP_INFO, and Wine 8 answers it with an error.
@@ -448,8 +651,40 @@ pub enum Outlook {
         /// time follows from the retransmissions since and the doubled timeout.
         dead_within: Option<Duration>,
     },
-    /// The OS reports no keep-alive progress (macOS, iOS, Windows): neither probes nor the
-    /// time since the last segment received.
+    /// Written data waits unsent with nothing in flight (on Linux, a peer whose receive
+    /// window is closed, say: zero-window probes go out instead), so keep-alive sends no
+    /// probes: Linux's `tcp_keepalive_timer` re-arms while `!tcp_write_queue_empty`.
+    Queued {
+        /// Bytes written and not yet sent.
+        unsent_bytes: u32,
+        /// Zero-window probes sent and not answered (Linux counts them in `tcpi_probes`).
+        probes: Option<u32>,
+        /// The policy's user timeout, if it has one: it ends a connection whose probes
+        /// go unanswered.
+        user_timeout: Option<Duration>,
+    },
+    /// The connection has been idle at least `timeout + interval × retries` (the policy
+    /// was applied to a connection already idle that long): the kernel's keep-alive timer
+    /// drops it at its next run, without a probe (the BSDs and XNU test the time since the
+    /// last segment before probing).
+    DropDue {
+        /// Time since the last segment received.
+        idle: Duration,
+        /// `timeout + interval × retries`.
+        limit: Duration,
+        /// The timer runs again within this.
+        within: Duration,
+    },
+    /// The OS's figure for the time since the last segment wraps (FreeBSD and OpenBSD,
+    /// about every 71.6 min) and the policy lets a connection stay idle that long (or leaves
+    /// a knob to the OS), so the figure may be short by a multiple of the wrap: the time
+    /// is unknown.
+    IdleUnknown {
+        /// How often the OS's figure wraps.
+        wraps_every: Duration,
+    },
+    /// The OS reports no keep-alive progress (macOS, iOS, NetBSD, Windows): neither probes
+    /// nor the time since the last segment received.
     Unreported,
 }
 
@@ -458,7 +693,8 @@ impl Outlook {
         if !policy.is_enabled() {
             return Outlook::Off;
         }
-        if let Some(state) = status.state.filter(|s| !s.is_open()) {
+        let kernel = status.kernel;
+        if let Some(state) = status.state.filter(|s| !kernel.keepalive_runs_in(*s)) {
             return Outlook::NotOpen { state };
         }
         if let Some(unacked) = status.unacked_segments.filter(|n| *n > 0) {
@@ -471,19 +707,58 @@ impl Outlook {
                 dead_within: paused_bound(status, user_timeout),
             };
         }
-        let Some(idle) = status.since_last_received() else {
-            return Outlook::Unreported;
-        };
+        if let Some(unsent) = status.unsent_bytes.filter(|n| *n > 0) {
+            return Outlook::Queued {
+                unsent_bytes: unsent,
+                probes: status.probes,
+                user_timeout: policy.user_timeout(),
+            };
+        }
         let timeout = policy.timeout();
-        let worst = policy.worst_case_detection().ok();
-        // Probes the policy allows: `retries`, or with a user timeout, as many intervals
-        // as fit before it (worst_case_detection's rule).
-        let of = match (policy.user_timeout(), worst, timeout, policy.interval()) {
-            (None, ..) => policy.retries(),
-            (Some(_), Some(w), Some(t), Some(i)) if !i.is_zero() => {
-                u32::try_from((w.saturating_sub(t)).as_nanos() / i.as_nanos()).ok()
-            }
+        // The BSDs' and XNU's timer drops a connection idle this long at its next run.
+        let idle_limit = match (timeout, policy.interval(), policy.retries()) {
+            (Some(t), Some(i), Some(r)) => i.checked_mul(r).and_then(|p| t.checked_add(p)),
             _ => None,
+        };
+        let idle = match (status.since_last_received(), status.received_wraps_every) {
+            (Some(idle), _) => idle,
+            (None, Some(wraps_every)) => {
+                // The idle time cannot pass the limit by more than one timer run.
+                let longest = idle_limit.and_then(|l| l.checked_add(policy.interval()?));
+                match longest.and_then(|l| status.since_last_received_within(l)) {
+                    Some(idle) => idle,
+                    None if status.last_received_raw().is_some() => {
+                        return Outlook::IdleUnknown { wraps_every };
+                    }
+                    None => return Outlook::Unreported,
+                }
+            }
+            (None, None) => return Outlook::Unreported,
+        };
+        let (worst, of) = if kernel.drops_by_idle() {
+            if let (Some(limit), Some(t), Some(i)) = (idle_limit, timeout, policy.interval())
+                && idle >= limit
+            {
+                return Outlook::DropDue {
+                    idle,
+                    limit,
+                    within: t.max(i),
+                };
+            }
+            // No user timeout takes part: the timer tests the idle time alone.
+            (idle_limit, policy.retries())
+        } else {
+            let worst = policy.worst_case_detection().ok();
+            // Probes the policy allows: `retries`, or with a user timeout, as many
+            // intervals as fit before it (worst_case_detection's rule).
+            let of = match (policy.user_timeout(), worst, timeout, policy.interval()) {
+                (None, ..) => policy.retries(),
+                (Some(_), Some(w), Some(t), Some(i)) if !i.is_zero() => {
+                    u32::try_from((w.saturating_sub(t)).as_nanos() / i.as_nanos()).ok()
+                }
+                _ => None,
+            };
+            (worst, of)
         };
         let probes = status.probes;
         let probing = match probes {
@@ -535,7 +810,12 @@ impl Outlook {
             Outlook::Idle { dead_within, .. }
             | Outlook::Probing { dead_within, .. }
             | Outlook::Paused { dead_within, .. } => *dead_within,
-            Outlook::Off | Outlook::NotOpen { .. } | Outlook::Unreported => None,
+            Outlook::DropDue { within, .. } => Some(*within),
+            Outlook::Off
+            | Outlook::NotOpen { .. }
+            | Outlook::Queued { .. }
+            | Outlook::IdleUnknown { .. }
+            | Outlook::Unreported => None,
         }
     }
 }
@@ -625,6 +905,49 @@ impl fmt::Display for Outlook {
                     ),
                 }
             }
+            Outlook::Queued {
+                unsent_bytes,
+                probes,
+                user_timeout,
+            } => {
+                write!(
+                    f,
+                    "keep-alive paused: {unsent_bytes} bytes queued unsent, none in flight (the peer's receive window is closed, or sending is held back)"
+                )?;
+                if let Some(n) = probes.filter(|n| *n > 0) {
+                    write!(
+                        f,
+                        "; {n} zero-window {} unanswered",
+                        plural(n, "probe", "probes")
+                    )?;
+                }
+                match user_timeout {
+                    Some(u) => write!(
+                        f,
+                        "; if the peer is gone, the user timeout ({}) drops the connection",
+                        format_duration(u)
+                    ),
+                    None => f.write_str(
+                        "; if the peer is gone, nothing in the policy bounds this: no user_timeout (the OS's probe limit decides)",
+                    ),
+                }
+            }
+            Outlook::DropDue {
+                idle,
+                limit,
+                within,
+            } => write!(
+                f,
+                "idle {}, past the {} keep-alive allows: the OS drops the connection at its keep-alive timer's next run, without a probe, within {}",
+                Secs(idle),
+                format_duration(limit),
+                Secs(within)
+            ),
+            Outlook::IdleUnknown { wraps_every } => write!(
+                f,
+                "time since the last segment unknown: this OS's figure wraps every {} and the policy lets a connection stay idle that long",
+                format_duration(wraps_every)
+            ),
             Outlook::Unreported => {
                 f.write_str("this OS reports no keep-alive progress (probes, idle time)")
             }
@@ -969,6 +1292,194 @@ mod tests {
             SECS(110)
         };
         assert_eq!(idle.forecast(&policy).dead_within(), Some(whole));
+    }
+
+    /// A FreeBSD-style status: state and the u32-microsecond idle figure only.
+    fn freebsd_status(state: TcpState, idle: Duration) -> Status {
+        Status {
+            kernel: Kernel::FreeBsd,
+            state: Some(state),
+            since_data_received: Some(idle),
+            received_wraps_every: Some(MICROS_U32_WRAP),
+            ..Status::NONE
+        }
+    }
+
+    /// FreeBSD's figure wraps every 2^32 µs: with a policy whose idle limit is below the
+    /// wrap it is exact (the kernel drops the connection before it gets that far); with
+    /// the default 2 h idle time, or a knob left to the OS, it is unknown, never a figure.
+    #[test]
+    fn a_wrapping_idle_figure_is_used_only_below_the_wrap() {
+        assert_eq!(MICROS_U32_WRAP.as_secs(), 4_294);
+        let now = freebsd_status(TcpState::Established, SECS(35));
+        assert_eq!(now.since_last_received(), None);
+        assert_eq!(now.since_data_received(), None);
+        assert_eq!(now.since_last_received_within(SECS(600)), Some(SECS(35)));
+        assert_eq!(now.since_last_received_within(SECS(7_200)), None);
+        assert!(
+            now.to_string()
+                .contains("or that plus a multiple of 1h 11m 34s"),
+            "{now}"
+        );
+
+        let short = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5);
+        let forecast = now.forecast(&short);
+        assert_eq!(forecast.dead_within(), Some(SECS(75)), "{forecast}");
+        let default_idle = Policy::new()
+            .with_timeout(SECS(7_200))
+            .with_interval(SECS(75))
+            .with_retries(8);
+        let unknown = now.forecast(&default_idle);
+        assert_eq!(
+            *unknown.outlook(),
+            Outlook::IdleUnknown {
+                wraps_every: MICROS_U32_WRAP
+            }
+        );
+        assert_eq!(unknown.dead_within(), None);
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("time since the last segment unknown")
+        );
+        let os_default = Policy::new().with_interval(SECS(10)).with_retries(5);
+        assert!(matches!(
+            now.forecast(&os_default).outlook(),
+            Outlook::IdleUnknown { .. }
+        ));
+    }
+
+    /// The BSDs and XNU test the idle time before probing: a connection already idle past
+    /// `timeout + interval × retries` is dropped at the timer's next run, with no probe.
+    /// Before that, the end is where the probes' schedule ends, as on Linux.
+    #[test]
+    fn the_bsds_drop_a_connection_idle_past_the_limit_at_the_next_run() {
+        let policy = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5);
+        let overdue = freebsd_status(TcpState::Established, SECS(200)).forecast(&policy);
+        assert_eq!(
+            *overdue.outlook(),
+            Outlook::DropDue {
+                idle: SECS(200),
+                limit: SECS(110),
+                within: SECS(60),
+            }
+        );
+        assert!(overdue.to_string().contains("without a probe"), "{overdue}");
+        let probing = freebsd_status(TcpState::Established, SECS(80)).forecast(&policy);
+        assert!(
+            matches!(
+                probing.outlook(),
+                Outlook::Probing {
+                    unanswered: None,
+                    of: Some(5),
+                    dead_within: Some(d)
+                } if *d == SECS(30)
+            ),
+            "{probing}"
+        );
+        // A user timeout does not take part in the BSDs' keep-alive timer.
+        let with_user = policy.with_user_timeout(SECS(70));
+        let idle = freebsd_status(TcpState::Established, SECS(35)).forecast(&with_user);
+        assert_eq!(idle.dead_within(), Some(SECS(75)));
+        // Linux, overdue by the same margin, sends its first probe and counts from there.
+        let linux = linux_status(0, 200_000, 0, 0).forecast(&policy);
+        assert_eq!(linux.dead_within(), Some(SECS(110)));
+    }
+
+    /// The states each kernel's timer runs in: FIN-wait-1 and closing on the BSDs and
+    /// XNU, FIN-wait-2 on XNU only, neither on NetBSD; Linux all synchronised states.
+    #[test]
+    fn keep_alive_runs_in_the_states_each_kernel_says() {
+        use TcpState::*;
+        let runs = |kernel: Kernel| {
+            [
+                Established,
+                CloseWait,
+                FinWait1,
+                Closing,
+                FinWait2,
+                LastAck,
+                TimeWait,
+                Listen,
+                SynSent,
+                Closed,
+            ]
+            .into_iter()
+            .filter(|s| kernel.keepalive_runs_in(*s))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            runs(Kernel::FreeBsd),
+            [Established, CloseWait, FinWait1, Closing]
+        );
+        assert_eq!(runs(Kernel::OpenBsd), runs(Kernel::FreeBsd));
+        assert_eq!(
+            runs(Kernel::Xnu),
+            [Established, CloseWait, FinWait1, Closing, FinWait2]
+        );
+        assert_eq!(runs(Kernel::NetBsd), [Established, CloseWait]);
+        assert_eq!(
+            runs(Kernel::Linux),
+            [Established, CloseWait, FinWait1, Closing, FinWait2, LastAck]
+        );
+        let policy = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5);
+        let fin_wait_1 = freebsd_status(FinWait1, SECS(5)).forecast(&policy);
+        assert!(matches!(fin_wait_1.outlook(), Outlook::Idle { .. }));
+        let fin_wait_2 = freebsd_status(FinWait2, SECS(5)).forecast(&policy);
+        assert_eq!(*fin_wait_2.outlook(), Outlook::NotOpen { state: FinWait2 });
+    }
+
+    /// Linux pauses keep-alive while written data waits unsent, even with nothing in
+    /// flight; on a listener, `tcpi_unacked` is the accept queue and not data in flight.
+    #[test]
+    fn unsent_data_pauses_linux_keep_alive_and_a_listener_has_no_data_in_flight() {
+        let policy = Policy::new()
+            .with_timeout(SECS(60))
+            .with_interval(SECS(10))
+            .with_retries(5);
+        let queued = Status {
+            unsent_bytes: Some(4_096),
+            ..linux_status(2, 30_000, 0, 0)
+        };
+        let forecast = queued.forecast(&policy.with_user_timeout(SECS(120)));
+        assert_eq!(
+            *forecast.outlook(),
+            Outlook::Queued {
+                unsent_bytes: 4_096,
+                probes: Some(2),
+                user_timeout: Some(SECS(120)),
+            }
+        );
+        assert_eq!(
+            forecast.to_string(),
+            "keep-alive paused: 4096 bytes queued unsent, none in flight (the peer's receive window is closed, or sending is held back); 2 zero-window probes unanswered; if the peer is gone, the user timeout (2m) drops the connection"
+        );
+        let listener = Status {
+            state: Some(TcpState::Listen),
+            accept_queue: Some(3),
+            ..Status::NONE
+        };
+        assert_eq!(listener.data_in_flight(), None);
+        assert_eq!(
+            *listener.forecast(&policy).outlook(),
+            Outlook::NotOpen {
+                state: TcpState::Listen
+            }
+        );
+        assert!(
+            listener
+                .to_string()
+                .contains("3 connections waiting to be accepted")
+        );
     }
 
     #[test]

@@ -1,14 +1,82 @@
 //! The OS's own connection-info call, one system call per status: Linux and Android
-//! `getsockopt(TCP_INFO)`, FreeBSD `getsockopt(TCP_INFO)`, Apple
+//! `getsockopt(TCP_INFO)`, FreeBSD, NetBSD and OpenBSD `getsockopt(TCP_INFO)`, Apple
 //! `getsockopt(TCP_CONNECTION_INFO)`, Windows `WSAIoctl(SIO_TCP_INFO)`. Each fills only the
-//! fields its OS reports; the rest stay `None`.
+//! fields its OS reports, in the unit its kernel's source shows (PLATFORMS.md, "Reading
+//! status"); the rest stay `None`.
+//!
+//! Every struct read here is this crate's own `#[repr(C)]` copy of the kernel header's
+//! leading fields (or, on Windows, the SDK's), with its size and the offset of each field
+//! read asserted at compile time: a wrong offset fails the build for that target
+//! (`.ci/cross-check` builds each one). A field is read only where the length the kernel
+//! returned covers it; a shorter copy (an older kernel's struct) leaves it `None`.
 
 use crate::status::{Status, StatusError};
+
+/// Fails the build where the struct's size or a field's offset differs from the numbers
+/// taken from the kernel header.
+#[allow(unused_macros)] // Not every target has a struct.
+macro_rules! assert_layout {
+    ($t:ty, size $size:expr, { $($field:ident: $offset:expr),* $(,)? }) => {
+        const _: () = {
+            assert!(
+                size_of::<$t>() == $size,
+                concat!(stringify!($t), ": size differs from the kernel header's")
+            );
+            $(
+                assert!(
+                    core::mem::offset_of!($t, $field) == $offset,
+                    concat!(
+                        stringify!($t), ".", stringify!($field),
+                        ": offset differs from the kernel header's"
+                    )
+                );
+            )*
+        };
+    };
+}
+
+/// `field` of the struct in `got`, or `None` where the kernel's copy stops short of it.
+#[allow(unused_macros)]
+macro_rules! field {
+    ($got:expr, $t:ty, $field:ident) => {
+        $got.get(core::mem::offset_of!($t, $field), |s: &$t| &s.$field)
+    };
+}
+
+/// A struct as the kernel filled it and how many bytes of it the kernel wrote.
+#[allow(dead_code)] // Not every target reads through it.
+struct Got<T> {
+    value: T,
+    len: usize,
+}
+
+#[allow(dead_code)]
+impl<T> Got<T> {
+    /// The field at `offset` (read by `read`), where the `len` bytes written cover it.
+    fn get<F: Copy>(&self, offset: usize, read: impl Fn(&T) -> &F) -> Option<F> {
+        (self.len >= offset + size_of::<F>()).then(|| *read(&self.value))
+    }
+}
+
+/// The state field, which every call must return; a kernel that wrote less is reported as
+/// a failed call rather than read as "closed".
+#[allow(dead_code)]
+fn required<F>(value: Option<F>, call: &'static str, len: usize) -> Result<F, StatusError> {
+    value.ok_or_else(|| StatusError::Failed {
+        call,
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the kernel returned {len} bytes, too few for the connection state"),
+        ),
+    })
+}
 
 #[cfg(any(
     target_os = "linux",
     target_os = "android",
     target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
     target_vendor = "apple"
 ))]
 mod unix {
@@ -17,9 +85,17 @@ mod unix {
 
     use socket2::SockRef;
 
-    /// `getsockopt(IPPROTO_TCP, name)` into a `T`. The kernels copy at most the length
-    /// passed, so a struct shorter than the running kernel's is filled as far as it goes.
-    pub(super) fn get_struct<T>(sock: &SockRef<'_>, name: libc::c_int) -> io::Result<T> {
+    use super::Got;
+    use crate::status::StatusError;
+
+    /// `getsockopt(IPPROTO_TCP, name)` into a `T`, with the length the kernel wrote. The
+    /// kernels copy at most the length passed (and report what they copied), so a struct
+    /// shorter than the running kernel's is filled as far as it goes.
+    pub(super) fn get_struct<T>(
+        sock: &SockRef<'_>,
+        name: libc::c_int,
+        call: &'static str,
+    ) -> Result<Got<T>, StatusError> {
         let mut value = core::mem::MaybeUninit::<T>::zeroed();
         let mut len = size_of::<T>() as libc::socklen_t;
         // SAFETY: the descriptor is borrowed for the call; `value` is a live, writable
@@ -34,34 +110,43 @@ mod unix {
             )
         };
         if rc != 0 {
-            return Err(io::Error::last_os_error());
+            // "No such option" here is no proof that the OS lacks the call: a socket that
+            // is not TCP answers the same.
+            let source = io::Error::last_os_error();
+            return Err(StatusError::Failed { call, source });
         }
-        // SAFETY: zero-initialised, then partly or wholly written by the kernel; every
-        // field of the C structs read here is an integer, for which all bits are valid.
-        Ok(unsafe { value.assume_init() })
+        Ok(Got {
+            // SAFETY: zero-initialised, then partly or wholly written by the kernel; every
+            // field of the structs read here is an integer, for which all bits are valid.
+            value: unsafe { value.assume_init() },
+            len: (len as usize).min(size_of::<T>()),
+        })
     }
 }
 
-/// Linux's `tcp_get_info` (net/ipv4/tcp.c): `tcpi_probes` is `icsk_probes_out` (keep-alive
-/// and zero-window probes sent since the last ACK), `tcpi_unacked` is `packets_out`,
-/// `tcpi_retransmits` the RTO retransmissions of the head segment, the `tcpi_last_*` fields
-/// milliseconds since the event, `tcpi_rto` microseconds.
+/// Linux's `tcp_get_info` (net/ipv4/tcp.c; PLATFORMS.md S-Linux rows): `tcpi_probes` is
+/// `icsk_probes_out` (keep-alive and zero-window probes sent since the last ACK),
+/// `tcpi_unacked` is `packets_out` (on a listener, the accept backlog), `tcpi_retransmits`
+/// the RTO retransmissions of the head segment, the `tcpi_last_*` fields milliseconds since
+/// the event, `tcpi_rto` microseconds, `tcpi_notsent_bytes` the bytes queued and not sent.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod linux {
     use core::time::Duration;
 
-    use crate::status::{Status, StatusError, TcpState};
+    use super::{Got, required};
+    use crate::status::{Kernel, Status, StatusError, TcpState};
 
     /// The name of the call, for errors.
     pub(crate) const CALL: &str = "TCP_INFO";
     pub(crate) const NAME: Option<&str> = Some(CALL);
 
-    /// The leading fields of `struct tcp_info` (include/uapi/linux/tcp.h), which libc does
-    /// not export for Android; the kernel copies as many bytes as are asked for.
-    #[cfg(target_os = "android")]
+    /// The leading fields of `struct tcp_info` (include/uapi/linux/tcp.h), up to
+    /// `tcpi_notsent_bytes` (Linux 4.6); the kernel copies as many bytes as are asked for.
+    /// The two u64 pacing rates and the two byte counters are kept as u32 pairs so that the
+    /// layout is the same on 32-bit targets, where a u64 may be 4-byte aligned.
     #[repr(C)]
     #[allow(dead_code)] // Fields only keep the layout.
-    struct tcp_info {
+    pub(super) struct TcpInfo {
         tcpi_state: u8,
         tcpi_ca_state: u8,
         tcpi_retransmits: u8,
@@ -94,9 +179,25 @@ mod linux {
         tcpi_rcv_rtt: u32,
         tcpi_rcv_space: u32,
         tcpi_total_retrans: u32,
+        tcpi_pacing_rate_and_bytes: [u32; 8],
+        tcpi_segs_out: u32,
+        tcpi_segs_in: u32,
+        tcpi_notsent_bytes: u32,
     }
-    #[cfg(target_os = "linux")]
-    use libc::tcp_info;
+
+    assert_layout!(TcpInfo, size 148, {
+        tcpi_state: 0,
+        tcpi_retransmits: 2,
+        tcpi_probes: 3,
+        tcpi_backoff: 4,
+        tcpi_rto: 8,
+        tcpi_unacked: 24,
+        tcpi_last_data_sent: 44,
+        tcpi_last_data_recv: 52,
+        tcpi_last_ack_recv: 56,
+        tcpi_total_retrans: 100,
+        tcpi_notsent_bytes: 144,
+    });
 
     /// include/net/tcp_states.h.
     fn state(raw: u8) -> TcpState {
@@ -117,84 +218,289 @@ mod linux {
     }
 
     pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
-        let info: tcp_info = super::unix::get_struct(sock, libc::TCP_INFO)
-            .map_err(|source| StatusError::Failed { call: CALL, source })?;
-        let ms = |v: u32| Some(Duration::from_millis(u64::from(v)));
+        let got: Got<TcpInfo> = super::unix::get_struct(sock, libc::TCP_INFO, CALL)?;
+        from(&got)
+    }
+
+    pub(super) fn from(got: &Got<TcpInfo>) -> Result<Status, StatusError> {
+        let ms = |v: Option<u32>| v.map(|v| Duration::from_millis(u64::from(v)));
+        let state = state(required(field!(got, TcpInfo, tcpi_state), CALL, got.len)?);
+        let unacked = field!(got, TcpInfo, tcpi_unacked);
+        // On a listener `tcp_get_info` puts the accept queue's length in tcpi_unacked.
+        let listening = state == TcpState::Listen;
         Ok(Status {
-            state: Some(state(info.tcpi_state)),
-            since_data_received: ms(info.tcpi_last_data_recv),
-            since_ack_received: ms(info.tcpi_last_ack_recv),
-            since_data_sent: ms(info.tcpi_last_data_sent),
-            probes: Some(u32::from(info.tcpi_probes)),
-            unacked_segments: Some(info.tcpi_unacked),
-            unacked_bytes: None,
-            retransmits: Some(u32::from(info.tcpi_retransmits)),
-            backoff: Some(u32::from(info.tcpi_backoff)),
-            retransmitted_segments: Some(u64::from(info.tcpi_total_retrans)),
-            retransmitted_bytes: None,
-            rto: Some(Duration::from_micros(u64::from(info.tcpi_rto))),
+            kernel: Kernel::Linux,
+            state: Some(state),
+            since_data_received: ms(field!(got, TcpInfo, tcpi_last_data_recv)),
+            since_ack_received: ms(field!(got, TcpInfo, tcpi_last_ack_recv)),
+            since_data_sent: ms(field!(got, TcpInfo, tcpi_last_data_sent)),
+            probes: field!(got, TcpInfo, tcpi_probes).map(u32::from),
+            unacked_segments: unacked.filter(|_| !listening),
+            accept_queue: unacked.filter(|_| listening),
+            unsent_bytes: field!(got, TcpInfo, tcpi_notsent_bytes).filter(|_| !listening),
+            retransmits: field!(got, TcpInfo, tcpi_retransmits).map(u32::from),
+            backoff: field!(got, TcpInfo, tcpi_backoff).map(u32::from),
+            retransmitted_segments: field!(got, TcpInfo, tcpi_total_retrans).map(u64::from),
+            rto: field!(got, TcpInfo, tcpi_rto).map(|v| Duration::from_micros(u64::from(v))),
+            ..Status::NONE
         })
     }
 }
 
-/// FreeBSD's `tcp_fill_info` (sys/netinet/tcp_usrreq.c) fills the state,
-/// `tcpi_last_data_recv` (ticks since `t_rcvtime`, the time keep-alive counts from, times
-/// `tick`: microseconds despite the name), `tcpi_rto` (microseconds) and
-/// `tcpi_snd_rexmitpack`. The `__tcpi_*` fields (probes, backoff, unacked) it leaves at
-/// zero, so they are absent here.
+/// The leading fields of the BSDs' `struct tcp_info` (FreeBSD and NetBSD
+/// sys/netinet/tcp.h; OpenBSD's differs after `tcpi_rcv_space`, see there): the first
+/// block follows Linux's layout, the two window scales being 4-bit fields of one byte.
+#[cfg(any(target_os = "freebsd", target_os = "netbsd", target_os = "openbsd"))]
+mod bsd_info {
+    #[repr(C)]
+    #[allow(dead_code)] // Fields only keep the layout.
+    pub(super) struct Head {
+        pub(super) tcpi_state: u8,
+        tcpi_ca_state: u8,
+        tcpi_retransmits: u8,
+        tcpi_probes: u8,
+        tcpi_backoff: u8,
+        tcpi_options: u8,
+        tcpi_wscale: u8,
+        tcpi_pad: u8,
+        pub(super) tcpi_rto: u32,
+        tcpi_ato: u32,
+        tcpi_snd_mss: u32,
+        tcpi_rcv_mss: u32,
+        tcpi_unacked: u32,
+        tcpi_sacked: u32,
+        tcpi_lost: u32,
+        tcpi_retrans: u32,
+        tcpi_fackets: u32,
+        pub(super) tcpi_last_data_sent: u32,
+        tcpi_last_ack_sent: u32,
+        pub(super) tcpi_last_data_recv: u32,
+        pub(super) tcpi_last_ack_recv: u32,
+        tcpi_pmtu: u32,
+        tcpi_rcv_ssthresh: u32,
+        tcpi_rtt: u32,
+        tcpi_rttvar: u32,
+        tcpi_snd_ssthresh: u32,
+        tcpi_snd_cwnd: u32,
+        tcpi_advmss: u32,
+        tcpi_reordering: u32,
+        tcpi_rcv_rtt: u32,
+        tcpi_rcv_space: u32,
+    }
+
+    /// FreeBSD's and NetBSD's extension fields after the head, up to the retransmitted
+    /// segments.
+    #[cfg(any(target_os = "freebsd", target_os = "netbsd"))]
+    #[repr(C)]
+    #[allow(dead_code)]
+    pub(super) struct TcpInfo {
+        pub(super) head: Head,
+        tcpi_snd_wnd: u32,
+        tcpi_snd_bwnd: u32,
+        tcpi_snd_nxt: u32,
+        tcpi_rcv_nxt: u32,
+        tcpi_toe_tid: u32,
+        pub(super) tcpi_snd_rexmitpack: u32,
+    }
+
+    assert_layout!(Head, size 100, {
+        tcpi_state: 0,
+        tcpi_rto: 8,
+        tcpi_last_data_sent: 44,
+        tcpi_last_data_recv: 52,
+        tcpi_last_ack_recv: 56,
+        tcpi_rcv_space: 96,
+    });
+
+    #[cfg(any(target_os = "freebsd", target_os = "netbsd"))]
+    assert_layout!(TcpInfo, size 124, { head: 0, tcpi_snd_rexmitpack: 120 });
+
+    /// A `Head` field through the whole struct `$t` (`head` first, at offset 0).
+    macro_rules! head_field {
+        ($got:expr, $t:ty, $field:ident) => {
+            $got.get(
+                core::mem::offset_of!($t, head) + core::mem::offset_of!(Head, $field),
+                |s: &$t| &s.head.$field,
+            )
+        };
+    }
+    pub(super) use head_field;
+}
+
+/// FreeBSD's `tcp_fill_info` (sys/netinet/tcp_usrreq.c; PLATFORMS.md S-FreeBSD rows)
+/// fills the state, `tcpi_last_data_recv` (`((uint32_t)ticks - t_rcvtime) * tick`: time
+/// since any segment arrived, the time keep-alive counts from, in microseconds in a u32, so
+/// known only modulo 2^32 µs), `tcpi_rto` (microseconds) and `tcpi_snd_rexmitpack`. The
+/// `__tcpi_*` fields (probes, backoff, unacked) it leaves at zero, so they are absent here.
 #[cfg(target_os = "freebsd")]
 mod freebsd {
     use core::time::Duration;
 
-    use crate::status::{Status, StatusError};
+    use super::bsd_info::{Head, TcpInfo, head_field};
+    use super::{Got, required};
+    use crate::status::{Kernel, MICROS_U32_WRAP, Status, StatusError};
 
     pub(crate) const CALL: &str = "TCP_INFO";
     pub(crate) const NAME: Option<&str> = Some(CALL);
 
     pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
-        let info: libc::tcp_info = super::unix::get_struct(sock, libc::TCP_INFO)
-            .map_err(|source| StatusError::Failed { call: CALL, source })?;
-        let us = |v: u32| Some(Duration::from_micros(u64::from(v)));
+        let got: Got<TcpInfo> = super::unix::get_struct(sock, libc::TCP_INFO, CALL)?;
+        let us = |v: Option<u32>| v.map(|v| Duration::from_micros(u64::from(v)));
+        let state = required(head_field!(got, TcpInfo, tcpi_state), CALL, got.len)?;
         Ok(Status {
-            state: Some(super::bsd_state(u32::from(info.tcpi_state))),
-            since_data_received: us(info.tcpi_last_data_recv),
-            rto: us(info.tcpi_rto),
-            retransmitted_segments: Some(u64::from(info.tcpi_snd_rexmitpack)),
+            kernel: Kernel::FreeBsd,
+            state: Some(super::bsd_state(u32::from(state))),
+            since_data_received: us(head_field!(got, TcpInfo, tcpi_last_data_recv)),
+            received_wraps_every: Some(MICROS_U32_WRAP),
+            rto: us(head_field!(got, TcpInfo, tcpi_rto)),
+            retransmitted_segments: field!(got, TcpInfo, tcpi_snd_rexmitpack).map(u64::from),
+            ..Status::NONE
+        })
+    }
+}
+
+/// NetBSD's `tcp_fill_info` (sys/netinet/tcp_usrreq.c; PLATFORMS.md S-NetBSD rows): the
+/// state and `tcpi_snd_rexmitpack` hold what they say. Its times do not: it subtracts
+/// `t_rcvtime`, stamped from `tcp_now` (500 ms slow ticks, tcp_timer.c), from
+/// `hardclock_ticks`, and multiplies `t_rxtcur` (slow ticks) by `tick` (microseconds per
+/// hardclock tick), so neither the idle time nor the RTO is read here.
+#[cfg(target_os = "netbsd")]
+mod netbsd {
+    use super::bsd_info::{Head, TcpInfo, head_field};
+    use super::{Got, required};
+    use crate::status::{Kernel, Status, StatusError};
+
+    pub(crate) const CALL: &str = "TCP_INFO";
+    pub(crate) const NAME: Option<&str> = Some(CALL);
+
+    pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
+        let got: Got<TcpInfo> = super::unix::get_struct(sock, libc::TCP_INFO, CALL)?;
+        let state = required(head_field!(got, TcpInfo, tcpi_state), CALL, got.len)?;
+        Ok(Status {
+            kernel: Kernel::NetBsd,
+            state: Some(super::bsd_state(u32::from(state))),
+            retransmitted_segments: field!(got, TcpInfo, tcpi_snd_rexmitpack).map(u64::from),
+            ..Status::NONE
+        })
+    }
+}
+
+/// OpenBSD's `tcp_fill_info` (sys/netinet/tcp_usrreq.c; PLATFORMS.md S-OpenBSD rows): the
+/// state, `tcpi_rto` (`t_rxtcur`, milliseconds, times 1000: microseconds) and
+/// `tcpi_last_data_recv` (`(now - t_rcvtime) * 1000`, `t_rcvtime` stamped by any segment:
+/// microseconds in a u32, known only modulo 2^32 µs), filled for every caller. The
+/// extension fields (retransmitted segments among them) it fills for root only, so they
+/// are not read. OpenBSD is a tier-3 target: this branch is not compiled by this
+/// project's checks, so it reads as little as it can.
+#[cfg(target_os = "openbsd")]
+mod openbsd {
+    use core::time::Duration;
+
+    use super::bsd_info::Head;
+    use super::{Got, required};
+    use crate::status::{Kernel, MICROS_U32_WRAP, Status, StatusError};
+
+    pub(crate) const CALL: &str = "TCP_INFO";
+    pub(crate) const NAME: Option<&str> = Some(CALL);
+
+    pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
+        let got: Got<Head> = super::unix::get_struct(sock, libc::TCP_INFO, CALL)?;
+        let us = |v: Option<u32>| v.map(|v| Duration::from_micros(u64::from(v)));
+        let state = required(field!(got, Head, tcpi_state), CALL, got.len)?;
+        Ok(Status {
+            kernel: Kernel::OpenBsd,
+            state: Some(super::bsd_state(u32::from(state))),
+            since_data_received: us(field!(got, Head, tcpi_last_data_recv)),
+            received_wraps_every: Some(MICROS_U32_WRAP),
+            rto: us(field!(got, Head, tcpi_rto)),
             ..Status::NONE
         })
     }
 }
 
 /// XNU's `tcp_connection_info` (bsd/netinet/tcp.h, filled by `tcp_connection_fill_info`
-/// in bsd/netinet/tcp_usrreq.c): the state, `tcpi_rto` (milliseconds,
-/// while the retransmission timer runs) and `tcpi_txretransmitbytes`. It carries no
-/// keep-alive probe count and no time since the last segment received.
+/// in bsd/netinet/tcp_usrreq.c; PLATFORMS.md S-XNU rows): the state, `tcpi_rto`
+/// (milliseconds, while the retransmission timer runs), `tcpi_txretransmitbytes` and
+/// `tcpi_txretransmitpackets`. It carries no keep-alive probe count and no time since the
+/// last segment received.
 #[cfg(target_vendor = "apple")]
 mod apple {
     use core::time::Duration;
 
-    use crate::status::{Status, StatusError};
+    use super::{Got, required};
+    use crate::status::{Kernel, Status, StatusError};
 
     pub(crate) const CALL: &str = "TCP_CONNECTION_INFO";
     pub(crate) const NAME: Option<&str> = Some(CALL);
 
+    /// `struct tcp_connection_info` as XNU lays it out: the fifteen one-bit TFO fields and
+    /// `__pad2:17` share one u32 (libc declares them as sixteen u32s, which puts every
+    /// counter after them 64 bytes too far), and the u64 counters are 8-byte aligned.
+    #[repr(C)]
+    #[allow(dead_code)] // Fields only keep the layout.
+    pub(super) struct TcpConnectionInfo {
+        tcpi_state: u8,
+        tcpi_snd_wscale: u8,
+        tcpi_rcv_wscale: u8,
+        pad1: u8,
+        tcpi_options: u32,
+        tcpi_flags: u32,
+        tcpi_rto: u32,
+        tcpi_maxseg: u32,
+        tcpi_snd_ssthresh: u32,
+        tcpi_snd_cwnd: u32,
+        tcpi_snd_wnd: u32,
+        tcpi_snd_sbbytes: u32,
+        tcpi_rcv_wnd: u32,
+        tcpi_rttcur: u32,
+        tcpi_srtt: u32,
+        tcpi_rttvar: u32,
+        tcpi_tfo_bits: u32,
+        tcpi_txpackets: u64,
+        tcpi_txbytes: u64,
+        tcpi_txretransmitbytes: u64,
+        tcpi_rxpackets: u64,
+        tcpi_rxbytes: u64,
+        tcpi_rxoutoforderbytes: u64,
+        tcpi_txretransmitpackets: u64,
+    }
+
+    assert_layout!(TcpConnectionInfo, size 112, {
+        tcpi_state: 0,
+        tcpi_rto: 12,
+        tcpi_tfo_bits: 52,
+        tcpi_txpackets: 56,
+        tcpi_txretransmitbytes: 72,
+        tcpi_txretransmitpackets: 104,
+    });
+
     pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
-        let info: libc::tcp_connection_info =
-            super::unix::get_struct(sock, libc::TCP_CONNECTION_INFO)
-                .map_err(|source| StatusError::Failed { call: CALL, source })?;
+        let got: Got<TcpConnectionInfo> =
+            super::unix::get_struct(sock, libc::TCP_CONNECTION_INFO, CALL)?;
+        let state = required(field!(got, TcpConnectionInfo, tcpi_state), CALL, got.len)?;
         Ok(Status {
-            state: Some(super::bsd_state(u32::from(info.tcpi_state))),
+            kernel: Kernel::Xnu,
+            state: Some(super::bsd_state(u32::from(state))),
             // XNU reports `t_rxtcur` (milliseconds) only while the retransmission timer
             // runs, and 0 otherwise.
-            rto: (info.tcpi_rto > 0).then(|| Duration::from_millis(u64::from(info.tcpi_rto))),
-            retransmitted_bytes: Some(info.tcpi_txretransmitbytes),
+            rto: field!(got, TcpConnectionInfo, tcpi_rto)
+                .filter(|&ms| ms > 0)
+                .map(|ms| Duration::from_millis(u64::from(ms))),
+            retransmitted_bytes: field!(got, TcpConnectionInfo, tcpi_txretransmitbytes),
+            retransmitted_segments: field!(got, TcpConnectionInfo, tcpi_txretransmitpackets),
             ..Status::NONE
         })
     }
 }
 
-/// The BSD `TCPS_*` numbering (netinet/tcp_fsm.h), shared by FreeBSD and XNU.
-#[cfg(any(target_os = "freebsd", target_vendor = "apple"))]
+/// The BSD `TCPS_*` numbering (netinet/tcp_fsm.h), shared by FreeBSD, NetBSD, OpenBSD and
+/// XNU.
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_vendor = "apple"
+))]
 fn bsd_state(raw: u32) -> crate::status::TcpState {
     use crate::status::TcpState;
     match raw {
@@ -225,10 +531,20 @@ mod windows {
         WSAIoctl,
     };
 
-    use crate::status::{Status, StatusError, TcpState};
+    use super::Got;
+    use crate::status::{Kernel, Status, StatusError, TcpState};
 
     pub(crate) const CALL: &str = "SIO_TCP_INFO";
     pub(crate) const NAME: Option<&str> = Some(CALL);
+
+    // mstcpip.h: TCPSTATE State, ULONG Mss, ULONG64 ConnectionTimeMs, BOOLEAN
+    // TimestampsEnabled, then ULONGs RttUs, MinRttUs, BytesInFlight, ..., ULONG64 BytesOut
+    // and BytesIn, ULONGs BytesReordered, BytesRetrans, ..., UCHAR SynRetrans.
+    assert_layout!(TCP_INFO_v0, size 88, {
+        State: 0,
+        BytesInFlight: 28,
+        BytesRetrans: 68,
+    });
 
     /// TCPSTATE in mstcpip.h.
     fn state(raw: i32) -> TcpState {
@@ -281,10 +597,16 @@ mod windows {
                 StatusError::Failed { call: CALL, source }
             });
         }
+        let got = Got {
+            value: info,
+            len: (returned as usize).min(size_of::<TCP_INFO_v0>()),
+        };
+        let state = super::required(field!(got, TCP_INFO_v0, State), CALL, got.len)?;
         Ok(Status {
-            state: Some(state(info.State)),
-            unacked_bytes: Some(u64::from(info.BytesInFlight)),
-            retransmitted_bytes: Some(u64::from(info.BytesRetrans)),
+            kernel: Kernel::Windows,
+            state: Some(self::state(state)),
+            unacked_bytes: field!(got, TCP_INFO_v0, BytesInFlight).map(u64::from),
+            retransmitted_bytes: field!(got, TCP_INFO_v0, BytesRetrans).map(u64::from),
             ..Status::NONE
         })
     }
@@ -296,17 +618,25 @@ use linux as os;
 #[cfg(target_os = "freebsd")]
 use freebsd as os;
 
+#[cfg(target_os = "netbsd")]
+use netbsd as os;
+
+#[cfg(target_os = "openbsd")]
+use openbsd as os;
+
 #[cfg(target_vendor = "apple")]
 use apple as os;
 
 #[cfg(windows)]
 use windows as os;
 
-/// No connection-info call this crate reads on this OS (NetBSD, OpenBSD, illumos, ...).
+/// No connection-info call this crate reads on this OS (illumos, DragonFly, ...).
 #[cfg(not(any(
     target_os = "linux",
     target_os = "android",
     target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
     target_vendor = "apple",
     windows
 )))]
@@ -327,3 +657,30 @@ pub(crate) fn read_status(sock: &socket2::SockRef<'_>) -> Result<Status, StatusE
 
 /// The name of the call `read_status` makes.
 pub(crate) const CALL: Option<&str> = os::NAME;
+
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+mod tests {
+    use super::Got;
+    use super::linux::{TcpInfo, from};
+
+    /// A kernel whose struct ends before `tcpi_notsent_bytes` (before Linux 4.6) leaves
+    /// that field unknown rather than read as zero; one that wrote nothing fails.
+    #[test]
+    fn a_short_copy_leaves_the_fields_past_it_unknown() {
+        // SAFETY: integers only; all-zero is valid.
+        let mut value: TcpInfo = unsafe { core::mem::zeroed() };
+        // SAFETY: as above; the first byte is tcpi_state (asserted at offset 0).
+        unsafe { *(&raw mut value).cast::<u8>() = 1 };
+        let short = Got { value, len: 104 };
+        let status = from(&short).expect("the state is covered");
+        assert!(status.probes().is_some() && status.retransmitted_segments().is_some());
+        assert_eq!(status.unsent_bytes(), None);
+        // SAFETY: as above.
+        let zeroed = unsafe { core::mem::zeroed::<TcpInfo>() };
+        let none = Got {
+            value: zeroed,
+            len: 0,
+        };
+        assert!(from(&none).is_err());
+    }
+}
