@@ -333,9 +333,9 @@ mod bsd_info {
 }
 
 /// FreeBSD's `tcp_fill_info` (sys/netinet/tcp_usrreq.c; PLATFORMS.md S-FreeBSD rows)
-/// fills the state, `tcpi_last_data_recv` (`((uint32_t)ticks - t_rcvtime) * tick`: time
-/// since any segment arrived, the time keep-alive counts from, in microseconds in a u32, so
-/// known only modulo 2^32 µs), `tcpi_rto` (microseconds) and `tcpi_snd_rexmitpack`. The
+/// fills the state, `tcpi_last_data_recv` (`ticks - t_rcvtime` times `tick`: time since
+/// any segment arrived, the time keep-alive counts from, in microseconds stored in a u32,
+/// so known only modulo 2^32 µs), `tcpi_rto` (microseconds) and `tcpi_snd_rexmitpack`. The
 /// `__tcpi_*` fields (probes, backoff, unacked) it leaves at zero, so they are absent here.
 #[cfg(target_os = "freebsd")]
 mod freebsd {
