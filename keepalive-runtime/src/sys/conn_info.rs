@@ -247,9 +247,11 @@ mod linux {
     }
 }
 
-/// The leading fields of the BSDs' `struct tcp_info` (FreeBSD and NetBSD
-/// sys/netinet/tcp.h; OpenBSD's differs after `tcpi_rcv_space`, see there): the first
-/// block follows Linux's layout, the two window scales being 4-bit fields of one byte.
+/// The leading fields of the BSDs' `struct tcp_info` (sys/netinet/tcp.h; PLATFORMS.md
+/// S-FreeBSD-1, S-NetBSD-1, S-OpenBSD-1), up to `tcpi_rcv_space`: the first block follows
+/// Linux's layout. Bytes 6 and 7 hold the window scales (FreeBSD and NetBSD: two 4-bit
+/// fields in byte 6; OpenBSD: one byte each), which nothing here reads; every field read
+/// is at the same offset in the three headers.
 #[cfg(any(target_os = "freebsd", target_os = "netbsd", target_os = "openbsd"))]
 mod bsd_info {
     #[repr(C)]
@@ -289,7 +291,8 @@ mod bsd_info {
     }
 
     /// FreeBSD's and NetBSD's extension fields after the head, up to the retransmitted
-    /// segments.
+    /// segments. Not OpenBSD's: its block has no `tcpi_snd_bwnd`, which puts its
+    /// `tcpi_snd_rexmitpack` at 116, not 120 (PLATFORMS.md S-OpenBSD-1).
     #[cfg(any(target_os = "freebsd", target_os = "netbsd"))]
     #[repr(C)]
     #[allow(dead_code)]
@@ -303,6 +306,8 @@ mod bsd_info {
         pub(super) tcpi_snd_rexmitpack: u32,
     }
 
+    // The same numbers in FreeBSD's, NetBSD's and OpenBSD's header (PLATFORMS.md
+    // S-OpenBSD-1 counts OpenBSD's, tier 3 and so built by no check here).
     assert_layout!(Head, size 100, {
         tcpi_state: 0,
         tcpi_rto: 8,
@@ -328,9 +333,9 @@ mod bsd_info {
 }
 
 /// FreeBSD's `tcp_fill_info` (sys/netinet/tcp_usrreq.c; PLATFORMS.md S-FreeBSD rows)
-/// fills the state, `tcpi_last_data_recv` (`((uint32_t)ticks - t_rcvtime) * tick`: time
-/// since any segment arrived, the time keep-alive counts from, in microseconds in a u32, so
-/// known only modulo 2^32 µs), `tcpi_rto` (microseconds) and `tcpi_snd_rexmitpack`. The
+/// fills the state, `tcpi_last_data_recv` (`ticks - t_rcvtime` times `tick`: time since
+/// any segment arrived, the time keep-alive counts from, in microseconds stored in a u32,
+/// so known only modulo 2^32 µs), `tcpi_rto` (microseconds) and `tcpi_snd_rexmitpack`. The
 /// `__tcpi_*` fields (probes, backoff, unacked) it leaves at zero, so they are absent here.
 #[cfg(target_os = "freebsd")]
 mod freebsd {
@@ -391,7 +396,9 @@ mod netbsd {
 /// microseconds in a u32, known only modulo 2^32 µs), filled for every caller. The
 /// extension fields (retransmitted segments among them) it fills for root only, so they
 /// are not read. OpenBSD is a tier-3 target: this branch is not compiled by this
-/// project's checks, so it reads as little as it can.
+/// project's checks, so it reads as little as it can: the 100-byte `Head`, whose offsets
+/// are counted from OpenBSD's own header (S-OpenBSD-1), of a 212-byte struct that
+/// `sys_getsockopt` copies as far as the length passed.
 #[cfg(target_os = "openbsd")]
 mod openbsd {
     use core::time::Duration;
@@ -402,6 +409,12 @@ mod openbsd {
 
     pub(crate) const CALL: &str = "TCP_INFO";
     pub(crate) const NAME: Option<&str> = Some(CALL);
+
+    // sys/netinet/tcp.h (PLATFORMS.md S-OpenBSD-1).
+    const _: () = assert!(
+        libc::TCP_INFO == 0x09,
+        "TCP_INFO differs from OpenBSD's tcp.h"
+    );
 
     pub(crate) fn read(sock: &socket2::SockRef<'_>) -> Result<Status, StatusError> {
         let got: Got<Head> = super::unix::get_struct(sock, libc::TCP_INFO, CALL)?;
@@ -597,6 +610,10 @@ mod windows {
                 StatusError::Failed { call: CALL, source }
             });
         }
+        // `returned` is the size of the data stored, and with no overlapped structure a
+        // successful call does not leave it at zero (PLATFORMS.md S-Windows-1). So a field
+        // past it was not written, and a 0 here is a provider breaking that contract:
+        // reported as a failed call below rather than read as a closed connection.
         let got = Got {
             value: info,
             len: (returned as usize).min(size_of::<TCP_INFO_v0>()),
