@@ -9,6 +9,7 @@ use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Data, DeriveInput, Expr, Lit, Token, UnOp};
 
+use crate::cfg::Pred;
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
@@ -16,7 +17,7 @@ use crate::symbol::*;
 /// constant evaluation knows.
 pub(crate) enum Value<T> {
     Lit { value: T, tokens: TokenStream },
-    Const { path: syn::Path },
+    Const { path: syn::ExprPath },
 }
 
 impl<T: Copy> Value<T> {
@@ -78,7 +79,7 @@ pub(crate) struct Attrs {
     pub(crate) detect_idle_only_tokens: Option<TokenStream>,
     pub(crate) apply: Option<(ApplyAt, TokenStream)>,
     pub(crate) max_detect: Option<Value<Duration>>,
-    pub(crate) bounds: Option<syn::Path>,
+    pub(crate) bounds: Option<syn::ExprPath>,
     pub(crate) krate: Option<syn::Path>,
     /// A timing key (or `detect_idle_only`) was written but could not be read: checks that
     /// combine timings would only report its absence again.
@@ -154,7 +155,8 @@ fn parse_key(
         skip_value(meta.input)?;
         return Ok(());
     };
-    let name = ident.to_string();
+    // `r#timeout` is the key `timeout`.
+    let name = syn::ext::IdentExt::unraw(ident).to_string();
     // Each arm: read the value whatever happens, so the next key still parses.
     match name.as_str() {
         TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT => {
@@ -277,7 +279,7 @@ fn parse_key(
                 return Ok(());
             };
             let value = match expr {
-                Expr::Path(p) if p.qself.is_none() => Some(p.path),
+                Expr::Path(p) => Some(p),
                 other => {
                     cx.error_spanned_by(
                         other,
@@ -560,7 +562,7 @@ fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
 fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
     let tokens = expr.to_token_stream();
     let text = match expr {
-        Expr::Path(p) if p.qself.is_none() => return Some(Value::Const { path: p.path }),
+        Expr::Path(p) => return Some(Value::Const { path: p }),
         Expr::Lit(syn::ExprLit { lit, .. }) => match lit {
             Lit::Str(s) => s.value(),
             // rustc hands `90s` and `1h30m` over as an integer with a suffix.
@@ -610,11 +612,13 @@ fn retries_value(cx: &Ctxt, expr: Expr) -> Option<Value<u32>> {
         None
     };
     match expr {
-        Expr::Path(p) if p.qself.is_none() => Some(Value::Const { path: p.path }),
+        Expr::Path(p) => Some(Value::Const { path: p }),
         Expr::Lit(syn::ExprLit {
             lit: Lit::Int(i), ..
         }) => match i.suffix() {
-            "" | "u32" => match i.base10_parse::<u32>() {
+            // Any integer type: the count is a number whatever type the literal names.
+            "" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32"
+            | "i64" | "i128" | "isize" => match i.base10_parse::<u32>() {
                 Ok(value) => Some(Value::Lit {
                     value,
                     tokens: tokens.clone(),
@@ -676,6 +680,9 @@ pub(crate) struct Markers {
     /// Each field marked `#[keepalive(socket)]`: its index, the marker's tokens, and the
     /// accessor of `#[keepalive(socket = path)]`.
     pub(crate) socket: Vec<Marker>,
+    /// The `#[cfg]`s of each field, in field order: the macro sees the fields before cfg
+    /// stripping.
+    pub(crate) field_cfgs: Vec<Pred>,
     /// Whether any `#[keepalive ...]` was removed, so the item must be printed anew.
     pub(crate) removed: bool,
 }
@@ -685,16 +692,88 @@ pub(crate) struct Marker {
     pub(crate) index: usize,
     pub(crate) tokens: TokenStream,
     /// `socket = path`: a function `fn(&Field) -> &Socket`.
-    pub(crate) accessor: Option<syn::Path>,
+    pub(crate) accessor: Option<syn::ExprPath>,
     /// `socket = <not a path>`: reported, and the field is then not looked at.
     pub(crate) bad_accessor: bool,
+    /// The `cfg_attr` predicates the marker was written under (`True` when written bare).
+    pub(crate) cond: Pred,
 }
 
-/// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there) and
-/// returns the fields that carried `#[keepalive(socket)]`.
+/// Whether `path` is the key `name`, raw (`r#socket`) or not.
+fn is_key(path: &syn::Path, name: &str) -> bool {
+    path.get_ident()
+        .is_some_and(|i| syn::ext::IdentExt::unraw(i) == name)
+}
+
+/// Whether an attribute path names this attribute: `keepalive`, or a path ending in it
+/// (`keepalive_runtime::keepalive`).
+fn is_ours(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == "keepalive") && path.segments.len() <= 3
+}
+
+/// An outer attribute holding `meta`, at the spans of `attr`.
+fn like(attr: &Attribute, meta: syn::Meta) -> Attribute {
+    Attribute {
+        pound_token: Token![#](attr.pound_token.span),
+        style: syn::AttrStyle::Outer,
+        bracket_token: syn::token::Bracket {
+            span: attr.bracket_token.span,
+        },
+        meta,
+    }
+}
+
+/// The markers inside `cfg_attr(pred, a, b, ...)` (nested ones too), each with the
+/// predicates it is under, and the `cfg_attr` left when they are taken out (`None` when
+/// nothing else was in it). The attribute back, untouched, when it holds no marker.
+#[allow(clippy::type_complexity, clippy::result_large_err)]
+fn split_cfg_attr(
+    attr: Attribute,
+    outer: &Pred,
+) -> Result<(Vec<(Attribute, Pred)>, Option<Attribute>), Attribute> {
+    use syn::punctuated::Punctuated;
+    let Ok(metas) = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+    else {
+        return Err(attr);
+    };
+    let mut metas = metas.into_iter();
+    let Some(pred_meta) = metas.next() else {
+        return Err(attr);
+    };
+    let cond = Pred::all([outer.clone(), Pred::Atom(pred_meta.to_token_stream())]);
+    let mut ours = Vec::new();
+    let mut kept = Vec::new();
+    for meta in metas {
+        let inner = like(&attr, meta);
+        if is_ours(inner.path()) {
+            ours.push((inner, cond.clone()));
+        } else if inner.path().is_ident("cfg_attr") {
+            match split_cfg_attr(inner, &cond) {
+                Ok((nested, rest)) => {
+                    ours.extend(nested);
+                    kept.extend(rest.map(|a| a.meta));
+                }
+                Err(inner) => kept.push(inner.meta),
+            }
+        } else {
+            kept.push(inner.meta);
+        }
+    }
+    if ours.is_empty() {
+        return Err(attr);
+    }
+    let rest = (!kept.is_empty())
+        .then(|| like(&attr, syn::parse_quote!(cfg_attr(#pred_meta, #(#kept),*))));
+    Ok((ours, rest))
+}
+
+/// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there),
+/// including one inside `cfg_attr`, and returns the fields that carried
+/// `#[keepalive(socket)]`.
 pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers {
     let mut markers = Markers {
         socket: Vec::new(),
+        field_cfgs: Vec::new(),
         removed: false,
     };
     let fields: Vec<&mut syn::Field> = match &mut input.data {
@@ -707,17 +786,39 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
         Data::Union(u) => u.fields.named.iter_mut().collect(),
     };
     for (index, field) in fields.into_iter().enumerate() {
-        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut field.attrs)
-            .into_iter()
-            .partition(|a| a.path().is_ident("keepalive"));
+        let mut ours: Vec<(Attribute, Pred)> = Vec::new();
+        let mut theirs = Vec::new();
+        let mut cfgs = Vec::new();
+        for attr in std::mem::take(&mut field.attrs) {
+            if is_ours(attr.path()) {
+                ours.push((attr, Pred::True));
+            } else if attr.path().is_ident("cfg_attr") {
+                match split_cfg_attr(attr, &Pred::True) {
+                    Ok((inner, rest)) => {
+                        markers.removed = true;
+                        ours.extend(inner);
+                        theirs.extend(rest);
+                    }
+                    Err(attr) => theirs.push(attr),
+                }
+            } else {
+                if attr.path().is_ident("cfg") {
+                    if let syn::Meta::List(list) = &attr.meta {
+                        cfgs.push(Pred::Atom(list.tokens.clone()));
+                    }
+                }
+                theirs.push(attr);
+            }
+        }
         field.attrs = theirs;
+        markers.field_cfgs.push(Pred::all(cfgs));
         markers.removed |= !ours.is_empty();
         let mut marked = false;
-        for attr in ours {
+        for (attr, cond) in ours {
             let Some((accessor, bad_accessor)) = field_marker(cx, &attr) else {
                 continue;
             };
-            if marked {
+            if marked && cond.is_true() {
                 cx.error_spanned_by(
                     &attr,
                     "this field is already marked; write `#[keepalive(socket)]` once",
@@ -730,6 +831,7 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
                 tokens: attr.to_token_stream(),
                 accessor,
                 bad_accessor,
+                cond,
             });
         }
     }
@@ -737,7 +839,7 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
 }
 
 /// `Some((accessor, malformed))` for a socket marker (`socket`, or `socket = path`).
-fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)> {
+fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::ExprPath>, bool)> {
     if matches!(attr.meta, syn::Meta::Path(_)) {
         cx.error_spanned_by(
             attr,
@@ -752,7 +854,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
     let result = attr.parse_nested_meta(|meta| {
         empty = false;
         let alone = meta.input.is_empty() || meta.input.peek(Token![,]);
-        if meta.path.is_ident(SOCKET) && alone {
+        if is_key(&meta.path, SOCKET) && alone {
             if socket {
                 cx.error_spanned_by(
                     &meta.path,
@@ -760,7 +862,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
                 );
             }
             socket = true;
-        } else if meta.path.is_ident(SOCKET) && meta.input.peek(Token![=]) {
+        } else if is_key(&meta.path, SOCKET) && meta.input.peek(Token![=]) {
             if socket {
                 cx.error_spanned_by(
                     &meta.path,
@@ -769,7 +871,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
             }
             socket = true;
             match ungroup(meta.value()?.parse::<Expr>()?) {
-                Expr::Path(p) if p.qself.is_none() => accessor = Some(p.path),
+                Expr::Path(p) => accessor = Some(p),
                 other => {
                     bad_accessor = true;
                     cx.error_spanned_by(
@@ -778,7 +880,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
                     );
                 }
             }
-        } else if meta.path.is_ident(SOCKET) {
+        } else if is_key(&meta.path, SOCKET) {
             cx.error_spanned_by(&meta.path, "`socket` takes no arguments; write `#[keepalive(socket)]`, or `#[keepalive(socket = path)]` with a function `fn(&Field) -> &Socket`");
             skip_value(meta.input)?;
         } else {

@@ -76,7 +76,9 @@ impl Intent {
             ..Intent::default()
         };
         if rng.chance(5) {
+            // Beside `enabled = false` only `bounds` and `crate` may appear.
             intent.disabled = true;
+            intent.best_effort = None;
             return intent;
         }
         let seconds = |rng: &mut Rng| rng.range(1, LINUX_MAX_SECONDS) * SECOND;
