@@ -5,6 +5,7 @@ use quote::ToTokens;
 use syn::{Data, DeriveInput, GenericArgument, Generics, Ident, Member, PathArguments, Type};
 
 use crate::attr::Markers;
+use crate::attr::shown;
 use crate::cfg::Pred;
 use crate::ctxt::Ctxt;
 use crate::symbol::{NOT_TCP_TYPES, TCP_TYPES, WRAPPERS};
@@ -75,7 +76,17 @@ impl<'a> Input<'a> {
                 return None;
             }
         };
-        if fields.is_empty() {
+        // Fields that are all `PhantomData` (a policy type with type parameters) hold no
+        // socket: a policy type too.
+        let phantom = |f: &syn::Field| match ungroup_ty(&f.ty) {
+            Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "PhantomData"),
+            _ => false,
+        };
+        if fields.is_empty() || fields.iter().all(phantom) {
             // A policy type: the attribute declares a policy that integrations take as a
             // type parameter.
             return Some(Input {
@@ -187,6 +198,10 @@ impl<'a> Input<'a> {
             // Behind an accessor the socket's type is the function's to say; the bound on
             // it checks it.
             if c.accessor.is_none() {
+                if let Some(message) = unsupported(&c.field.ty) {
+                    cx.error_spanned_by(ungroup_ty(&c.field.ty), message);
+                    return None;
+                }
                 if let Some((name, why)) = not_tcp(&c.field.ty) {
                     cx.error_spanned_by(
                         &c.field.ty,
@@ -199,7 +214,7 @@ impl<'a> Input<'a> {
             }
             let socket = |member: Member| Socket {
                 member,
-                ty: &c.field.ty,
+                ty: ungroup_ty(&c.field.ty),
                 generic: mentions_type_param(&c.field.ty, &input.generics),
                 accessor: c.accessor,
             };
@@ -279,6 +294,12 @@ fn by_type(fields: &[&syn::Field]) -> Vec<usize> {
 /// No field is the socket: say why at the field that comes closest, else at the name.
 fn no_socket_field(cx: &Ctxt, input: &DeriveInput, fields: &[&syn::Field]) {
     for field in fields {
+        if let Some(message) = unsupported(&field.ty) {
+            cx.error_spanned_by(ungroup_ty(&field.ty), message);
+            return;
+        }
+    }
+    for field in fields {
         if let Some((name, why)) = not_tcp(&field.ty) {
             cx.error_spanned_by(
                 &field.ty,
@@ -299,7 +320,8 @@ fn no_socket_field(cx: &Ctxt, input: &DeriveInput, fields: &[&syn::Field]) {
                     "a `{outer}` holds many sockets and a connection type has one; put `#[keepalive]` on the struct that holds each connection, or apply a policy type to each with `apply_policy::<P>`"
                 ),
                 _ => format!(
-                    "the attribute reaches through `&`, Box, Arc, Rc, Option and buffered readers and writers only; mark the field `#[keepalive(socket = path)]` with a function `fn(&{outer}<..>) -> &{inner}` that reaches the socket"
+                    "the attribute reaches through `&`, Box, Arc, Rc, Option and buffered readers and writers only; mark the field `#[keepalive(socket = path)]` with a function `fn(&{}) -> &{inner}` that reaches the socket",
+                    shown(&field.ty.to_token_stream().to_string().replace(' ', ""))
                 ),
             };
             cx.error_spanned_by(
@@ -324,6 +346,50 @@ fn no_socket_field(cx: &Ctxt, input: &DeriveInput, fields: &[&syn::Field]) {
             input.ident
         ),
     );
+}
+
+/// The type inside the invisible groups a `macro_rules!` `$ty` wraps it in, so errors
+/// point at the type where the macro was invoked.
+pub(crate) fn ungroup_ty(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(g) => ungroup_ty(&g.elem),
+        ty => ty,
+    }
+}
+
+/// Crates with TCP types of their own that the runtime does not set options on.
+const OTHER_RUNTIMES: &[&str] = &[
+    "mio",
+    "async_std",
+    "async_io",
+    "async_net",
+    "smol",
+    "glommio",
+    "monoio",
+    "compio",
+    "tokio_uring",
+];
+
+/// A TCP type of a crate the runtime does not support (`mio::net::TcpStream`): what to do.
+fn unsupported(ty: &Type) -> Option<String> {
+    let Type::Path(p) = ungroup_ty(ty) else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    let name = last.ident.to_string();
+    if !TCP_TYPES.contains(&name.as_str()) || name == "Socket" {
+        return None;
+    }
+    let krate = p
+        .path
+        .segments
+        .iter()
+        .find(|s| OTHER_RUNTIMES.iter().any(|r| s.ident == r))?;
+    let path = p.path.to_token_stream().to_string().replace(' ', "");
+    Some(format!(
+        "`{path}` is a TCP socket of `{}`, which keep-alive does not support: it sets options on std, socket2 and tokio sockets; hold a std::net::TcpStream (or std::net::TcpListener) in the field and convert it where `{}` needs its own, or apply a policy type to the socket with `keepalive_runtime::apply_policy::<P>(&*socket2::SockRef::from(&socket))`",
+        krate.ident, krate.ident
+    ))
 }
 
 /// `(wrapper, socket)` for a field type with a TCP socket somewhere inside a type the

@@ -133,7 +133,7 @@ impl Attrs {
 /// Parses the tokens inside `#[keepalive(...)]`. Errors go to `cx`; what parsed is kept.
 pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attrs {
     let mut attrs = Attrs::default();
-    let args = without_invisible_group(args);
+    let args = without_keyless_values(cx, &mut attrs, without_invisible_group(args));
     let parser = syn::meta::parser(|meta| parse_key(cx, &mut attrs, meta));
     if let Err(err) = parser.parse2(args) {
         cx.syn_error(err);
@@ -259,6 +259,13 @@ fn parse_key(
             let value = match written.as_str() {
                 BEFORE_CONNECT if is_str(&expr) => Some(ApplyAt::BeforeConnect),
                 AFTER_CONNECT if is_str(&expr) => Some(ApplyAt::AfterConnect),
+                BEFORE_CONNECT | AFTER_CONNECT => {
+                    cx.error_spanned_by(
+                        &tokens,
+                        format!("`apply` takes its value in quotes: write `apply = \"{written}\"`"),
+                    );
+                    None
+                }
                 _ => {
                     cx.error_spanned_by(
                         &tokens,
@@ -333,6 +340,23 @@ fn parse_key(
                 "`socket` marks a field, not the struct; put `#[keepalive(socket)]` on the field that holds the TCP stream",
             );
             skip_value(meta.input)?;
+        }
+        _ if meta.input.peek(syn::token::Paren) => {
+            // `policy(timeout = ...)`: keys written in a group of their own.
+            let group: TokenTree = meta.input.parse()?;
+            let inner = match &group {
+                TokenTree::Group(g) => g.stream().to_string(),
+                _ => String::new(),
+            };
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "keys go directly inside `#[keepalive(...)]`, not in a group `{}(...)`: write `#[keepalive({})]`",
+                    shown(&name),
+                    shown(&inner)
+                ),
+            );
+            attrs.unreadable_timing = true;
         }
         _ => {
             cx.error_spanned_by(path, unknown_key(&name));
@@ -482,6 +506,43 @@ fn trailing_tokens(cx: &Ctxt, key: &str, expr: &Expr, rest: TokenStream) {
         .clone()
         .into_iter()
         .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == '='));
+    let first = rest.clone().into_iter().next();
+    if let Some(TokenTree::Punct(p)) = &first {
+        if p.as_char() == ';' {
+            cx.error_spanned_by(
+                p,
+                format!(
+                    "keys are separated by `,`, not `;`: write `{key} = {}, ...`",
+                    shown(&expr.to_token_stream().to_string())
+                ),
+            );
+            return;
+        }
+    }
+    let duration_key = matches!(key, TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT);
+    if let (
+        true,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }),
+        Some(TokenTree::Ident(unit)),
+    ) = (duration_key, expr, &first)
+    {
+        let units = ["ms", "s", "m", "min", "h"];
+        if i.suffix().is_empty()
+            && rest.clone().into_iter().count() == 1
+            && units.iter().any(|u| unit == u)
+        {
+            cx.error_spanned_by(
+                quote::quote!(#expr #rest),
+                format!(
+                    "a unit follows its number with no space between: write `{key} = {}{unit}`",
+                    shown(i.base10_digits())
+                ),
+            );
+            return;
+        }
+    }
     if next_key {
         let first = rest.into_iter().next();
         let message = format!(
@@ -564,10 +625,44 @@ fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
     let text = match expr {
         Expr::Path(p) => return Some(Value::Const { path: p }),
         Expr::Lit(syn::ExprLit { lit, .. }) => match lit {
-            Lit::Str(s) => s.value(),
+            Lit::Str(s) => {
+                let text = s.value();
+                if let Some(message) = string_trap(key, &text) {
+                    cx.error_spanned_by(tokens, message);
+                    return None;
+                }
+                text
+            }
             // rustc hands `90s` and `1h30m` over as an integer with a suffix.
-            Lit::Int(i) => format!("{}{}", i.base10_digits(), i.suffix()),
-            Lit::Float(f) => f.to_string(),
+            Lit::Int(i) => {
+                let written = i.to_string();
+                if written.starts_with("0x")
+                    || written.starts_with("0o")
+                    || written.starts_with("0b")
+                {
+                    cx.error_spanned_by(
+                        tokens,
+                        format!(
+                            "`{}` is not decimal; a duration is a decimal number with a unit: write `{key} = {}s`",
+                            shown(&written),
+                            shown(i.base10_digits())
+                        ),
+                    );
+                    return None;
+                }
+                format!("{}{}", i.base10_digits(), i.suffix())
+            }
+            Lit::Float(f) => {
+                let written = f.to_string();
+                if f.base10_digits().contains(['e', 'E']) {
+                    cx.error_spanned_by(
+                        tokens,
+                        exponent(key, &written, f.base10_digits(), f.suffix()),
+                    );
+                    return None;
+                }
+                written
+            }
             other => {
                 not_a_duration(cx, key, other);
                 return None;
@@ -594,6 +689,71 @@ fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
             None
         }
     }
+}
+
+/// `1e3ms`: the number with its exponent written out, where it is whole.
+fn exponent(key: &str, written: &str, digits: &str, suffix: &str) -> String {
+    let whole = digits
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < 1e15)
+        .map(|v| format!("{v:.0}"));
+    let unit = if suffix.is_empty() { "s" } else { suffix };
+    match whole {
+        Some(v) => format!(
+            "`{}` has an exponent; a duration is a whole number with a unit: write `{key} = {v}{unit}`",
+            shown(written)
+        ),
+        None => format!(
+            "`{}` has an exponent; a duration is a whole number with a unit, such as `{key} = 1500ms`",
+            shown(written)
+        ),
+    }
+}
+
+/// What a quoted duration has that core's grammar would report less helpfully: an
+/// invisible character that is not a space, a digit separator, an exponent.
+fn string_trap(key: &str, text: &str) -> Option<String> {
+    let invisible = |c: char| {
+        (c.is_whitespace() && c != ' ')
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+            )
+    };
+    if let Some(c) = text.chars().find(|&c| invisible(c)) {
+        let plain: String = text
+            .chars()
+            .filter_map(|c| match c {
+                c if c.is_whitespace() => Some(' '),
+                c if invisible(c) => None,
+                c => Some(c),
+            })
+            .collect();
+        return Some(format!(
+            "the duration holds `{}`, an invisible character that is not a plain space; write `{key} = \"{}\"`",
+            c.escape_unicode(),
+            shown(&plain)
+        ));
+    }
+    let b = text.as_bytes();
+    let between_digits = |i: usize| {
+        i > 0 && i + 1 < b.len() && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit()
+    };
+    if (0..b.len()).any(|i| b[i] == b'_' && between_digits(i)) {
+        return Some(format!(
+            "a quoted duration takes no `_` between digits; write `{key} = \"{}\"` (unquoted, `{}` works too)",
+            shown(&text.replace('_', "")),
+            shown(text)
+        ));
+    }
+    if (0..b.len()).any(|i| matches!(b[i], b'e' | b'E') && between_digits(i)) {
+        let end = text
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, 'e' | 'E' | '.' | '+' | '-')))
+            .unwrap_or(text.len());
+        return Some(exponent(key, text, &text[..end], text[end..].trim()));
+    }
+    None
 }
 
 fn not_a_duration(cx: &Ctxt, key: &str, tokens: impl ToTokens) {
@@ -664,6 +824,44 @@ fn unknown_key(name: &str) -> String {
     }
 }
 
+/// The arguments less each value written without a key (`#[keepalive("2h")]`), reported
+/// with the key it most likely belongs to.
+fn without_keyless_values(cx: &Ctxt, attrs: &mut Attrs, args: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut at_start = true;
+    for t in args {
+        let keyless = at_start && matches!(&t, TokenTree::Literal(_));
+        at_start = matches!(&t, TokenTree::Punct(p) if p.as_char() == ',');
+        if keyless {
+            let text = t.to_string();
+            let example = if text.starts_with('"') {
+                format!("timeout = {text}")
+            } else if text.chars().all(|c| c.is_ascii_digit()) {
+                format!("retries = {text}")
+            } else {
+                format!("timeout = {text}")
+            };
+            cx.error_spanned_by(
+                &t,
+                format!(
+                    "a value needs its key: write `#[keepalive({})]`, or another key of {}",
+                    shown(&example),
+                    key_list()
+                ),
+            );
+            attrs.unreadable_timing = true;
+            // Its `,` goes with it.
+            at_start = true;
+            continue;
+        }
+        if at_start && out.is_empty() && matches!(&t, TokenTree::Punct(p) if p.as_char() == ',') {
+            continue;
+        }
+        out.push(t);
+    }
+    out.into_iter().collect()
+}
+
 /// The tokens inside a single invisible group (a `meta` or `tt` fragment passed whole).
 fn without_invisible_group(tokens: TokenStream) -> TokenStream {
     let mut iter = tokens.clone().into_iter();
@@ -707,8 +905,42 @@ fn is_key(path: &syn::Path, name: &str) -> bool {
 
 /// Whether an attribute path names this attribute: `keepalive`, or a path ending in it
 /// (`keepalive_runtime::keepalive`).
-fn is_ours(path: &syn::Path) -> bool {
+pub(crate) fn is_ours(path: &syn::Path) -> bool {
     path.segments.last().is_some_and(|s| s.ident == "keepalive") && path.segments.len() <= 3
+}
+
+/// `#[ka(socket)]` under a renamed import of the attribute (`use ... keepalive as ka`):
+/// the macro cannot see the name it was imported as, but no other attribute a field takes
+/// reads exactly `socket` or `socket = path`.
+fn renamed_marker(attr: &Attribute) -> bool {
+    const BUILTIN: &[&str] = &[
+        "cfg",
+        "cfg_attr",
+        "doc",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "deprecated",
+    ];
+    let Some(ident) = attr.path().get_ident() else {
+        return false;
+    };
+    if BUILTIN.iter().any(|b| ident == b) {
+        return false;
+    }
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
+    let mut tokens = list.tokens.clone().into_iter();
+    let first_is_socket = matches!(tokens.next(), Some(TokenTree::Ident(i)) if i == SOCKET);
+    first_is_socket
+        && match tokens.next() {
+            None => true,
+            Some(TokenTree::Punct(p)) => p.as_char() == '=',
+            _ => false,
+        }
 }
 
 /// An outer attribute holding `meta`, at the spans of `attr`.
@@ -790,7 +1022,7 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
         let mut theirs = Vec::new();
         let mut cfgs = Vec::new();
         for attr in std::mem::take(&mut field.attrs) {
-            if is_ours(attr.path()) {
+            if is_ours(attr.path()) || renamed_marker(&attr) {
                 ours.push((attr, Pred::True));
             } else if attr.path().is_ident("cfg_attr") {
                 match split_cfg_attr(attr, &Pred::True) {

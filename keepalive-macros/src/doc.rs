@@ -7,7 +7,7 @@ use quote::quote;
 use crate::attr::{Attrs, Value};
 use crate::valid;
 
-/// "keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within
+/// "keep-alive: idle 2h, then a probe every 1s, 5 probes; an idle dead peer is detected within
 /// 2h 5s". A value behind a const path is shown as its path.
 pub(crate) fn in_words(attrs: &Attrs) -> String {
     if !attrs.enabled() {

@@ -30,9 +30,23 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let attrs = attr::parse(&cx, args);
     let markers = attr::take_field_markers(&cx, &mut input);
+    // A second `#[keepalive(...)]` on the struct would expand again into the same impls;
+    // say so once, and take it off.
+    let before = input.attrs.len();
+    input.attrs.retain(|a| {
+        let ours = attr::is_ours(a.path());
+        if ours {
+            cx.error_spanned_by(
+                a,
+                "`#[keepalive]` is written twice on this struct; write one `#[keepalive(...)]` with all the keys",
+            );
+        }
+        !ours
+    });
+    let twice = input.attrs.len() != before;
     // With no field marker to strip, the item goes out as it came in: cheaper than printing
     // the parsed struct again token by token, which adds up over many annotated structs.
-    let item = if markers.removed {
+    let item = if markers.removed || twice {
         input.to_token_stream()
     } else {
         item
