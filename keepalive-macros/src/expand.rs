@@ -401,6 +401,7 @@ fn keepalive_impl(
     // At the field type too, so a non-TCP type is reported once, there.
     let error = respan(quote!(#krate::Error), ty_span);
     let field = respan(quote!(self.#member), ty_span);
+
     let socket_fn = quote_spanned! {ty_span=>
         #[inline]
         fn socket(&self) -> #result<&Self::Socket, #error> {
