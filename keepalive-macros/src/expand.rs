@@ -56,7 +56,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let krate = attrs
         .krate
         .as_ref()
-        .map_or_else(|| quote!(::keepalive_runtime), ToTokens::to_token_stream);
+        .map_or_else(default_krate, ToTokens::to_token_stream);
     let cfg_errors = checks.cfg_errors.iter().map(|e| cfg_error(e, &krate));
     let deprecated = input.attrs.iter().any(|a| a.path().is_ident("deprecated"));
     let mut quirks = Quirks {
@@ -135,6 +135,17 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 #(#cfg_errors)*
             }
         }
+    }
+}
+
+/// `::keepalive_runtime`, or the name the crate's Cargo.toml gives it.
+fn default_krate() -> TokenStream {
+    match crate::manifest::renamed_runtime() {
+        Some(name) => match syn::parse_str::<syn::Ident>(name) {
+            Ok(name) => quote!(::#name),
+            Err(_) => quote!(::keepalive_runtime),
+        },
+        None => quote!(::keepalive_runtime),
     }
 }
 

@@ -11,6 +11,7 @@ mod doc;
 mod expand;
 #[cfg(test)]
 mod fuzz;
+mod manifest;
 #[cfg(test)]
 mod oracle;
 #[cfg(test)]
