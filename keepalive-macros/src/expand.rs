@@ -77,12 +77,45 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let (item, impl_doc) = doc::with_doc(item, &doc::in_words(&attrs), public);
             quirks.impl_doc = impl_doc;
             let generic = !input.generics.params.is_empty();
-            let checks: Vec<TokenStream> = checks
+            let inline: Vec<TokenStream> = checks
                 .const_checks
                 .iter()
-                .map(|c| const_check(c, &attrs, &krate, &policy))
+                .map(|c| const_check(c, &attrs, &krate, &policy, None))
                 .collect();
-            let self_in_values = checks.iter().any(|c| mentions(c.clone(), "Self"));
+            let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
+            // A type without parameters runs core's rule driver once, in a const of its
+            // own that every check reads: the driver costs milliseconds of constant
+            // evaluation, and a type may have a check for each const knob, `max_detect`
+            // and `bounds`.
+            let shared = (!generic && inline.len() > 1).then(|| {
+                syn::Ident::new(
+                    &format!("__keepalive_checked_{}", input.ident),
+                    Span::call_site(),
+                )
+            });
+            let checks: Vec<TokenStream> = match &shared {
+                Some(name) => checks
+                    .const_checks
+                    .iter()
+                    .map(|c| const_check(c, &attrs, &krate, &policy, Some(name)))
+                    .collect(),
+                None => inline,
+            };
+            let shared_item = shared.as_ref().map(|name| {
+                let ident = &input.ident;
+                let p = quote!(#krate::__private);
+                let outer = &quirks.outer;
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
+                    #outer
+                    const #name: #p::Violations = #p::check(
+                        &<#ident as #krate::KeepAlivePolicy>::POLICY,
+                        #p::TARGET,
+                        &<#ident as #krate::KeepAlivePolicy>::ENFORCEMENT,
+                    );
+                }
+            });
             let outer = &quirks.outer;
             let asserts = if generic && self_in_values {
                 // `Self` of a generic type is nameable only inside its impls: the checks
@@ -107,6 +140,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 #item
                 #imp
                 #(#cfg_errors)*
+                #shared_item
                 #(#asserts)*
             }
         }
@@ -557,6 +591,7 @@ fn const_check(
     attrs: &Attrs,
     krate: &TokenStream,
     policy: &TokenStream,
+    shared: Option<&syn::Ident>,
 ) -> TokenStream {
     let spot = check.spot;
     let span = spot.first;
@@ -571,10 +606,20 @@ fn const_check(
         Topic::Bounds => quote_spanned!(span=> #p::Topic::Bounds),
         Topic::Any => quote_spanned!(span=> #p::Topic::Any),
     };
-    let enforcement = enforcement_expr(attrs, &p, span);
-    let argument = quote_spanned!(span=>
-        #p::check(&(#policy), #p::TARGET, &(#enforcement)).first_about(#topic)
-    );
+    let argument = match shared {
+        // The driver ran once for the type; each check reads its topic from the result.
+        Some(name) => {
+            let mut name = name.clone();
+            name.set_span(span);
+            quote_spanned!(span=> #name.first_about(#topic))
+        }
+        None => {
+            let enforcement = enforcement_expr(attrs, &p, span);
+            quote_spanned!(span=>
+                #p::check(&(#policy), #p::TARGET, &(#enforcement)).first_about(#topic)
+            )
+        }
+    };
     let mut parens = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, argument);
     parens.set_span(spot.last);
     quote_spanned! {span=>

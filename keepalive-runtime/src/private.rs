@@ -2,7 +2,7 @@
 //! Not part of the public API; may change in any release.
 
 pub use core::time::Duration;
-pub use keepalive_core::rules::{Enforcement, Topic, check, panic_on};
+pub use keepalive_core::rules::{Enforcement, Topic, Violations, check, panic_on};
 pub use keepalive_core::{Bounds, Knob, Policy, TARGET};
 
 /// A duration of whole milliseconds, as generated code writes every literal one.
