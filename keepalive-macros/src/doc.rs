@@ -174,6 +174,44 @@ mod tests {
         );
     }
 
+    /// The macro runs on the build host: the words hold for every target. With a user
+    /// timeout of 2.5 s Linux ends the connection at the third probe (3 s, PLATFORMS.md),
+    /// other kernels at the end of the probes (4 s); the words give the bound that holds
+    /// everywhere, and claim it for idle connections only.
+    #[test]
+    fn the_words_do_not_depend_on_the_host() {
+        let text = words(quote!(
+            timeout = "1s",
+            interval = "1s",
+            retries = 3,
+            user_timeout = "2500ms"
+        ));
+        assert!(
+            text.ends_with("an idle dead peer is detected within 4s"),
+            "{text}"
+        );
+        let linux = keepalive_core::LINUX;
+        let policy = crate::valid::literal_policy(&{
+            let cx = Ctxt::new();
+            let attrs = crate::attr::parse(
+                &cx,
+                quote!(
+                    timeout = "1s",
+                    interval = "1s",
+                    retries = 3,
+                    user_timeout = "2500ms"
+                ),
+            );
+            cx.check().unwrap();
+            attrs
+        });
+        // Linux's own figure differs, so a host-computed figure would show here.
+        assert_ne!(
+            policy.detection_on(&linux).map(|d| d.idle),
+            Ok(core::time::Duration::from_secs(4))
+        );
+    }
+
     #[test]
     fn the_words_follow_the_items_own_docs() {
         let (out, _) = super::with_doc(
