@@ -359,10 +359,24 @@ fn keepalive_impl(
     let type_params = input.generics.type_params().count() + input.generics.const_params().count();
     if let (Some(_), true) = (socket.accessor, type_params > 0) {
         // The socket behind the accessor may be a type parameter: it must outlive the
-        // erased `dyn AnySocket` it is handed over as.
+        // erased `dyn AnySocket` it is handed over as. Only for a parameter the struct
+        // already bounds (`S: KeepAliveSocket`): an unbounded one is left as written, so
+        // rustc's hint to bound it points at the struct's own parameter list, not at a
+        // where-clause of the macro's.
+        let bounded_in_where = |name: &syn::Ident| {
+            input.generics.where_clause.as_ref().is_some_and(|w| {
+                w.predicates.iter().any(|p| match p {
+                    syn::WherePredicate::Type(t) => {
+                        mentions(t.bounded_ty.to_token_stream(), &name.to_string())
+                    }
+                    _ => false,
+                })
+            })
+        };
         for param in input.generics.type_params() {
             let name = &param.ident;
-            if mentions(ty.to_token_stream(), &name.to_string()) {
+            let bounded = !param.bounds.is_empty() || bounded_in_where(name);
+            if bounded && mentions(ty.to_token_stream(), &name.to_string()) {
                 predicates.push(quote!(#name: 'static));
             }
         }
