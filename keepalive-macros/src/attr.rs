@@ -9,6 +9,7 @@ use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Data, DeriveInput, Expr, Lit, Token, UnOp};
 
+use crate::cfg::Pred;
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
@@ -16,7 +17,7 @@ use crate::symbol::*;
 /// constant evaluation knows.
 pub(crate) enum Value<T> {
     Lit { value: T, tokens: TokenStream },
-    Const { path: syn::Path },
+    Const { path: syn::ExprPath },
 }
 
 impl<T: Copy> Value<T> {
@@ -78,7 +79,7 @@ pub(crate) struct Attrs {
     pub(crate) detect_idle_only_tokens: Option<TokenStream>,
     pub(crate) apply: Option<(ApplyAt, TokenStream)>,
     pub(crate) max_detect: Option<Value<Duration>>,
-    pub(crate) bounds: Option<syn::Path>,
+    pub(crate) bounds: Option<syn::ExprPath>,
     pub(crate) krate: Option<syn::Path>,
     /// A timing key (or `detect_idle_only`) was written but could not be read: checks that
     /// combine timings would only report its absence again.
@@ -132,7 +133,7 @@ impl Attrs {
 /// Parses the tokens inside `#[keepalive(...)]`. Errors go to `cx`; what parsed is kept.
 pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Attrs {
     let mut attrs = Attrs::default();
-    let args = without_invisible_group(args);
+    let args = without_keyless_values(cx, &mut attrs, without_invisible_group(args));
     let parser = syn::meta::parser(|meta| parse_key(cx, &mut attrs, meta));
     if let Err(err) = parser.parse2(args) {
         cx.syn_error(err);
@@ -154,7 +155,8 @@ fn parse_key(
         skip_value(meta.input)?;
         return Ok(());
     };
-    let name = ident.to_string();
+    // `r#timeout` is the key `timeout`.
+    let name = syn::ext::IdentExt::unraw(ident).to_string();
     // Each arm: read the value whatever happens, so the next key still parses.
     match name.as_str() {
         TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT => {
@@ -257,6 +259,13 @@ fn parse_key(
             let value = match written.as_str() {
                 BEFORE_CONNECT if is_str(&expr) => Some(ApplyAt::BeforeConnect),
                 AFTER_CONNECT if is_str(&expr) => Some(ApplyAt::AfterConnect),
+                BEFORE_CONNECT | AFTER_CONNECT => {
+                    cx.error_spanned_by(
+                        &tokens,
+                        format!("`apply` takes its value in quotes: write `apply = \"{written}\"`"),
+                    );
+                    None
+                }
                 _ => {
                     cx.error_spanned_by(
                         &tokens,
@@ -277,7 +286,7 @@ fn parse_key(
                 return Ok(());
             };
             let value = match expr {
-                Expr::Path(p) if p.qself.is_none() => Some(p.path),
+                Expr::Path(p) => Some(p),
                 other => {
                     cx.error_spanned_by(
                         other,
@@ -331,6 +340,23 @@ fn parse_key(
                 "`socket` marks a field, not the struct; put `#[keepalive(socket)]` on the field that holds the TCP stream",
             );
             skip_value(meta.input)?;
+        }
+        _ if meta.input.peek(syn::token::Paren) => {
+            // `policy(timeout = ...)`: keys written in a group of their own.
+            let group: TokenTree = meta.input.parse()?;
+            let inner = match &group {
+                TokenTree::Group(g) => g.stream().to_string(),
+                _ => String::new(),
+            };
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "keys go directly inside `#[keepalive(...)]`, not in a group `{}(...)`: write `#[keepalive({})]`",
+                    shown(&name),
+                    shown(&inner)
+                ),
+            );
+            attrs.unreadable_timing = true;
         }
         _ => {
             cx.error_spanned_by(path, unknown_key(&name));
@@ -480,6 +506,43 @@ fn trailing_tokens(cx: &Ctxt, key: &str, expr: &Expr, rest: TokenStream) {
         .clone()
         .into_iter()
         .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == '='));
+    let first = rest.clone().into_iter().next();
+    if let Some(TokenTree::Punct(p)) = &first {
+        if p.as_char() == ';' {
+            cx.error_spanned_by(
+                p,
+                format!(
+                    "keys are separated by `,`, not `;`: write `{key} = {}, ...`",
+                    shown(&expr.to_token_stream().to_string())
+                ),
+            );
+            return;
+        }
+    }
+    let duration_key = matches!(key, TIMEOUT | INTERVAL | USER_TIMEOUT | MAX_DETECT);
+    if let (
+        true,
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }),
+        Some(TokenTree::Ident(unit)),
+    ) = (duration_key, expr, &first)
+    {
+        let units = ["ms", "s", "m", "min", "h"];
+        if i.suffix().is_empty()
+            && rest.clone().into_iter().count() == 1
+            && units.iter().any(|u| unit == u)
+        {
+            cx.error_spanned_by(
+                quote::quote!(#expr #rest),
+                format!(
+                    "a unit follows its number with no space between: write `{key} = {}{unit}`",
+                    shown(i.base10_digits())
+                ),
+            );
+            return;
+        }
+    }
     if next_key {
         let first = rest.into_iter().next();
         let message = format!(
@@ -560,12 +623,46 @@ fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
 fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
     let tokens = expr.to_token_stream();
     let text = match expr {
-        Expr::Path(p) if p.qself.is_none() => return Some(Value::Const { path: p.path }),
+        Expr::Path(p) => return Some(Value::Const { path: p }),
         Expr::Lit(syn::ExprLit { lit, .. }) => match lit {
-            Lit::Str(s) => s.value(),
+            Lit::Str(s) => {
+                let text = s.value();
+                if let Some(message) = string_trap(key, &text) {
+                    cx.error_spanned_by(tokens, message);
+                    return None;
+                }
+                text
+            }
             // rustc hands `90s` and `1h30m` over as an integer with a suffix.
-            Lit::Int(i) => format!("{}{}", i.base10_digits(), i.suffix()),
-            Lit::Float(f) => f.to_string(),
+            Lit::Int(i) => {
+                let written = i.to_string();
+                if written.starts_with("0x")
+                    || written.starts_with("0o")
+                    || written.starts_with("0b")
+                {
+                    cx.error_spanned_by(
+                        tokens,
+                        format!(
+                            "`{}` is not decimal; a duration is a decimal number with a unit: write `{key} = {}s`",
+                            shown(&written),
+                            shown(i.base10_digits())
+                        ),
+                    );
+                    return None;
+                }
+                format!("{}{}", i.base10_digits(), i.suffix())
+            }
+            Lit::Float(f) => {
+                let written = f.to_string();
+                if f.base10_digits().contains(['e', 'E']) {
+                    cx.error_spanned_by(
+                        tokens,
+                        exponent(key, &written, f.base10_digits(), f.suffix()),
+                    );
+                    return None;
+                }
+                written
+            }
             other => {
                 not_a_duration(cx, key, other);
                 return None;
@@ -594,6 +691,71 @@ fn duration_value(cx: &Ctxt, key: &str, expr: Expr) -> Option<Value<Duration>> {
     }
 }
 
+/// `1e3ms`: the number with its exponent written out, where it is whole.
+fn exponent(key: &str, written: &str, digits: &str, suffix: &str) -> String {
+    let whole = digits
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < 1e15)
+        .map(|v| format!("{v:.0}"));
+    let unit = if suffix.is_empty() { "s" } else { suffix };
+    match whole {
+        Some(v) => format!(
+            "`{}` has an exponent; a duration is a whole number with a unit: write `{key} = {v}{unit}`",
+            shown(written)
+        ),
+        None => format!(
+            "`{}` has an exponent; a duration is a whole number with a unit, such as `{key} = 1500ms`",
+            shown(written)
+        ),
+    }
+}
+
+/// What a quoted duration has that core's grammar would report less helpfully: an
+/// invisible character that is not a space, a digit separator, an exponent.
+fn string_trap(key: &str, text: &str) -> Option<String> {
+    let invisible = |c: char| {
+        (c.is_whitespace() && c != ' ')
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+            )
+    };
+    if let Some(c) = text.chars().find(|&c| invisible(c)) {
+        let plain: String = text
+            .chars()
+            .filter_map(|c| match c {
+                c if c.is_whitespace() => Some(' '),
+                c if invisible(c) => None,
+                c => Some(c),
+            })
+            .collect();
+        return Some(format!(
+            "the duration holds `{}`, an invisible character that is not a plain space; write `{key} = \"{}\"`",
+            c.escape_unicode(),
+            shown(&plain)
+        ));
+    }
+    let b = text.as_bytes();
+    let between_digits = |i: usize| {
+        i > 0 && i + 1 < b.len() && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit()
+    };
+    if (0..b.len()).any(|i| b[i] == b'_' && between_digits(i)) {
+        return Some(format!(
+            "a quoted duration takes no `_` between digits; write `{key} = \"{}\"` (unquoted, `{}` works too)",
+            shown(&text.replace('_', "")),
+            shown(text)
+        ));
+    }
+    if (0..b.len()).any(|i| matches!(b[i], b'e' | b'E') && between_digits(i)) {
+        let end = text
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, 'e' | 'E' | '.' | '+' | '-')))
+            .unwrap_or(text.len());
+        return Some(exponent(key, text, &text[..end], text[end..].trim()));
+    }
+    None
+}
+
 fn not_a_duration(cx: &Ctxt, key: &str, tokens: impl ToTokens) {
     cx.error_spanned_by(
         tokens,
@@ -610,11 +772,13 @@ fn retries_value(cx: &Ctxt, expr: Expr) -> Option<Value<u32>> {
         None
     };
     match expr {
-        Expr::Path(p) if p.qself.is_none() => Some(Value::Const { path: p.path }),
+        Expr::Path(p) => Some(Value::Const { path: p }),
         Expr::Lit(syn::ExprLit {
             lit: Lit::Int(i), ..
         }) => match i.suffix() {
-            "" | "u32" => match i.base10_parse::<u32>() {
+            // Any integer type: the count is a number whatever type the literal names.
+            "" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32"
+            | "i64" | "i128" | "isize" => match i.base10_parse::<u32>() {
                 Ok(value) => Some(Value::Lit {
                     value,
                     tokens: tokens.clone(),
@@ -660,6 +824,44 @@ fn unknown_key(name: &str) -> String {
     }
 }
 
+/// The arguments less each value written without a key (`#[keepalive("2h")]`), reported
+/// with the key it most likely belongs to.
+fn without_keyless_values(cx: &Ctxt, attrs: &mut Attrs, args: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut at_start = true;
+    for t in args {
+        let keyless = at_start && matches!(&t, TokenTree::Literal(_));
+        at_start = matches!(&t, TokenTree::Punct(p) if p.as_char() == ',');
+        if keyless {
+            let text = t.to_string();
+            let example = if text.starts_with('"') {
+                format!("timeout = {text}")
+            } else if text.chars().all(|c| c.is_ascii_digit()) {
+                format!("retries = {text}")
+            } else {
+                format!("timeout = {text}")
+            };
+            cx.error_spanned_by(
+                &t,
+                format!(
+                    "a value needs its key: write `#[keepalive({})]`, or another key of {}",
+                    shown(&example),
+                    key_list()
+                ),
+            );
+            attrs.unreadable_timing = true;
+            // Its `,` goes with it.
+            at_start = true;
+            continue;
+        }
+        if at_start && out.is_empty() && matches!(&t, TokenTree::Punct(p) if p.as_char() == ',') {
+            continue;
+        }
+        out.push(t);
+    }
+    out.into_iter().collect()
+}
+
 /// The tokens inside a single invisible group (a `meta` or `tt` fragment passed whole).
 fn without_invisible_group(tokens: TokenStream) -> TokenStream {
     let mut iter = tokens.clone().into_iter();
@@ -676,6 +878,9 @@ pub(crate) struct Markers {
     /// Each field marked `#[keepalive(socket)]`: its index, the marker's tokens, and the
     /// accessor of `#[keepalive(socket = path)]`.
     pub(crate) socket: Vec<Marker>,
+    /// The `#[cfg]`s of each field, in field order: the macro sees the fields before cfg
+    /// stripping.
+    pub(crate) field_cfgs: Vec<Pred>,
     /// Whether any `#[keepalive ...]` was removed, so the item must be printed anew.
     pub(crate) removed: bool,
 }
@@ -685,16 +890,122 @@ pub(crate) struct Marker {
     pub(crate) index: usize,
     pub(crate) tokens: TokenStream,
     /// `socket = path`: a function `fn(&Field) -> &Socket`.
-    pub(crate) accessor: Option<syn::Path>,
+    pub(crate) accessor: Option<syn::ExprPath>,
     /// `socket = <not a path>`: reported, and the field is then not looked at.
     pub(crate) bad_accessor: bool,
+    /// The `cfg_attr` predicates the marker was written under (`True` when written bare).
+    pub(crate) cond: Pred,
 }
 
-/// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there) and
-/// returns the fields that carried `#[keepalive(socket)]`.
+/// Whether `path` is the key `name`, raw (`r#socket`) or not.
+fn is_key(path: &syn::Path, name: &str) -> bool {
+    path.get_ident()
+        .is_some_and(|i| syn::ext::IdentExt::unraw(i) == name)
+}
+
+/// Whether an attribute path names this attribute: `keepalive`, or a path ending in it
+/// (`keepalive_runtime::keepalive`).
+pub(crate) fn is_ours(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == "keepalive") && path.segments.len() <= 3
+}
+
+/// `#[ka(socket)]` under a renamed import of the attribute (`use ... keepalive as ka`):
+/// the macro cannot see the name it was imported as, but no other attribute a field takes
+/// reads exactly `socket` or `socket = path`.
+fn renamed_marker(attr: &Attribute) -> bool {
+    const BUILTIN: &[&str] = &[
+        "cfg",
+        "cfg_attr",
+        "doc",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "deprecated",
+    ];
+    let Some(ident) = attr.path().get_ident() else {
+        return false;
+    };
+    if BUILTIN.iter().any(|b| ident == b) {
+        return false;
+    }
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
+    let mut tokens = list.tokens.clone().into_iter();
+    let first_is_socket = matches!(tokens.next(), Some(TokenTree::Ident(i)) if i == SOCKET);
+    first_is_socket
+        && match tokens.next() {
+            None => true,
+            Some(TokenTree::Punct(p)) => p.as_char() == '=',
+            _ => false,
+        }
+}
+
+/// An outer attribute holding `meta`, at the spans of `attr`.
+fn like(attr: &Attribute, meta: syn::Meta) -> Attribute {
+    Attribute {
+        pound_token: Token![#](attr.pound_token.span),
+        style: syn::AttrStyle::Outer,
+        bracket_token: syn::token::Bracket {
+            span: attr.bracket_token.span,
+        },
+        meta,
+    }
+}
+
+/// The markers inside `cfg_attr(pred, a, b, ...)` (nested ones too), each with the
+/// predicates it is under, and the `cfg_attr` left when they are taken out (`None` when
+/// nothing else was in it). The attribute back, untouched, when it holds no marker.
+#[allow(clippy::type_complexity, clippy::result_large_err)]
+fn split_cfg_attr(
+    attr: Attribute,
+    outer: &Pred,
+) -> Result<(Vec<(Attribute, Pred)>, Option<Attribute>), Attribute> {
+    use syn::punctuated::Punctuated;
+    let Ok(metas) = attr.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+    else {
+        return Err(attr);
+    };
+    let mut metas = metas.into_iter();
+    let Some(pred_meta) = metas.next() else {
+        return Err(attr);
+    };
+    let cond = Pred::all([outer.clone(), Pred::Atom(pred_meta.to_token_stream())]);
+    let mut ours = Vec::new();
+    let mut kept = Vec::new();
+    for meta in metas {
+        let inner = like(&attr, meta);
+        if is_ours(inner.path()) {
+            ours.push((inner, cond.clone()));
+        } else if inner.path().is_ident("cfg_attr") {
+            match split_cfg_attr(inner, &cond) {
+                Ok((nested, rest)) => {
+                    ours.extend(nested);
+                    kept.extend(rest.map(|a| a.meta));
+                }
+                Err(inner) => kept.push(inner.meta),
+            }
+        } else {
+            kept.push(inner.meta);
+        }
+    }
+    if ours.is_empty() {
+        return Err(attr);
+    }
+    let rest = (!kept.is_empty())
+        .then(|| like(&attr, syn::parse_quote!(cfg_attr(#pred_meta, #(#kept),*))));
+    Ok((ours, rest))
+}
+
+/// Removes every `#[keepalive ...]` from the fields (it is not a real attribute there),
+/// including one inside `cfg_attr`, and returns the fields that carried
+/// `#[keepalive(socket)]`.
 pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers {
     let mut markers = Markers {
         socket: Vec::new(),
+        field_cfgs: Vec::new(),
         removed: false,
     };
     let fields: Vec<&mut syn::Field> = match &mut input.data {
@@ -707,17 +1018,39 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
         Data::Union(u) => u.fields.named.iter_mut().collect(),
     };
     for (index, field) in fields.into_iter().enumerate() {
-        let (ours, theirs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut field.attrs)
-            .into_iter()
-            .partition(|a| a.path().is_ident("keepalive"));
+        let mut ours: Vec<(Attribute, Pred)> = Vec::new();
+        let mut theirs = Vec::new();
+        let mut cfgs = Vec::new();
+        for attr in std::mem::take(&mut field.attrs) {
+            if is_ours(attr.path()) || renamed_marker(&attr) {
+                ours.push((attr, Pred::True));
+            } else if attr.path().is_ident("cfg_attr") {
+                match split_cfg_attr(attr, &Pred::True) {
+                    Ok((inner, rest)) => {
+                        markers.removed = true;
+                        ours.extend(inner);
+                        theirs.extend(rest);
+                    }
+                    Err(attr) => theirs.push(attr),
+                }
+            } else {
+                if attr.path().is_ident("cfg") {
+                    if let syn::Meta::List(list) = &attr.meta {
+                        cfgs.push(Pred::Atom(list.tokens.clone()));
+                    }
+                }
+                theirs.push(attr);
+            }
+        }
         field.attrs = theirs;
+        markers.field_cfgs.push(Pred::all(cfgs));
         markers.removed |= !ours.is_empty();
         let mut marked = false;
-        for attr in ours {
+        for (attr, cond) in ours {
             let Some((accessor, bad_accessor)) = field_marker(cx, &attr) else {
                 continue;
             };
-            if marked {
+            if marked && cond.is_true() {
                 cx.error_spanned_by(
                     &attr,
                     "this field is already marked; write `#[keepalive(socket)]` once",
@@ -730,6 +1063,7 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
                 tokens: attr.to_token_stream(),
                 accessor,
                 bad_accessor,
+                cond,
             });
         }
     }
@@ -737,7 +1071,7 @@ pub(crate) fn take_field_markers(cx: &Ctxt, input: &mut DeriveInput) -> Markers 
 }
 
 /// `Some((accessor, malformed))` for a socket marker (`socket`, or `socket = path`).
-fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)> {
+fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::ExprPath>, bool)> {
     if matches!(attr.meta, syn::Meta::Path(_)) {
         cx.error_spanned_by(
             attr,
@@ -752,7 +1086,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
     let result = attr.parse_nested_meta(|meta| {
         empty = false;
         let alone = meta.input.is_empty() || meta.input.peek(Token![,]);
-        if meta.path.is_ident(SOCKET) && alone {
+        if is_key(&meta.path, SOCKET) && alone {
             if socket {
                 cx.error_spanned_by(
                     &meta.path,
@@ -760,7 +1094,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
                 );
             }
             socket = true;
-        } else if meta.path.is_ident(SOCKET) && meta.input.peek(Token![=]) {
+        } else if is_key(&meta.path, SOCKET) && meta.input.peek(Token![=]) {
             if socket {
                 cx.error_spanned_by(
                     &meta.path,
@@ -769,7 +1103,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
             }
             socket = true;
             match ungroup(meta.value()?.parse::<Expr>()?) {
-                Expr::Path(p) if p.qself.is_none() => accessor = Some(p.path),
+                Expr::Path(p) => accessor = Some(p),
                 other => {
                     bad_accessor = true;
                     cx.error_spanned_by(
@@ -778,7 +1112,7 @@ fn field_marker(cx: &Ctxt, attr: &Attribute) -> Option<(Option<syn::Path>, bool)
                     );
                 }
             }
-        } else if meta.path.is_ident(SOCKET) {
+        } else if is_key(&meta.path, SOCKET) {
             cx.error_spanned_by(&meta.path, "`socket` takes no arguments; write `#[keepalive(socket)]`, or `#[keepalive(socket = path)]` with a function `fn(&Field) -> &Socket`");
             skip_value(meta.input)?;
         } else {

@@ -7,7 +7,7 @@ use quote::quote;
 use crate::attr::{Attrs, Value};
 use crate::valid;
 
-/// "keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within
+/// "keep-alive: idle 2h, then a probe every 1s, 5 probes; an idle dead peer is detected within
 /// 2h 5s". A value behind a const path is shown as its path.
 pub(crate) fn in_words(attrs: &Attrs) -> String {
     if !attrs.enabled() {
@@ -64,22 +64,36 @@ pub(crate) fn in_words(attrs: &Attrs) -> String {
     }
     let any_const = Knob::ALL.iter().any(|&k| attrs.knob_is_const(k));
     if any_const {
-        out.push_str("; worst-case detection: `POLICY.worst_case_detection()`");
-    } else {
-        match policy.worst_case_detection() {
-            Ok(d) => out.push_str(&format!(
-                "; a dead peer is detected within {}",
-                format_duration(d)
-            )),
-            Err(_) => out.push_str("; the worst-case detection time rests on OS defaults"),
-        }
+        out.push_str("; worst-case detection: `POLICY.detection_on(&platform)`");
+        return out;
+    }
+    // The same on every target: the macro runs on the build host, so nothing here may
+    // depend on the platform table's row for the target. The probe sequence bounds an idle
+    // connection everywhere; with data in flight only some kernels probe (PLATFORMS.md), so
+    // the words claim the idle case alone.
+    let idle = match (policy.timeout(), policy.interval(), policy.retries()) {
+        (Some(t), Some(i), Some(n)) => i.checked_mul(n).and_then(|probes| t.checked_add(probes)),
+        _ => None,
+    };
+    match idle {
+        Some(d) => out.push_str(&format!(
+            "; an idle dead peer is detected within {}",
+            format_duration(d)
+        )),
+        None => out.push_str("; the worst-case detection time rests on OS defaults"),
     }
     out
 }
 
 /// The item with `#[doc = words]` after its own attributes, so its own documentation comes
-/// first and the policy follows as a paragraph of its own.
-pub(crate) fn with_doc(item: TokenStream, words: &str) -> TokenStream {
+/// first and the policy follows as a paragraph of its own. An item with no docs of its own
+/// stays undocumented (`missing_docs` still fires on it): the words come back for the impl.
+pub(crate) fn with_doc(
+    item: TokenStream,
+    words: &str,
+    public: bool,
+) -> (TokenStream, Option<TokenStream>) {
+    let line = format!(" {words}.");
     let mut tokens = item.into_iter().peekable();
     let mut out = TokenStream::new();
     let mut documented = false;
@@ -104,11 +118,14 @@ pub(crate) fn with_doc(item: TokenStream, words: &str) -> TokenStream {
             _ => break,
         }
     }
+    if !documented && public {
+        out.extend(tokens);
+        return (out, Some(quote!(#[doc = #line])));
+    }
     let blank = documented.then(|| quote!(#[doc = ""]));
-    let line = format!(" {words}.");
     out.extend(quote!(#blank #[doc = #line]));
     out.extend(tokens);
-    out
+    (out, None)
 }
 
 #[cfg(test)]
@@ -128,7 +145,7 @@ mod tests {
     fn each_shape_of_policy_in_words() {
         assert_eq!(
             words(quote!(timeout = "2h", interval = "1s", retries = 5)),
-            "keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within 2h 5s"
+            "keep-alive: idle 2h, then a probe every 1s, 5 probes; an idle dead peer is detected within 2h 5s"
         );
         assert_eq!(
             words(quote!()),
@@ -149,23 +166,62 @@ mod tests {
                 retries = 3,
                 user_timeout = "4s"
             )),
-            "keep-alive: idle 1s, then a probe every 1s, 3 probes; sent data unacknowledged for 4s ends the connection; a dead peer is detected within 4s"
+            "keep-alive: idle 1s, then a probe every 1s, 3 probes; sent data unacknowledged for 4s ends the connection; an idle dead peer is detected within 4s"
         );
         assert_eq!(
             words(quote!(timeout = limits::IDLE, retries = 1)),
-            "keep-alive: idle `limits::IDLE`, probe interval left to the OS, 1 probe; worst-case detection: `POLICY.worst_case_detection()`"
+            "keep-alive: idle `limits::IDLE`, probe interval left to the OS, 1 probe; worst-case detection: `POLICY.detection_on(&platform)`"
+        );
+    }
+
+    /// The macro runs on the build host: the words hold for every target. With a user
+    /// timeout of 2.5 s Linux ends the connection at the third probe (3 s, PLATFORMS.md),
+    /// other kernels at the end of the probes (4 s); the words give the bound that holds
+    /// everywhere, and claim it for idle connections only.
+    #[test]
+    fn the_words_do_not_depend_on_the_host() {
+        let text = words(quote!(
+            timeout = "1s",
+            interval = "1s",
+            retries = 3,
+            user_timeout = "2500ms"
+        ));
+        assert!(
+            text.ends_with("an idle dead peer is detected within 4s"),
+            "{text}"
+        );
+        let linux = keepalive_core::LINUX;
+        let policy = crate::valid::literal_policy(&{
+            let cx = Ctxt::new();
+            let attrs = crate::attr::parse(
+                &cx,
+                quote!(
+                    timeout = "1s",
+                    interval = "1s",
+                    retries = 3,
+                    user_timeout = "2500ms"
+                ),
+            );
+            cx.check().unwrap();
+            attrs
+        });
+        // Linux's own figure differs, so a host-computed figure would show here.
+        assert_ne!(
+            policy.detection_on(&linux).map(|d| d.idle),
+            Ok(core::time::Duration::from_secs(4))
         );
     }
 
     #[test]
     fn the_words_follow_the_items_own_docs() {
-        let out = super::with_doc(
+        let (out, _) = super::with_doc(
             quote!(
                 #[doc = " A connection."]
                 #[derive(Debug)]
                 pub struct Conn;
             ),
             "keep-alive: on",
+            true,
         );
         assert_eq!(
             out.to_string(),

@@ -7,8 +7,8 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::DeriveInput;
 use syn::spanned::Spanned;
 
-use crate::ast::Input;
-use crate::attr::{self, ApplyAt, Attrs, Value};
+use crate::ast::{Input, Socket};
+use crate::attr::{self, ApplyAt, Attrs, Spot, Value};
 use crate::ctxt::Ctxt;
 use crate::doc;
 use crate::valid::{self, CfgError, ConstCheck};
@@ -30,40 +30,117 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let attrs = attr::parse(&cx, args);
     let markers = attr::take_field_markers(&cx, &mut input);
+    // A second `#[keepalive(...)]` on the struct would expand again into the same impls;
+    // say so once, and take it off.
+    let before = input.attrs.len();
+    input.attrs.retain(|a| {
+        let ours = attr::is_ours(a.path());
+        if ours {
+            cx.error_spanned_by(
+                a,
+                "`#[keepalive]` is written twice on this struct; write one `#[keepalive(...)]` with all the keys",
+            );
+        }
+        !ours
+    });
+    let twice = input.attrs.len() != before;
     // With no field marker to strip, the item goes out as it came in: cheaper than printing
     // the parsed struct again token by token, which adds up over many annotated structs.
-    let item = if markers.removed {
+    let item = if markers.removed || twice {
         input.to_token_stream()
     } else {
         item
     };
-    let ast = Input::from_syn(&cx, &input, &markers.socket);
+    let ast = Input::from_syn(&cx, &input, &markers);
     let checks = valid::check(&cx, &attrs);
     let krate = attrs
         .krate
         .as_ref()
-        .map_or_else(|| quote!(::keepalive_runtime), ToTokens::to_token_stream);
-    let cfg_errors = checks.cfg_errors.iter().map(cfg_error);
+        .map_or_else(default_krate, ToTokens::to_token_stream);
+    let cfg_errors = checks.cfg_errors.iter().map(|e| cfg_error(e, &krate));
+    let deprecated = input.attrs.iter().any(|a| a.path().is_ident("deprecated"));
+    let mut quirks = Quirks {
+        outer: deprecated.then(|| quote!(#[allow(deprecated)])),
+        impl_doc: None,
+    };
     match cx.check() {
         Ok(()) => {
             let ast = ast.expect("a socket field when there is no error");
-            let policy = policy_expr(&attrs, &krate);
+            let mut policy = policy_expr(&attrs, &krate);
             let apply = match attrs.apply.as_ref().map(|(a, _)| *a) {
                 Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
                 _ => quote!(#krate::Apply::BeforeConnect),
             };
             let enforcement = enforcement_item(&attrs, &krate);
-            let imp = impl_block(&attrs, &ast, &krate, &policy, &apply, &enforcement);
             // The policy in words in the type's rustdoc, below the user's own docs.
-            let item = doc::with_doc(item, &doc::in_words(&attrs));
-            let asserts = checks
+            let public = matches!(input.vis, syn::Visibility::Public(_));
+            let (item, impl_doc) = doc::with_doc(item, &doc::in_words(&attrs), public);
+            quirks.impl_doc = impl_doc;
+            let generic = !input.generics.params.is_empty();
+            let inline: Vec<TokenStream> = checks
                 .const_checks
                 .iter()
-                .map(|c| const_check(c, &attrs, &krate, &policy));
+                .map(|c| const_check(c, &attrs, &krate, &policy, None))
+                .collect();
+            let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
+            // A type without parameters runs core's rule driver once, in a const of its
+            // own that every check reads: the driver costs milliseconds of constant
+            // evaluation, and a type may have a check for each const knob, `max_detect`
+            // and `bounds`.
+            let shared = (!generic && inline.len() > 1).then(|| {
+                syn::Ident::new(
+                    &format!("__keepalive_checked_{}", input.ident),
+                    Span::call_site(),
+                )
+            });
+            let checks: Vec<TokenStream> = match &shared {
+                Some(name) => checks
+                    .const_checks
+                    .iter()
+                    .map(|c| const_check(c, &attrs, &krate, &policy, Some(name)))
+                    .collect(),
+                None => inline,
+            };
+            let shared_item = shared.as_ref().map(|name| {
+                let ident = &input.ident;
+                let p = quote!(#krate::__private);
+                let outer = &quirks.outer;
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
+                    #outer
+                    const #name: #p::Violations = #p::check(
+                        &<#ident as #krate::KeepAlivePolicy>::POLICY,
+                        #p::TARGET,
+                        &<#ident as #krate::KeepAlivePolicy>::ENFORCEMENT,
+                    );
+                }
+            });
+            let outer = &quirks.outer;
+            let asserts = if generic && self_in_values {
+                // `Self` of a generic type is nameable only inside its impls: the checks
+                // run where `POLICY` is evaluated, which every path that applies it does.
+                policy = quote!({ #(#checks;)* #policy });
+                Vec::new()
+            } else {
+                checks
+                    .into_iter()
+                    .map(|c| {
+                        let c = replace_self(c, &input.ident);
+                        quote! {
+                            #[allow(unused_qualifications, clippy::absolute_paths)]
+                            #outer
+                            const _: () = { #c; };
+                        }
+                    })
+                    .collect()
+            };
+            let imp = impl_block(&attrs, &ast, &krate, &policy, &apply, &enforcement, &quirks);
             quote! {
                 #item
                 #imp
                 #(#cfg_errors)*
+                #shared_item
                 #(#asserts)*
             }
         }
@@ -74,8 +151,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let policy = quote!(#krate::__private::Policy::new());
             let apply = quote!(#krate::Apply::BeforeConnect);
             let stub = match ast {
-                Some(ast) => impl_block(&attrs, &ast, &krate, &policy, &apply, &TokenStream::new()),
-                None => placeholder(&input, &krate, &policy, &apply),
+                Some(ast) => impl_block(
+                    &attrs,
+                    &ast,
+                    &krate,
+                    &policy,
+                    &apply,
+                    &TokenStream::new(),
+                    &quirks,
+                ),
+                None => placeholder(&input, &krate, &policy, &apply, &quirks),
             };
             quote! {
                 #item
@@ -84,6 +169,17 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 #(#cfg_errors)*
             }
         }
+    }
+}
+
+/// `::keepalive_runtime`, or the name the crate's Cargo.toml gives it.
+fn default_krate() -> TokenStream {
+    match crate::manifest::renamed_runtime() {
+        Some(name) => match syn::parse_str::<syn::Ident>(name) {
+            Ok(name) => quote!(::#name),
+            Err(_) => quote!(::keepalive_runtime),
+        },
+        None => quote!(::keepalive_runtime),
     }
 }
 
@@ -147,7 +243,8 @@ fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream
     }
 }
 
-/// `KeepAlivePolicy` for every annotated struct, and `KeepAlive` for one with a socket.
+/// `KeepAlivePolicy` for every annotated struct, and `KeepAlive` for one with a socket:
+/// one impl per configuration of the struct's `#[cfg]` fields, each under its cfgs.
 fn impl_block(
     attrs: &Attrs,
     input: &Input<'_>,
@@ -155,41 +252,97 @@ fn impl_block(
     policy: &TokenStream,
     apply: &TokenStream,
     enforcement: &TokenStream,
+    quirks: &Quirks,
 ) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let p = quote!(#krate::__private);
     // Every name fully qualified: a user's `struct bool;` or `const P` cannot change it.
     let best_effort = attrs.best_effort.then(|| {
         quote!(
-            const BEST_EFFORT: ::core::primitive::bool = true;
+            const BEST_EFFORT: #p::bool = true;
         )
     });
     // The user's own tokens (a const path, the field type) are linted where they are
     // written, not a second time in the impls: the allow goes where they are repeated.
     let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
     let quiet = (any_const_path(attrs) || generic).then(allow_user_tokens);
+    let outer = &quirks.outer;
+    let doc = &quirks.impl_doc;
     let policy_impl = quote! {
+        #doc
         #[automatically_derived]
         #quiet
+        #outer
         impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
-            const POLICY: #krate::__private::Policy = #policy;
+            const POLICY: #p::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
             #best_effort
             #enforcement
         }
     };
-    let Some(socket) = &input.socket else {
+    let Some(choices) = &input.socket else {
         // A policy type has no socket to refuse a path: it connects and listens alike.
         return quote! {
             #policy_impl
             #[automatically_derived]
             #quiet
+            #outer
             impl #impl_generics #krate::ConnectPolicy for #ident #ty_generics #where_clause {}
             #[automatically_derived]
             #quiet
+            #outer
             impl #impl_generics #krate::ListenPolicy for #ident #ty_generics #where_clause {}
         };
     };
+    let impls = choices
+        .variants
+        .iter()
+        .map(|(when, socket)| keepalive_impl(input, socket, when.attr(), krate, quirks));
+    let gaps = choices.gaps.iter().map(|gap| {
+        let when = gap.when.attr();
+        let message = &gap.message;
+        let spot = Spot::of(&gap.at);
+        let mut body = proc_macro2::Group::new(
+            proc_macro2::Delimiter::Brace,
+            quote_spanned!(spot.first=> #message),
+        );
+        body.set_span(spot.last);
+        let compile_error = respan(quote!(#p::compile_error), spot.first);
+        quote! {
+            #when
+            #compile_error! #body
+        }
+    });
+    quote! {
+        #policy_impl
+        #(#impls)*
+        #(#gaps)*
+    }
+}
+
+/// What the user's item says that every generated item must respect.
+pub(crate) struct Quirks {
+    /// `#[allow(deprecated)]` when the type is deprecated: the impls name it, and the user
+    /// hears of it where the type is used.
+    outer: Option<TokenStream>,
+    /// The policy in words, where the type has no docs of its own: on the impl, so it does
+    /// not document an undocumented type (`missing_docs` still fires).
+    impl_doc: Option<TokenStream>,
+}
+
+/// The `KeepAlive` impl for one choice of socket field.
+fn keepalive_impl(
+    input: &Input<'_>,
+    socket: &Socket<'_>,
+    when: Option<TokenStream>,
+    krate: &TokenStream,
+    quirks: &Quirks,
+) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let p = quote!(#krate::__private);
+    let outer = &quirks.outer;
     let ty = socket.ty;
     // Once: a type's span is found by printing it, which adds up over many structs.
     let ty_span = ty.span();
@@ -203,26 +356,102 @@ fn impl_block(
     if socket.generic && socket.accessor.is_none() {
         predicates.push(quote_spanned!(ty_span=> #ty: #field_trait));
     }
+    let type_params = input.generics.type_params().count() + input.generics.const_params().count();
+    if let (Some(_), true) = (socket.accessor, type_params > 0) {
+        // The socket behind the accessor may be a type parameter: it must outlive the
+        // erased `dyn AnySocket` it is handed over as. Only for a parameter the struct
+        // already bounds (`S: KeepAliveSocket`): an unbounded one is left as written, so
+        // rustc's hint to bound it points at the struct's own parameter list, not at a
+        // where-clause of the macro's.
+        let bounded_in_where = |name: &syn::Ident| {
+            input.generics.where_clause.as_ref().is_some_and(|w| {
+                w.predicates.iter().any(|p| match p {
+                    syn::WherePredicate::Type(t) => {
+                        mentions(t.bounded_ty.to_token_stream(), &name.to_string())
+                    }
+                    _ => false,
+                })
+            })
+        };
+        for param in input.generics.type_params() {
+            let name = &param.ident;
+            let bounded = !param.bounds.is_empty() || bounded_in_where(name);
+            if bounded && mentions(ty.to_token_stream(), &name.to_string()) {
+                predicates.push(quote!(#name: 'static));
+            }
+        }
+    }
     let where_clause = (!predicates.is_empty()).then(|| quote!(where #(#predicates),*));
+    // The user's where-clause and the macro's bound may name one type twice.
+    let repeated = where_clause
+        .is_some()
+        .then(|| quote!(clippy::type_repetition_in_bounds,));
+    let lints = quote!(#[allow(#repeated unused_qualifications, clippy::absolute_paths)]);
+    let result = respan(quote!(#p::Result), ty_span);
     if let Some(accessor) = socket.accessor {
-        // The function's socket type cannot be named here; `reach` checks it (a UDP socket
-        // is refused at the path) and hands it over as `dyn AnySocket`.
         let span = accessor.span();
-        let reach = respan(quote!(#krate::__private::reach), span);
         // `self` keeps the span of the `&self` it refers to: at the accessor's span it would
         // belong to the context of a `macro_rules!` that passed the path in, where there is
         // no `self`.
         let dot_member = respan(quote!(.#member), span);
         let field = quote!(self #dot_member);
+        // The accessor as a function pointer first, in the user's crate: a wrong signature
+        // is then one mismatch at the path, the same in both places it is used (rustc
+        // reports an identical error once).
+        let field_ty = static_lifetimes(ty.to_token_stream());
+        let local = syn::Ident::new("__keepalive_accessor", span);
+        let coerce = |ty: TokenStream| {
+            let fn_ptr = respan(quote!(for<'x> fn(&'x #ty) -> &'x _), span);
+            quote!(let #local: #fn_ptr = #accessor;)
+        };
+        let via = respan(quote!(#p::via), span);
+        let mut call = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#local));
+        call.set_span(span);
+        let via = quote!(#via #call);
+        if type_params == 0 {
+            // The accessor's return type cannot be named here, but its role can: a const
+            // in the type, so a listener reached this way is no stream, and the reverse.
+            let in_const = coerce(field_ty);
+            let in_fn = coerce(ty.to_token_stream());
+            let mut role =
+                proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#in_const #via.role));
+            role.set_span(span);
+            let reach = respan(quote!(.reach), span);
+            let mut args =
+                proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(&#field));
+            args.set_span(span);
+            return quote! {
+                #when
+                #[automatically_derived]
+                #lints
+                #outer
+                impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+                    type Socket = <#p::Kind<#role> as #p::Erase>::Socket;
+                    #[inline]
+                    fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
+                        #in_fn
+                        #result::Ok(#via #reach #args)
+                    }
+                }
+            };
+        }
+        // A generic socket type cannot sit in a const: `dyn AnySocket`, which both paths take.
+        let reach = respan(quote!(#p::reach), span);
+        let in_fn = coerce(ty.to_token_stream());
+        let mut args =
+            proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(&#field, #local));
+        args.set_span(span);
         return quote! {
-            #policy_impl
+            #when
             #[automatically_derived]
-            #[allow(unused_qualifications, clippy::absolute_paths)]
+            #lints
+            #outer
             impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
                 type Socket = dyn #krate::AnySocket;
                 #[inline]
-                fn socket(&self) -> ::core::result::Result<&Self::Socket, #krate::Error> {
-                    ::core::result::Result::Ok(#reach(&#field, #accessor))
+                fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
+                    #in_fn
+                    #result::Ok(#reach #args)
                 }
             }
         };
@@ -231,21 +460,77 @@ fn impl_block(
     // At the field type too, so a non-TCP type is reported once, there.
     let error = respan(quote!(#krate::Error), ty_span);
     let field = respan(quote!(self.#member), ty_span);
+
     let socket_fn = quote_spanned! {ty_span=>
         #[inline]
-        fn socket(&self) -> ::core::result::Result<&Self::Socket, #error> {
+        fn socket(&self) -> #result<&Self::Socket, #error> {
             #field_trait::socket(&#field)
         }
     };
     quote! {
-        #policy_impl
+        #when
         #[automatically_derived]
-        #[allow(unused_qualifications, clippy::absolute_paths)]
+        #lints
+        #outer
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
             #socket_ty
             #socket_fn
         }
     }
+}
+
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => mentions(g.stream(), name),
+        _ => false,
+    })
+}
+
+/// The type with every lifetime `'static`: the anonymous const that holds the accessor's
+/// role may not name the impl's lifetimes, and the role does not depend on them.
+fn static_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut after_quote = false;
+    for t in tokens {
+        let t = match t {
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), static_lifetimes(g.stream()));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            TokenTree::Ident(i) if after_quote => {
+                TokenTree::Ident(syn::Ident::new("static", i.span()))
+            }
+            t => t,
+        };
+        after_quote = matches!(&t, TokenTree::Punct(p) if p.as_char() == '\'');
+        out.push(t);
+    }
+    out.into_iter().collect()
+}
+
+/// `Self` in the user's value paths as the type's name, for the const checks outside the
+/// impls (only where the type has no parameters).
+fn replace_self(tokens: TokenStream, ident: &syn::Ident) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Ident(i) if i == "Self" => {
+                let mut name = ident.clone();
+                name.set_span(i.span());
+                TokenTree::Ident(name)
+            }
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), replace_self(g.stream(), ident));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            t => t,
+        })
+        .collect()
 }
 
 fn any_const_path(attrs: &Attrs) -> bool {
@@ -263,30 +548,38 @@ fn placeholder(
     krate: &TokenStream,
     policy: &TokenStream,
     apply: &TokenStream,
+    quirks: &Quirks,
 ) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let outer = &quirks.outer;
+    let p = quote!(#krate::__private);
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
+        #outer
         impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
-            const POLICY: #krate::__private::Policy = #policy;
+            const POLICY: #p::Policy = #policy;
             const APPLY: #krate::Apply = #apply;
         }
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
+        #outer
         impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
-            type Socket = ::std::net::TcpStream;
-            fn socket(&self) -> ::core::result::Result<&Self::Socket, #krate::Error> {
+            type Socket = #p::TcpStream;
+            fn socket(&self) -> #p::Result<&Self::Socket, #krate::Error> {
                 // Never runs: the crate does not compile past the error beside this impl.
-                ::core::unreachable!()
+                #p::unreachable!()
             }
         }
     }
 }
 
 /// `#[cfg(target_os = ...)] compile_error!(...)` at the value, naming the platform.
-fn cfg_error(e: &CfgError) -> TokenStream {
+fn cfg_error(e: &CfgError, krate: &TokenStream) -> TokenStream {
+    // At the value's first token, so the error underlines the value; through the runtime,
+    // which resolves at that span in every edition (`::core` does not in 2015).
+    let compile_error = respan(quote!(#krate::__private::compile_error), e.spot.first);
     let oses = e.target_os.iter();
     let message = &e.message;
     // Braces at the value's last token: the error then underlines the whole value.
@@ -297,7 +590,7 @@ fn cfg_error(e: &CfgError) -> TokenStream {
     body.set_span(e.spot.last);
     quote_spanned! {e.spot.first=>
         #[cfg(any(#(target_os = #oses),*))]
-        ::core::compile_error! #body
+        #compile_error! #body
     }
 }
 
@@ -312,6 +605,7 @@ fn const_check(
     attrs: &Attrs,
     krate: &TokenStream,
     policy: &TokenStream,
+    shared: Option<&syn::Ident>,
 ) -> TokenStream {
     let spot = check.spot;
     let span = spot.first;
@@ -326,17 +620,24 @@ fn const_check(
         Topic::Bounds => quote_spanned!(span=> #p::Topic::Bounds),
         Topic::Any => quote_spanned!(span=> #p::Topic::Any),
     };
-    let enforcement = enforcement_expr(attrs, &p, span);
-    let argument = quote_spanned!(span=>
-        #p::check(&(#policy), #p::TARGET, &(#enforcement)).first_about(#topic)
-    );
+    let argument = match shared {
+        // The driver ran once for the type; each check reads its topic from the result.
+        Some(name) => {
+            let mut name = name.clone();
+            name.set_span(span);
+            quote_spanned!(span=> #name.first_about(#topic))
+        }
+        None => {
+            let enforcement = enforcement_expr(attrs, &p, span);
+            quote_spanned!(span=>
+                #p::check(&(#policy), #p::TARGET, &(#enforcement)).first_about(#topic)
+            )
+        }
+    };
     let mut parens = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, argument);
     parens.set_span(spot.last);
     quote_spanned! {span=>
-        #[allow(unused_qualifications, clippy::absolute_paths)]
-        const _: () = {
-            #p::panic_on #parens;
-        };
+        #p::panic_on #parens
     }
 }
 
@@ -461,7 +762,7 @@ mod tests {
         assert!(out.to_string().contains("(true , 7200000 , 1000 , 5 , 0)"));
         // The type's rustdoc states the policy in words.
         assert!(out.to_string().contains(
-            "# [doc = \" keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within 2h 5s.\"]"
+            "# [doc = \" keep-alive: idle 2h, then a probe every 1s, 5 probes; an idle dead peer is detected within 2h 5s.\"]"
         ), "{out}");
         let text = pretty(&out);
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);

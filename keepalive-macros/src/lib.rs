@@ -5,11 +5,13 @@
 
 mod ast;
 mod attr;
+mod cfg;
 mod ctxt;
 mod doc;
 mod expand;
 #[cfg(test)]
 mod fuzz;
+mod manifest;
 #[cfg(test)]
 mod oracle;
 #[cfg(test)]
@@ -34,7 +36,8 @@ use proc_macro::TokenStream;
 ///   duration, `"1h 30m"`, `90s`, `500ms`, or the path of a `const` `Duration`;
 /// - `retries`: the probes sent before the connection is declared dead, a number or a
 ///   `const` `u32`;
-/// - `enabled = false`: keep-alive deliberately off (no other key may then appear);
+/// - `enabled = false`: keep-alive deliberately off (only `bounds` and `crate` may then
+///   appear);
 /// - `apply = "before_connect"` (the default) or `"after_connect"`: when the crate's
 ///   connect paths set the options;
 /// - `max_detect`: a bound on the worst-case dead-peer detection time, with

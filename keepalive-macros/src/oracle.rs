@@ -76,7 +76,9 @@ impl Intent {
             ..Intent::default()
         };
         if rng.chance(5) {
+            // Beside `enabled = false` only `bounds` and `crate` may appear.
             intent.disabled = true;
+            intent.best_effort = None;
             return intent;
         }
         let seconds = |rng: &mut Rng| rng.range(1, LINUX_MAX_SECONDS) * SECOND;
@@ -193,6 +195,8 @@ fn suffixable(text: &str) -> bool {
 #[derive(Default)]
 struct Batch {
     consts: String,
+    /// Consts of the struct being written, for `Self::NAME` values.
+    self_consts: String,
     items: String,
     count: usize,
     fragments: usize,
@@ -208,11 +212,8 @@ impl Batch {
         match form {
             Form::Const => {
                 let constant = format!("D{}_{name}", self.count);
-                let _ = writeln!(
-                    self.consts,
-                    "    pub const {constant}: Duration = Duration::from_millis({ms});"
-                );
-                (format!("c::{constant}"), form)
+                let value = format!("Duration::from_millis({ms})");
+                (self.const_path(rng, &constant, "Duration", &value), form)
             }
             Form::Suffixed => {
                 let text = write_duration(rng, ms, false);
@@ -230,14 +231,37 @@ impl Batch {
         }
     }
 
+    /// A const of type `ty` holding `value`, and the path a value names it by: a module's
+    /// const, the struct's own (`Self::NAME`), or a trait's through a qualified path
+    /// (`<c::Q as c::Get<u32>>::V`).
+    fn const_path(&mut self, rng: &mut Rng, constant: &str, ty: &str, value: &str) -> String {
+        match rng.below(3) {
+            0 => {
+                let _ = writeln!(self.consts, "    pub const {constant}: {ty} = {value};");
+                format!("c::{constant}")
+            }
+            1 => {
+                let _ = writeln!(self.self_consts, "    const {constant}: {ty} = {value};");
+                format!("Self::{constant}")
+            }
+            _ => {
+                let _ = writeln!(
+                    self.consts,
+                    "    pub struct Q{constant};\n    impl Get<{ty}> for Q{constant} {{ const V: {ty} = {value}; }}"
+                );
+                format!("<c::Q{constant} as c::Get<{ty}>>::V")
+            }
+        }
+    }
+
     fn retries_value(&mut self, rng: &mut Rng, n: u32) -> (String, Form) {
         match rng.below(10) {
             0..=5 => (n.to_string(), Form::Suffixed),
             6..=7 => (format!("{n}u32"), Form::Suffixed),
             _ => {
                 let constant = format!("R{}", self.count);
-                let _ = writeln!(self.consts, "    pub const {constant}: u32 = {n};");
-                (format!("c::{constant}"), Form::Const)
+                let path = self.const_path(rng, &constant, "u32", &n.to_string());
+                (path, Form::Const)
             }
         }
     }
@@ -247,7 +271,8 @@ impl Batch {
         let mut out = Vec::new();
         let mut push = |key: &str, (value, form): (String, Form), rng: &mut Rng| {
             let fragment = rng.chance(15).then(|| match form {
-                Form::Const if rng.chance(50) => Fragment::Path,
+                // A qualified path is no `path` fragment.
+                Form::Const if rng.chance(50) && !value.starts_with('<') => Fragment::Path,
                 Form::Const => Fragment::Expr,
                 _ => rng.pick(&[Fragment::Literal, Fragment::Expr, Fragment::Tt]),
             });
@@ -330,7 +355,11 @@ impl Batch {
         } else {
             format!("#[keepalive({args})]")
         };
-        let (item, ty) = random_item(rng, n);
+        let (item, ty, header) = random_item(rng, n);
+        if !self.self_consts.is_empty() {
+            let consts = std::mem::take(&mut self.self_consts);
+            let _ = writeln!(self.items, "{header} {{\n{consts}}}");
+        }
         self.fragments += usize::from(!fragments.is_empty());
         if fragments.is_empty() {
             let _ = writeln!(self.items, "{attr}\n{item}");
@@ -373,7 +402,9 @@ impl Batch {
              pub mod rt {{ pub use ::keepalive_runtime::*; }}\n\
              pub struct Framed<T>(T);\n\
              impl<T> Framed<T> {{ pub fn get_ref(&self) -> &T {{ &self.0 }} }}\n\
-             mod c {{\n    use ::core::time::Duration;\n{}}}\n\
+             impl<T> AsRef<T> for Framed<T> {{ fn as_ref(&self) -> &T {{ &self.0 }} }}\n\
+             pub fn tcp_of(f: &Framed<TcpStream>) -> &TcpStream {{ &f.0 }}\n\
+             mod c {{\n    use ::core::time::Duration;\n    pub trait Get<T> {{ const V: T; }}\n{}}}\n\
              const fn ms(d: Option<Duration>) -> u128 {{ match d {{ Some(d) => d.as_millis() + 1, None => 0 }} }}\n\
              const fn count(n: Option<u32>) -> u64 {{ match n {{ Some(n) => n as u64 + 1, None => 0 }} }}\n\
              const fn same(a: Policy, b: Policy) -> bool {{\n\
@@ -410,30 +441,31 @@ fn expected_policy(intent: &Intent) -> String {
     out
 }
 
-/// A struct of a random shape, and the type to name in its assertions.
-fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
+/// A struct of a random shape, the type to name in its assertions, and the header of an
+/// inherent impl for its `Self::` consts.
+fn random_item(rng: &mut Rng, n: usize) -> (String, String, String) {
     let name = format!("S{n}");
-    match rng.below(12) {
-        0 => (format!("struct {name}(u8, ::std::net::TcpStream);"), name),
-        1 => (
-            format!(
-                "struct {name} {{ name: String, #[keepalive(socket)] a: TcpStream, b: TcpStream }}"
-            ),
-            name,
-        ),
+    let plain = |item: String| (item, name.clone(), format!("impl {name}"));
+    match rng.below(17) {
+        0 => plain(format!("struct {name}(u8, ::std::net::TcpStream);")),
+        1 => plain(format!(
+            "struct {name} {{ name: String, #[keepalive(socket)] a: TcpStream, b: TcpStream }}"
+        )),
         2 => (
             format!("struct {name}<S> {{ #[keepalive(socket)] inner: S, tag: u8 }}"),
             format!("{name}<TcpStream>"),
+            format!("impl<S> {name}<S>"),
         ),
         3 => (
             format!(
                 "struct {name}<'a, T: Clone> where T: Default {{ stream: &'a TcpStream, tag: T }}"
             ),
             format!("{name}<'static, u8>"),
+            format!("impl<'a, T: Clone> {name}<'a, T> where T: Default"),
         ),
-        4 => (format!("struct {name} {{ listener: TcpListener }}"), name),
+        4 => plain(format!("struct {name} {{ listener: TcpListener }}")),
         // A policy type: no socket, the attribute alone.
-        7 => (format!("struct {name};"), name),
+        7 => plain(format!("struct {name};")),
         8 => {
             let wrapper = rng.pick(&[
                 "Box<TcpStream>",
@@ -441,29 +473,45 @@ fn random_item(rng: &mut Rng, n: usize) -> (String, String) {
                 "::std::io::BufReader<TcpStream>",
                 "::std::rc::Rc<TcpListener>",
             ]);
-            (
-                format!("struct {name} {{ id: u64, #[keepalive(socket)] conn: {wrapper} }}"),
-                name,
-            )
+            plain(format!(
+                "struct {name} {{ id: u64, #[keepalive(socket)] conn: {wrapper} }}"
+            ))
         }
         9 => (
             format!("struct {name}<'a> {{ #[keepalive(socket)] conn: &'a mut TcpStream }}"),
             format!("{name}<'static>"),
+            format!("impl<'a> {name}<'a>"),
         ),
-        // A wrapper that names its way to the socket.
-        10 => (
-            format!(
-                "struct {name} {{ #[keepalive(socket = Framed::get_ref)] conn: Framed<TcpStream>, n: u8 }}"
-            ),
-            name,
-        ),
-        5 => (
-            format!(
-                "pub(crate) struct {name} {{ #[doc = \"the socket\"] stream: ::std::net::TcpStream }}"
-            ),
-            name,
-        ),
-        _ => (format!("struct {name} {{ stream: TcpStream }}"), name),
+        // A wrapper that names its way to the socket, by a path or a qualified path.
+        10 => {
+            let accessor = rng.pick(&[
+                "Framed::get_ref",
+                "<Framed<TcpStream>>::get_ref",
+                "<Framed<TcpStream> as AsRef<TcpStream>>::as_ref",
+                "tcp_of",
+            ]);
+            plain(format!(
+                "struct {name} {{ #[keepalive(socket = {accessor})] conn: Framed<TcpStream>, n: u8 }}"
+            ))
+        }
+        5 => plain(format!(
+            "pub(crate) struct {name} {{ #[doc = \"the socket\"] stream: ::std::net::TcpStream }}"
+        )),
+        // Fields under #[cfg]: the generated code follows the ones that survive.
+        11 => plain(format!("struct {name}(#[cfg(any())] u8, TcpStream);")),
+        12 => plain(format!(
+            "struct {name} {{ #[cfg(unix)] stream: TcpStream, #[cfg(not(unix))] stream: ::std::net::TcpStream }}"
+        )),
+        13 => plain(format!(
+            "struct {name} {{ stream: TcpStream, #[cfg(any())] spare: TcpStream }}"
+        )),
+        14 => plain(format!(
+            "struct {name} {{ #[cfg_attr(all(), keepalive(socket))] a: TcpStream, b: TcpStream }}"
+        )),
+        15 => plain(format!(
+            "struct {name}(#[cfg(all())] u8, #[cfg(any())] u16, TcpListener);"
+        )),
+        _ => plain(format!("struct {name} {{ stream: TcpStream }}")),
     }
 }
 
@@ -664,8 +712,10 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
     let intent = Intent::draw(rng);
     let mut entries = batch.entries(rng, &intent);
     let mutation = rng.pick(MUTATIONS);
+    // Near misses go through the macro in-process: no struct, no impl for `Self::` consts.
+    batch.self_consts.clear();
     if mutation == Mutation::FieldMarker {
-        if entries.iter().any(|e| e.value.starts_with("c::")) {
+        if entries.iter().any(|e| is_const_value(&e.value)) {
             return None;
         }
         let (item, needle, last) = rng.pick(ITEM_MISSES);
@@ -823,6 +873,11 @@ fn near_miss(rng: &mut Rng, batch: &mut Batch) -> Option<NearMiss> {
     finish(entries, at, on_key, mutation)
 }
 
+/// A value naming a const (`c::D`, `Self::D`, `<c::Q as c::Get<u32>>::V`).
+fn is_const_value(value: &str) -> bool {
+    value.starts_with("c::") || value.starts_with("Self::") || value.starts_with("<c::")
+}
+
 fn finish(
     mut entries: Vec<Entry>,
     at: usize,
@@ -831,7 +886,7 @@ fn finish(
 ) -> Option<NearMiss> {
     // An error that needs a const path's value is found by constant evaluation, after the
     // macro; here every other value is a literal, so the macro alone must find it.
-    if entries.iter().any(|e| e.value.starts_with("c::")) {
+    if entries.iter().any(|e| is_const_value(&e.value)) {
         return None;
     }
     // A mutated value replaces whatever form it had; `enabled = false` beside the mutated

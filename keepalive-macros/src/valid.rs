@@ -112,6 +112,14 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
                 "`enabled = false` turns keep-alive off, so `apply` would have no effect; remove `apply`, or remove `enabled = false` to keep keep-alive on",
             );
         }
+        // Beside `enabled = false` only `bounds` (which may require keep-alive on) and
+        // `crate` mean anything; `best_effort` would leave out knobs that are not there.
+        if let (true, Some(tokens)) = (attrs.best_effort, &attrs.best_effort_tokens) {
+            cx.error_spanned_by(
+                tokens,
+                "`enabled = false` turns keep-alive off, so `best_effort` would have no effect; remove `best_effort`, or remove `enabled = false` to keep keep-alive on",
+            );
+        }
     }
     let enforcement = literal_enforcement(attrs);
     // A timing that is missing or wrong is reported once, at its value; the rules that

@@ -2,7 +2,7 @@
 //! Not part of the public API; may change in any release.
 
 pub use core::time::Duration;
-pub use keepalive_core::rules::{Enforcement, Topic, check, panic_on};
+pub use keepalive_core::rules::{Enforcement, Topic, Violations, check, panic_on};
 pub use keepalive_core::{Bounds, Knob, Policy, TARGET};
 
 /// A duration of whole milliseconds, as generated code writes every literal one.
@@ -47,4 +47,128 @@ pub fn reach<'a, F: ?Sized, S: crate::KeepAliveSocket + 'static>(
     accessor: for<'x> fn(&'x F) -> &'x S,
 ) -> &'a (dyn crate::AnySocket + 'static) {
     accessor(field)
+}
+
+/// `core::result::Result` and `bool` by a path that resolves in every edition: an edition
+/// 2015 crate reads `::core::...` as a path from its own root.
+pub use core::primitive::bool;
+pub use core::result::Result;
+pub use core::{compile_error, unreachable};
+pub use std::net::TcpStream;
+
+/// What a socket type can become, for `#[keepalive(socket = path)]`: the accessor's return
+/// type is not nameable by the attribute, but its role is a const the type can carry.
+#[diagnostic::on_unimplemented(
+    message = "keep-alive needs a TCP stream; `{Self}` is not one",
+    label = "not a TCP socket",
+    note = "the function in `#[keepalive(socket = path)]` must return &std::net::TcpStream, &std::net::TcpListener, &socket2::Socket, or with feature `tokio` &tokio::net::{{TcpStream, TcpSocket, TcpListener}}"
+)]
+pub trait Role {
+    /// [`STREAM`], [`LISTENER`] or [`EITHER`].
+    const ROLE: u8;
+    /// The erased socket type of that role, the same as `<Kind<ROLE> as Erase>::Socket`.
+    type Erased: ?Sized;
+    /// The socket, erased.
+    fn erase(&self) -> &Self::Erased;
+}
+
+/// A socket that connects.
+pub const STREAM: u8 = 1;
+/// A socket that listens.
+pub const LISTENER: u8 = 2;
+/// A socket that may become either (`socket2::Socket`, tokio's `TcpSocket`).
+pub const EITHER: u8 = 3;
+
+macro_rules! roles {
+    ($($ty:ty => $role:ident, $erased:ident;)*) => {$(
+        impl Role for $ty {
+            const ROLE: u8 = $role;
+            type Erased = dyn $erased;
+            #[inline]
+            fn erase(&self) -> &(dyn $erased + 'static) {
+                self
+            }
+        }
+    )*};
+}
+
+roles! {
+    std::net::TcpStream => STREAM, ReachedStream;
+    std::net::TcpListener => LISTENER, ReachedListener;
+    socket2::Socket => EITHER, ReachedSocket;
+}
+
+#[cfg(feature = "tokio")]
+roles! {
+    tokio::net::TcpStream => STREAM, ReachedStream;
+    tokio::net::TcpSocket => EITHER, ReachedSocket;
+    tokio::net::TcpListener => LISTENER, ReachedListener;
+}
+
+/// An accessor with its socket's role: built by [`via`] in the anonymous const of the
+/// `Socket` type (for the role) and in `socket()` (to reach the socket), so a socket type
+/// without a role is one error, at the path, not one per use.
+#[derive(Debug)]
+pub struct Via<F: ?Sized, S: ?Sized, E: ?Sized> {
+    /// [`Role::ROLE`] of the socket the accessor returns.
+    pub role: u8,
+    accessor: for<'x> fn(&'x F) -> &'x S,
+    erase: for<'x> fn(&'x S) -> &'x E,
+}
+
+/// The accessor of `#[keepalive(socket = path)]` and its socket's role.
+pub const fn via<F: ?Sized, S: Role + ?Sized>(
+    accessor: for<'x> fn(&'x F) -> &'x S,
+) -> Via<F, S, S::Erased> {
+    Via {
+        role: S::ROLE,
+        accessor,
+        erase: S::erase,
+    }
+}
+
+impl<F: ?Sized, S: ?Sized + 'static, E: ?Sized + 'static> Via<F, S, E> {
+    /// The socket in `field`, erased but for its role.
+    #[inline]
+    pub fn reach<'a>(&self, field: &'a F) -> &'a E {
+        (self.erase)((self.accessor)(field))
+    }
+}
+
+/// `Kind<ROLE>` names the erased socket type of that role.
+#[derive(Debug)]
+pub struct Kind<const ROLE: u8>;
+
+/// The erased socket type of a role.
+pub trait Erase {
+    /// `dyn ReachedStream`, `dyn ReachedListener` or `dyn ReachedSocket`.
+    type Socket: ?Sized + crate::KeepAliveSocket;
+}
+
+macro_rules! reached {
+    ($($role:ident => $name:ident: $($bound:ident)+;)*) => {$(
+        /// A socket reached through `#[keepalive(socket = path)]`, erased but for its role.
+        pub trait $name: crate::AnySocket {}
+        impl<S: crate::KeepAliveSocket $(+ crate::$bound)*> $name for S {}
+        impl Erase for Kind<$role> {
+            type Socket = dyn $name;
+        }
+        impl crate::KeepAliveSocket for dyn $name + '_ {
+            const KNOWN_STREAM: bool = false;
+            fn sock_ref(&self) -> socket2::SockRef<'_> {
+                crate::AnySocket::any_sock_ref(self)
+            }
+            fn is_known_stream(&self) -> bool {
+                crate::AnySocket::any_known_stream(self)
+            }
+        }
+        // Not offered in errors as another type that would do: users never name it.
+        $(#[diagnostic::do_not_recommend] impl crate::$bound for dyn $name + '_ {})*
+    )*};
+}
+
+reached! {
+    STREAM => ReachedStream: StreamSocket;
+    LISTENER => ReachedListener: ListenerSocket;
+    EITHER => ReachedSocket: StreamSocket ListenerSocket;
 }

@@ -1,4 +1,4 @@
-#[doc = " keep-alive: idle 2h, then a probe every 1s, 5 probes; a dead peer is detected within 2h 5s."]
+#[doc = " keep-alive: idle 2h, then a probe every 1s, 5 probes; an idle dead peer is detected within 2h 5s."]
 struct Conn {
     stream: std::net::TcpStream,
 }
@@ -13,13 +13,15 @@ impl ::keepalive_runtime::KeepAlivePolicy for Conn {
 impl ::keepalive_runtime::KeepAlive for Conn {
     type Socket = <std::net::TcpStream as ::keepalive_runtime::SocketField>::Socket;
     #[inline]
-    fn socket(&self) -> ::core::result::Result<&Self::Socket, ::keepalive_runtime::Error> {
+    fn socket(
+        &self,
+    ) -> ::keepalive_runtime::__private::Result<&Self::Socket, ::keepalive_runtime::Error> {
         ::keepalive_runtime::SocketField::socket(&self.stream)
     }
 }
 #[cfg(any(target_os = "openbsd"))]
-::core::compile_error! { "`timeout` cannot be honoured on OpenBSD: OpenBSD has no per-socket idle time; only the global sysctl net.inet.tcp.keepidle; remove `timeout`, or add `best_effort = true` to apply the rest and report what is left out" }
+::keepalive_runtime::__private::compile_error! { "`timeout` cannot be honoured on OpenBSD: OpenBSD has no per-socket idle time; only the global sysctl net.inet.tcp.keepidle; remove `timeout`, or add `best_effort = true` to apply the rest and report what is left out" }
 #[cfg(any(target_os = "openbsd"))]
-::core::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval`, or add `best_effort = true` to apply the rest and report what is left out" }
+::keepalive_runtime::__private::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval`, or add `best_effort = true` to apply the rest and report what is left out" }
 #[cfg(any(target_os = "openbsd"))]
-::core::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries`, or add `best_effort = true` to apply the rest and report what is left out" }
+::keepalive_runtime::__private::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries`, or add `best_effort = true` to apply the rest and report what is left out" }
