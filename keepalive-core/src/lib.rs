@@ -26,6 +26,7 @@ mod bounds;
 mod duration;
 pub mod keys;
 mod overrides;
+pub mod plan;
 mod platform;
 mod policy;
 pub mod rules;
@@ -41,6 +42,7 @@ pub use platform::{
     ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, InFlight, LINUX, NETBSD, OPENBSD, OptionSpec,
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
+pub use plan::{ApplyPlan, Role, Step};
 pub use policy::{Detection, DetectionError, Knob, KnobValue, Policy};
 pub use text::Message;
 pub use violation::{Certified, Violation, write_violations};

@@ -4,6 +4,9 @@
 //! runtime checks values that arrive at run time against the same row. Every number names
 //! the header or document it comes from.
 
+use crate::plan::{
+    APPLE_PLAN, ApplyPlan, FREEBSD_PLAN, INHERITING_PLAN, LINUX_PLAN, NETBSD_PLAN, OPENBSD_PLAN,
+};
 use crate::policy::Knob;
 
 /// The unit a socket option takes.
@@ -104,7 +107,9 @@ pub enum InFlight {
     ProbesCover,
 }
 
-/// One row of the platform table.
+/// One row of the platform table. What each row rests on, kernel source file and revision,
+/// is written once in the repository's PLATFORMS.md ("Applying options" for the options,
+/// their order and their ranges).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Platform {
     /// Name used in messages (`Linux`, `macOS/iOS`).
@@ -121,6 +126,9 @@ pub struct Platform {
     pub user_timeout: Support,
     /// Keep-alive with data in flight, and what `user_timeout` does to probing.
     pub in_flight: InFlight,
+    /// Which options are set, in which order, on a connected socket, a listener and an
+    /// accepted socket ([`ApplyPlan`]; PLATFORMS.md, "Applying options").
+    pub apply: ApplyPlan,
 }
 
 impl Platform {
@@ -213,6 +221,7 @@ pub const LINUX: Platform = Platform {
     retries: count("TCP_KEEPCNT", 1, 127),
     user_timeout: LINUX_USER_TIMEOUT,
     in_flight: InFlight::UserTimeoutEndsProbing,
+    apply: LINUX_PLAN,
 };
 
 /// Android runs the Linux kernel: the same options and limits.
@@ -240,6 +249,7 @@ pub const APPLE: Platform = Platform {
     // episode, never keep-alive probing.
     user_timeout: seconds("TCP_RXT_CONNDROPTIME", 1, UINT_MAX / 1000),
     in_flight: InFlight::ProbesCover,
+    apply: APPLE_PLAN,
 };
 
 /// FreeBSD (sys/netinet/tcp_usrreq.c, tcp_default_ctloutput): TCP_KEEPIDLE/TCP_KEEPINTVL
@@ -253,10 +263,22 @@ pub const FREEBSD: Platform = Platform {
     interval: seconds("TCP_KEEPINTVL", 1, UINT_MAX / 1000),
     // TCP_KEEPCNT: an unsigned int with no range check; passed as a C int.
     retries: count("TCP_KEEPCNT", 1, INT_MAX),
-    user_timeout: Support::Unsupported(
-        "FreeBSD has no per-socket user timeout (no TCP_USER_TIMEOUT)",
-    ),
+    // TCP_MAXUNACKTIME (FreeBSD 14 and later; tcp(4): seconds within which at least one
+    // byte must be acknowledged, else the connection is reset). Stored in ticks and
+    // compared with `TSTMP_GT` (a signed difference) in `tcp_maxunacktime_check`
+    // (tcp_timer.c), which only the retransmission and persist timers call: at most
+    // INT_MAX ticks, 2147483 s at hz = 1000 (PLATFORMS.md A5).
+    user_timeout: Support::Option(OptionSpec {
+        name: "TCP_MAXUNACKTIME",
+        unit: Unit::Seconds,
+        min: 1,
+        max: INT_MAX / 1000,
+        fallback: Some(
+            "FreeBSD before 14.0 has no TCP_MAXUNACKTIME (ENOPROTOOPT); sent data then stays bounded by keep-alive alone",
+        ),
+    }),
     in_flight: InFlight::ProbesCover,
+    apply: FREEBSD_PLAN,
 };
 
 /// DragonFly BSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput, DragonFlyBSD/DragonFlyBSD at
@@ -274,6 +296,7 @@ pub const DRAGONFLY: Platform = Platform {
         "DragonFly BSD has no per-socket user timeout (no TCP_USER_TIMEOUT)",
     ),
     in_flight: InFlight::ProbesCover,
+    apply: INHERITING_PLAN,
 };
 
 /// NetBSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput, rev. 1.209; sys/netinet/tcp_timer.h,
@@ -292,6 +315,7 @@ pub const NETBSD: Platform = Platform {
     retries: count("TCP_KEEPCNT", 1, INT_MAX / 50),
     user_timeout: Support::Unsupported("NetBSD has no per-socket user timeout"),
     in_flight: InFlight::ProbesCover,
+    apply: NETBSD_PLAN,
 };
 
 /// OpenBSD (sys/netinet/tcp.h): only SO_KEEPALIVE per socket; the timings are the global
@@ -308,6 +332,7 @@ pub const OPENBSD: Platform = Platform {
     retries: Support::Unsupported("OpenBSD has no per-socket probe count"),
     user_timeout: Support::Unsupported("OpenBSD has no per-socket user timeout"),
     in_flight: InFlight::ProbesCover,
+    apply: OPENBSD_PLAN,
 };
 
 /// illumos and Solaris (uts/common/inet/tcp/tcp_opt_data.c, tcp_opt_set; tunables in
@@ -327,6 +352,7 @@ pub const ILLUMOS: Platform = Platform {
         "illumos/Solaris have no TCP_USER_TIMEOUT; TCP_ABORT_THRESHOLD bounds retransmission of sent data but is not mapped, and keep-alive already covers data in flight there",
     ),
     in_flight: InFlight::ProbesCover,
+    apply: INHERITING_PLAN,
 };
 
 /// Windows (IPPROTO_TCP socket options and SIO_KEEPALIVE_VALS, learn.microsoft.com).
@@ -335,7 +361,9 @@ pub const ILLUMOS: Platform = Platform {
 /// seconds, Windows 10 version 1709 and later); an unwritten one is not touched. Where
 /// those are refused (older builds) or a time is not whole seconds, SIO_KEEPALIVE_VALS
 /// carries both times in milliseconds, the unwritten one at its documented default (2 h
-/// idle, 1 s interval), and the outcome says so.
+/// idle, 1 s interval), and the outcome says so. The times' unit below is therefore
+/// SIO_KEEPALIVE_VALS' milliseconds, the finest Windows accepts; the named options
+/// themselves take seconds, and `sys/windows.rs` sends them seconds (PLATFORMS.md A9).
 pub const WINDOWS: Platform = Platform {
     name: "Windows",
     target_os: &["windows"],
@@ -364,6 +392,7 @@ pub const WINDOWS: Platform = Platform {
     // dropped; -1 means "retransmit forever", which a policy never writes.
     user_timeout: seconds("TCP_MAXRT", 1, INT_MAX),
     in_flight: InFlight::UserTimeoutBoundsRetransmission,
+    apply: INHERITING_PLAN,
 };
 
 /// Every row, one per OS family.

@@ -1,10 +1,11 @@
 //! Platform branches: the option numbers, units and system calls of each OS.
 //!
 //! Each branch offers the same four functions:
-//! - `apply_enabled`: set the written knobs, then turn keep-alive on, last; with a
-//!   [`BestEffort`] record, a knob the OS lacks is left out and recorded instead of failing;
+//! - `apply_enabled`: set the written knobs and turn keep-alive on, in the order of the
+//!   target's `ApplyPlan` for a connected socket or a listener; with a [`BestEffort`]
+//!   record, a knob the OS lacks is left out and recorded instead of failing;
 //! - `read_knob`: read one knob back, or `None` where the OS cannot;
-//! - `after_accept`: what an accepted socket needs that it did not inherit.
+//! - `after_accept`: the plan's `accepted` steps, what an accepted socket did not inherit.
 
 use core::time::Duration;
 use std::io;
@@ -25,24 +26,6 @@ pub(crate) use unix::*;
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
-
-/// The knobs whose options an accepted socket does not inherit from its listener, so the
-/// accept path sets them again. XNU's `tcp_input` (bsd/netinet/tcp_input.c, where a new
-/// connection takes "states from the listener") copies `t_keepinit`, `t_keepcnt` and
-/// `t_keepintvl` but neither the idle time (`t_keepidle`, TCP_KEEPALIVE) nor
-/// `t_rxt_conndroptime` (TCP_RXT_CONNDROPTIME). Linux copies every option (measured: all
-/// five read back equal on an accepted socket), as do the BSDs and Windows.
-pub(crate) const fn not_inherited(apple: bool) -> &'static [Knob] {
-    if apple {
-        &[Knob::Timeout, Knob::UserTimeout]
-    } else {
-        &[]
-    }
-}
-
-/// [`not_inherited`] for the target being compiled.
-#[cfg_attr(windows, allow(dead_code))]
-pub(crate) const NOT_INHERITED: &[Knob] = not_inherited(cfg!(target_vendor = "apple"));
 
 /// A knob's value in the option's unit, rounded up (a sub-second time never becomes 0 s,
 /// which the OS would refuse or read as "default"), saturated to the C `int` range so the
@@ -163,25 +146,6 @@ mod tests {
         assert_eq!(
             from_os(60, Unit::SlowTicks),
             KnobValue::Time(Duration::from_secs(30))
-        );
-    }
-
-    /// The options the accept path sets again on Apple, by the names of Apple's row of the
-    /// platform table: the idle time and the retransmission bound, nothing else; and none
-    /// anywhere else.
-    #[test]
-    fn apple_resets_idle_time_and_conndroptime_on_accept() {
-        let apple = keepalive_core::Platform::for_target_os("macos").expect("an Apple row");
-        let names: Vec<&str> = not_inherited(true)
-            .iter()
-            .map(|&knob| apple.support(knob).option().expect("an option").name)
-            .collect();
-        assert_eq!(names, ["TCP_KEEPALIVE", "TCP_RXT_CONNDROPTIME"]);
-        assert!(not_inherited(false).is_empty());
-        assert_eq!(
-            NOT_INHERITED,
-            not_inherited(cfg!(target_vendor = "apple")),
-            "the list compiled for this target"
         );
     }
 }

@@ -1,9 +1,10 @@
-//! Unix: one `setsockopt` per knob at `IPPROTO_TCP`, then SO_KEEPALIVE.
+//! Unix: one `setsockopt` per knob at `IPPROTO_TCP` and SO_KEEPALIVE, in the order of the
+//! target's `ApplyPlan`.
 
 use std::io;
 use std::os::fd::AsRawFd;
 
-use keepalive_core::{Knob, OptionSpec, Policy, TARGET};
+use keepalive_core::{ApplyPlan, Knob, OptionSpec, Policy, Role, Step, TARGET};
 use libc::c_int;
 use socket2::SockRef;
 
@@ -58,7 +59,16 @@ timing_where!(any(
 const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_USER_TIMEOUT);
 #[cfg(target_vendor = "apple")]
 const USER_TIMEOUT: Option<c_int> = Some(TCP_RXT_CONNDROPTIME);
-#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+/// FreeBSD 14's TCP_MAXUNACKTIME; FreeBSD 13 answers ENOPROTOOPT, which the apply turns
+/// into [`Error::Unavailable`] or, best-effort, a left-out knob (PLATFORMS.md A5).
+#[cfg(target_os = "freebsd")]
+const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_MAXUNACKTIME);
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd"
+)))]
 const USER_TIMEOUT: Option<c_int> = None;
 
 /// The option number of each knob on this OS, in [`Knob::ALL`] order.
@@ -147,29 +157,64 @@ fn get_int(sock: &SockRef<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     }
 }
 
-/// Every written knob, one `setsockopt` each in [`Knob::ALL`] order, then SO_KEEPALIVE=1
-/// last, so a refusal part-way leaves keep-alive as it was. With `best_effort`, a knob this
-/// OS lacks (no option in the table, or ENOPROTOOPT at run time) is recorded there and
-/// skipped.
+/// The target's plan: which options, in which order, on each kind of socket
+/// (keepalive-core's `ApplyPlan`, PLATFORMS.md "Applying options"). An OS outside the table
+/// gets the plain order, every knob then refused as having no option.
+const PLAN: ApplyPlan = match TARGET {
+    Some(platform) => platform.apply,
+    None => keepalive_core::LINUX.apply,
+};
+
+/// The steps of the target's plan for `role`: each written knob's `setsockopt` and
+/// SO_KEEPALIVE, in the order the kernel needs (on Linux: every timing, then SO_KEEPALIVE,
+/// so a refusal part-way leaves keep-alive as it was). With `best_effort`, a knob this OS
+/// lacks (no option in the table, or ENOPROTOOPT at run time) is recorded there and
+/// skipped. On a listener, a written knob that its plan leaves to the accept path counts as
+/// applied ([`after_accept`] sets it on every accepted socket, or the accept fails).
 pub(crate) fn apply_enabled(
     sock: &SockRef<'_>,
     policy: &Policy,
+    role: Role,
     mut best_effort: Option<&mut BestEffort>,
 ) -> Result<Applied, Error> {
     let mut done = Applied::EMPTY;
-    // One call per knob in `Knob::ALL` order rather than a loop: with the knob a constant
-    // in each, its field, option number and unit are resolved while compiling, which
-    // removes the per-knob dispatch that made up most of the time outside the system
-    // calls. The pattern stops compiling if a knob is added.
-    let [idle, interval, count, user_timeout] = Knob::ALL;
-    set_written(sock, policy, idle, &mut done, &mut best_effort)?;
-    set_written(sock, policy, interval, &mut done, &mut best_effort)?;
-    set_written(sock, policy, count, &mut done, &mut best_effort)?;
-    set_written(sock, policy, user_timeout, &mut done, &mut best_effort)?;
-    sock.set_keepalive(true)
-        .map_err(|e| Error::set("SO_KEEPALIVE", None, e, done))?;
-    done.set_keepalive(true);
+    // A loop over a constant slice: the steps, their knobs, option numbers and units are
+    // known while compiling.
+    for &step in PLAN.steps(role) {
+        run_step(sock, policy, step, &mut done, &mut best_effort)?;
+    }
+    if matches!(role, Role::Listener) {
+        for knob in Knob::ALL {
+            if policy.get(knob).is_none() || PLAN.sets(Role::Listener, knob) {
+                continue;
+            }
+            if option(knob).is_some() && PLAN.sets(Role::Accepted, knob) {
+                done.insert(knob);
+            } else {
+                super::no_option(knob, best_effort.as_deref_mut())?;
+            }
+        }
+    }
     Ok(done)
+}
+
+#[inline(always)]
+fn run_step(
+    sock: &SockRef<'_>,
+    policy: &Policy,
+    step: Step,
+    done: &mut Applied,
+    best_effort: &mut Option<&mut BestEffort>,
+) -> Result<(), Error> {
+    match step {
+        Step::Set(knob) => set_written(sock, policy, knob, done, best_effort),
+        Step::KeepAlive(on) => {
+            sock.set_keepalive(on)
+                .map_err(|e| Error::set("SO_KEEPALIVE", None, e, *done))?;
+            done.set_keepalive(on);
+            Ok(())
+        }
+    }
 }
 
 /// `knob`'s option, if the policy writes it: set, or with `best_effort`, left out and
@@ -216,26 +261,26 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, 
     }
 }
 
-/// Sets again, on an accepted socket, the options it did not inherit from its listener
-/// ([`super::NOT_INHERITED`]: on Apple the idle time and TCP_RXT_CONNDROPTIME). Elsewhere
-/// the list is empty and this makes no system call.
+/// Sets, on an accepted socket, what its plan's `accepted` steps name: the options it did
+/// not inherit from its listener (on Apple the idle time and TCP_RXT_CONNDROPTIME, on
+/// NetBSD every timing, on FreeBSD the user timeout). With no written knob among them this
+/// makes no system call. A refusal fails the accept, so no half-configured socket is
+/// handed out.
 pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Error> {
     if !policy.is_enabled() {
         return Ok(());
     }
+    let steps = PLAN.accepted;
+    let written = steps.iter().any(|step| match step {
+        Step::Set(knob) => policy.get(*knob).is_some() && option(*knob).is_some(),
+        Step::KeepAlive(_) => false,
+    });
+    if !written {
+        return Ok(());
+    }
     let mut done = Applied::EMPTY;
-    for &knob in super::NOT_INHERITED {
-        let (Some(value), Some((number, spec))) = (policy.get(knob), option(knob)) else {
-            continue;
-        };
-        set_int(
-            sock,
-            libc::IPPROTO_TCP,
-            number,
-            super::to_os(value, spec.unit),
-        )
-        .map_err(|e| Error::set(spec.name, Some(knob), e, done))?;
-        done.insert(knob);
+    for &step in steps {
+        run_step(sock, policy, step, &mut done, &mut None)?;
     }
     Ok(())
 }
