@@ -38,11 +38,11 @@ pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
 pub use overrides::{OverrideError, PolicyOverride, Sides, policy_key};
+pub use plan::{ApplyPlan, Role, Step};
 pub use platform::{
     ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, InFlight, LINUX, NETBSD, OPENBSD, OptionSpec,
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
-pub use plan::{ApplyPlan, Role, Step};
 pub use policy::{Detection, DetectionError, Knob, KnobValue, Policy};
 pub use text::Message;
 pub use violation::{Certified, Violation, write_violations};

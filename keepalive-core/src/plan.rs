@@ -290,8 +290,16 @@ mod tests {
                 }
             }
             for steps in [plan.connected, plan.listener] {
-                assert!(position(steps, KeepAlive(true), 0).is_some(), "{}", row.name);
-                assert!(position(steps, KeepAlive(false), 0).is_none(), "{}", row.name);
+                assert!(
+                    position(steps, KeepAlive(true), 0).is_some(),
+                    "{}",
+                    row.name
+                );
+                assert!(
+                    position(steps, KeepAlive(false), 0).is_none(),
+                    "{}",
+                    row.name
+                );
             }
         }
     }

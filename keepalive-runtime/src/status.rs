@@ -943,7 +943,7 @@ mod tests {
         assert_eq!(late.dead_within(), Some(SECS(110)));
     }
 
-    /// A best-effort policy's user timeout, which FreeBSD has no option for, does not bound
+    /// A best-effort policy's user timeout, which NetBSD has no option for, does not bound
     /// the forecast there: the probe sequence does.
     #[test]
     fn a_knob_left_out_on_the_platform_is_not_forecast() {
@@ -952,13 +952,13 @@ mod tests {
             .with_interval(SECS(10))
             .with_retries(5)
             .with_user_timeout(SECS(70));
-        let freebsd = Platform::for_target_os("freebsd").expect("a FreeBSD row");
+        let netbsd = Platform::for_target_os("netbsd").expect("a NetBSD row");
         let linux = Platform::for_target_os("linux").expect("a Linux row");
-        let there = as_set_on(policy, true, Some(freebsd));
+        let there = as_set_on(policy, true, Some(netbsd));
         assert_eq!(there, policy.without(Knob::UserTimeout));
         assert_eq!(as_set_on(policy, true, Some(linux)), policy);
         // Without best_effort the policy compiled only where every knob has an option.
-        assert_eq!(as_set_on(policy, false, Some(freebsd)), policy);
+        assert_eq!(as_set_on(policy, false, Some(netbsd)), policy);
         let idle = linux_status(0, 0, 0, 0);
         assert_eq!(idle.forecast(&there).dead_within(), Some(SECS(110)));
         // Where the policy is set whole, Linux's TCP_USER_TIMEOUT also ends the probing;

@@ -49,14 +49,16 @@ pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
         }
         (KnobValue::Time(d), None) => d.as_secs(),
     };
-    i32::try_from(wide).unwrap_or(i32::MAX)
+    i32::try_from(wide.saturating_mul(unit.sent_per_step())).unwrap_or(i32::MAX)
 }
 
 /// A value the OS returned, in the option's unit.
 pub(crate) fn from_os(raw: i32, unit: Unit) -> KnobValue {
     let raw = u32::try_from(raw).unwrap_or(0);
     match unit.step_nanos() {
-        Some(step) => KnobValue::Time(Duration::from_nanos(u64::from(raw) * step)),
+        Some(step) => KnobValue::Time(Duration::from_nanos(
+            u64::from(raw) * step / unit.sent_per_step(),
+        )),
         None => KnobValue::Count(raw),
     }
 }
@@ -146,6 +148,14 @@ mod tests {
         assert_eq!(
             from_os(60, Unit::SlowTicks),
             KnobValue::Time(Duration::from_secs(30))
+        );
+        // DragonFly's 10 ms ticks, sent as milliseconds: 15 ms rounds up to 20 ms (the
+        // kernel would keep 10), and 20 ms read back is 20 ms.
+        assert_eq!(to_os(time(Duration::from_millis(15)), Unit::CentiTicks), 20);
+        assert_eq!(to_os(time(Duration::from_secs(2)), Unit::CentiTicks), 2_000);
+        assert_eq!(
+            from_os(20, Unit::CentiTicks),
+            KnobValue::Time(Duration::from_millis(20))
         );
     }
 }
