@@ -25,7 +25,9 @@ use crate::sys;
 /// socket with the socket's idle time only when TCP_KEEPALIVE is set while SO_KEEPALIVE is
 /// already on, and setting SO_KEEPALIVE re-arms nothing, so without it the first probe of
 /// an idle connection would wait the system's 2 h (PLATFORMS.md A2). A disabled policy writes
-/// SO_KEEPALIVE = 0 only. The socket is only borrowed: a failure never closes it.
+/// SO_KEEPALIVE = 0 only; where the OS probes regardless (FreeBSD and DragonFly, whose
+/// `net.inet.tcp.always_keepalive` defaults to 1), [`Applied::probed_anyway`] says so
+/// rather than the call failing. The socket is only borrowed: a failure never closes it.
 ///
 /// A knob the OS cannot honour fails the call: [`Error::Unsupported`] where the OS has no
 /// option for it, [`Error::Unavailable`] where this OS build lacks the option (TCP_KEEPCNT
@@ -229,6 +231,11 @@ pub(crate) fn apply_to(sock: &SockRef<'_>, policy: &Policy, role: Role) -> Resul
             .map_err(|e| Error::set("SO_KEEPALIVE", None, e, Applied::EMPTY))?;
         let mut done = Applied::EMPTY;
         done.set_keepalive(false);
+        // Not an error: the socket holds what the policy asked, and the host's setting
+        // (FreeBSD's and DragonFly's default) is the administrator's; the outcome says so.
+        if sys::always_keepalive() == Some(true) {
+            done.set_probed_anyway();
+        }
         Ok(done)
     }
 }

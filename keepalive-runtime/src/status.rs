@@ -406,7 +406,9 @@ impl fmt::Display for Forecast {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Outlook {
-    /// The policy turns keep-alive off: nothing probes this connection.
+    /// The policy turns keep-alive off: nothing probes this connection, unless the OS
+    /// probes every connection regardless (FreeBSD's and DragonFly's
+    /// `net.inet.tcp.always_keepalive`, 1 by default), which the message then says.
     Off,
     /// The connection is not open: keep-alive does not run.
     NotOpen {
@@ -543,6 +545,9 @@ impl Outlook {
 impl fmt::Display for Outlook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            Outlook::Off if crate::sys::always_keepalive() == Some(true) => f.write_str(
+                "keep-alive off on this socket, but net.inet.tcp.always_keepalive = 1: the OS probes it anyway, with its global timings",
+            ),
             Outlook::Off => f.write_str("keep-alive off: nothing probes this connection"),
             Outlook::NotOpen { state } => {
                 write!(f, "connection {state}: keep-alive does not run")

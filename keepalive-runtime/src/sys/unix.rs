@@ -285,6 +285,44 @@ pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Er
     Ok(())
 }
 
+/// `net.inet.tcp.always_keepalive`, where the OS has it: with it set, the keep-alive timer
+/// probes every connection as if SO_KEEPALIVE were on, with the global timings. FreeBSD
+/// and DragonFly default it to 1, XNU to 0 (PLATFORMS.md A11). `None` where the OS has no
+/// such setting or the read fails.
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_vendor = "apple"
+))]
+pub(crate) fn always_keepalive() -> Option<bool> {
+    let mut value: c_int = 0;
+    let mut len = size_of::<c_int>();
+    // SAFETY: the name is a NUL-terminated literal; `value` and `len` are live locals and
+    // `len` holds the size of `value`, so the kernel writes at most that many bytes; no
+    // new value is passed.
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c"net.inet.tcp.always_keepalive".as_ptr(),
+            (&raw mut value).cast(),
+            &mut len,
+            // Apple declares `newp` mutable, FreeBSD const: a null `*mut` fits both.
+            core::ptr::null_mut(),
+            0,
+        )
+    };
+    (rc == 0 && len == size_of::<c_int>()).then_some(value != 0)
+}
+
+/// No such setting here: SO_KEEPALIVE alone decides whether the timer probes.
+#[cfg(not(any(
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_vendor = "apple"
+)))]
+pub(crate) const fn always_keepalive() -> Option<bool> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

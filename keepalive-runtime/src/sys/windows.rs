@@ -233,6 +233,11 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, 
     }
 }
 
+/// Windows has no setting that probes a socket with keep-alive off.
+pub(crate) const fn always_keepalive() -> Option<bool> {
+    None
+}
+
 /// Accepted sockets inherit the listener's settings (Windows' plan has no `accepted`
 /// steps); nothing to do.
 pub(crate) fn after_accept(_sock: &SockRef<'_>, _policy: &Policy) -> Result<(), Error> {
