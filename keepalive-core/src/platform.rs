@@ -2,7 +2,10 @@
 //!
 //! The attribute checks policies against the row of the target being compiled, and the
 //! runtime checks values that arrive at run time against the same row. Every number names
-//! the header or document it comes from.
+//! the header or document it comes from; the kernel facts behind the rows, with the source
+//! file and revision each rests on, are written once in the repository's PLATFORMS.md
+//! ("Applying options": which options, in which order, on which socket, and their ranges),
+//! and each row's [`ApplyPlan`] holds that order as data.
 
 use crate::plan::{
     APPLE_PLAN, ApplyPlan, FREEBSD_PLAN, INHERITING_PLAN, LINUX_PLAN, NETBSD_PLAN, OPENBSD_PLAN,

@@ -271,3 +271,23 @@ impl fmt::Display for BestEffort {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disabled policy on a host that probes every connection says so.
+    #[test]
+    fn probed_anyway_is_shown() {
+        let mut done = Applied::EMPTY;
+        done.set_keepalive(false);
+        assert_eq!(done.to_string(), "SO_KEEPALIVE=0");
+        assert!(!done.probed_anyway());
+        done.set_probed_anyway();
+        assert!(done.probed_anyway());
+        assert_eq!(
+            done.to_string(),
+            "SO_KEEPALIVE=0 (but net.inet.tcp.always_keepalive = 1: the OS probes anyway, with its global timings)"
+        );
+    }
+}

@@ -327,6 +327,25 @@ pub(crate) const fn always_keepalive() -> Option<bool> {
 mod tests {
     use super::*;
 
+    /// The plan run here is the compiled target's row's; on Linux, the order it always was.
+    #[test]
+    fn the_plan_is_the_target_rows() {
+        assert_eq!(Some(PLAN), TARGET.map(|p| p.apply));
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            PLAN.connected,
+            [
+                Step::Set(Knob::Timeout),
+                Step::Set(Knob::Interval),
+                Step::Set(Knob::Retries),
+                Step::Set(Knob::UserTimeout),
+                Step::KeepAlive(true),
+            ]
+        );
+        #[cfg(target_os = "linux")]
+        assert!(PLAN.accepted.is_empty() && always_keepalive().is_none());
+    }
+
     #[test]
     fn options_are_indexed_in_knob_order() {
         for (i, knob) in Knob::ALL.into_iter().enumerate() {
