@@ -71,6 +71,18 @@ pub enum Role {
     Accepted,
 }
 
+/// The step at `index`, if `steps` has one: for code that unrolls a plan into constants.
+pub const fn nth(steps: Steps, index: usize) -> Option<Step> {
+    if index < steps.len() {
+        Some(steps[index])
+    } else {
+        None
+    }
+}
+
+/// The most steps any plan has; code that unrolls plans handles this many.
+pub const MAX_STEPS: usize = 6;
+
 /// The index of the first `step` in `steps` at or after `from`.
 pub const fn position(steps: Steps, step: Step, from: usize) -> Option<usize> {
     let mut i = from;
@@ -288,6 +300,9 @@ mod tests {
                     assert!(plan.carries(Role::Connected, knob), "{} {knob}", row.name);
                     assert!(plan.carries(Role::Accepted, knob), "{} {knob}", row.name);
                 }
+            }
+            for steps in [plan.connected, plan.listener, plan.accepted] {
+                assert!(steps.len() <= MAX_STEPS, "{}", row.name);
             }
             for steps in [plan.connected, plan.listener] {
                 assert!(

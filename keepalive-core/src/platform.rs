@@ -55,6 +55,18 @@ impl Unit {
         }
     }
 
+    /// The time one of the option's own numbers stands for, in nanoseconds (a step, except
+    /// for [`Unit::CentiTicks`], whose numbers are milliseconds); `None` for counts. What a
+    /// value read back from the OS converts with.
+    pub const fn sent_nanos(self) -> Option<u64> {
+        match self {
+            Unit::Seconds => Some(1_000_000_000),
+            Unit::Millis | Unit::CentiTicks => Some(1_000_000),
+            Unit::SlowTicks => Some(500_000_000),
+            Unit::Count => None,
+        }
+    }
+
     /// How many of the option's own numbers make one step: 10 for [`Unit::CentiTicks`]
     /// (one 10 ms tick is sent as 10 ms), 1 for every other unit.
     pub const fn sent_per_step(self) -> u64 {

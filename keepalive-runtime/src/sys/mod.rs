@@ -44,21 +44,21 @@ pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
             .as_secs()
             .saturating_mul(1_000)
             .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000))),
-        (KnobValue::Time(d), Some(step)) => {
-            u64::try_from(d.as_nanos().div_ceil(u128::from(step))).unwrap_or(u64::MAX)
-        }
+        // Ticks (NetBSD's 500 ms, DragonFly's 10 ms, the latter sent as milliseconds).
+        (KnobValue::Time(d), Some(step)) => u64::try_from(d.as_nanos().div_ceil(u128::from(step)))
+            .unwrap_or(u64::MAX)
+            .saturating_mul(unit.sent_per_step()),
         (KnobValue::Time(d), None) => d.as_secs(),
     };
-    i32::try_from(wide.saturating_mul(unit.sent_per_step())).unwrap_or(i32::MAX)
+    i32::try_from(wide).unwrap_or(i32::MAX)
 }
 
 /// A value the OS returned, in the option's unit.
 pub(crate) fn from_os(raw: i32, unit: Unit) -> KnobValue {
     let raw = u32::try_from(raw).unwrap_or(0);
-    match unit.step_nanos() {
-        Some(step) => KnobValue::Time(Duration::from_nanos(
-            u64::from(raw) * step / unit.sent_per_step(),
-        )),
+    // DragonFly returns milliseconds (whole ticks of 10 ms): `sent_nanos`, not the step.
+    match unit.sent_nanos() {
+        Some(nanos) => KnobValue::Time(Duration::from_nanos(u64::from(raw) * nanos)),
         None => KnobValue::Count(raw),
     }
 }
