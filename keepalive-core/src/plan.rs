@@ -2,7 +2,7 @@
 //! on a socket just accepted from a listener: one plan per OS, as plain data, so the plan of
 //! every OS is tested on any host (the runtime runs the plan of the target it is compiled
 //! for). Each order is what that kernel's setsockopt and keep-alive timer code needs; the
-//! facts are the rows A1–A9 of PLATFORMS.md, "Applying options".
+//! facts are the rows A1–A11 of PLATFORMS.md, "Applying options".
 
 use crate::policy::Knob;
 
