@@ -26,6 +26,7 @@ mod bounds;
 mod duration;
 pub mod keys;
 mod overrides;
+pub mod plan;
 mod platform;
 mod policy;
 pub mod rules;
@@ -37,6 +38,7 @@ pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
 pub use overrides::{OverrideError, PolicyOverride, Sides, policy_key};
+pub use plan::{ApplyPlan, Role, Step};
 pub use platform::{
     ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, InFlight, LINUX, NETBSD, OPENBSD, OptionSpec,
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,

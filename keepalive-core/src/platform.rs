@@ -2,9 +2,16 @@
 //!
 //! The attribute checks policies against the row of the target being compiled, and the
 //! runtime checks values that arrive at run time against the same row. Every number names
-//! the header or document it comes from.
+//! the header or document it comes from; the kernel facts behind the rows, with the source
+//! file and revision each rests on, are written once in the repository's PLATFORMS.md
+//! ("Applying options": which options, in which order, on which socket, and their ranges),
+//! and each row's [`ApplyPlan`] holds that order as data.
 
+use crate::plan::{
+    APPLE_PLAN, ApplyPlan, FREEBSD_PLAN, INHERITING_PLAN, LINUX_PLAN, NETBSD_PLAN, OPENBSD_PLAN,
+};
 use crate::policy::Knob;
+use core::time::Duration;
 
 /// The unit a socket option takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,6 +22,10 @@ pub enum Unit {
     Millis,
     /// Slow-timer ticks of 500 ms (NetBSD's `PR_SLOWHZ` = 2 per second).
     SlowTicks,
+    /// Clock ticks of 10 ms (DragonFly's default `hz` = 100), sent as milliseconds: the
+    /// option takes milliseconds and the kernel truncates them to whole ticks, so only
+    /// multiples of 10 ms are set as written (PLATFORMS.md A6).
+    CentiTicks,
     /// A plain count (probes).
     Count,
 }
@@ -26,6 +37,7 @@ impl Unit {
             Unit::Seconds => "s",
             Unit::Millis => "ms",
             Unit::SlowTicks => "× 500 ms",
+            Unit::CentiTicks => "× 10 ms",
             Unit::Count => "",
         }
     }
@@ -38,7 +50,29 @@ impl Unit {
             Unit::Seconds => Some(1_000_000_000),
             Unit::Millis => Some(1_000_000),
             Unit::SlowTicks => Some(500_000_000),
+            Unit::CentiTicks => Some(10_000_000),
             Unit::Count => None,
+        }
+    }
+
+    /// The time one of the option's own numbers stands for, in nanoseconds (a step, except
+    /// for [`Unit::CentiTicks`], whose numbers are milliseconds); `None` for counts. What a
+    /// value read back from the OS converts with.
+    pub const fn sent_nanos(self) -> Option<u64> {
+        match self {
+            Unit::Seconds => Some(1_000_000_000),
+            Unit::Millis | Unit::CentiTicks => Some(1_000_000),
+            Unit::SlowTicks => Some(500_000_000),
+            Unit::Count => None,
+        }
+    }
+
+    /// How many of the option's own numbers make one step: 10 for [`Unit::CentiTicks`]
+    /// (one 10 ms tick is sent as 10 ms), 1 for every other unit.
+    pub const fn sent_per_step(self) -> u64 {
+        match self {
+            Unit::CentiTicks => 10,
+            _ => 1,
         }
     }
 }
@@ -104,7 +138,9 @@ pub enum InFlight {
     ProbesCover,
 }
 
-/// One row of the platform table.
+/// One row of the platform table. What each row rests on, kernel source file and revision,
+/// is written once in the repository's PLATFORMS.md ("Applying options" for the options,
+/// their order and their ranges).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Platform {
     /// Name used in messages (`Linux`, `macOS/iOS`).
@@ -121,6 +157,14 @@ pub struct Platform {
     pub user_timeout: Support,
     /// Keep-alive with data in flight, and what `user_timeout` does to probing.
     pub in_flight: InFlight,
+    /// Which options are set, in which order, on a connected socket, a listener and an
+    /// accepted socket ([`ApplyPlan`]; PLATFORMS.md, "Applying options").
+    pub apply: ApplyPlan,
+    /// The longest `timeout + interval × retries` the kernel's keep-alive timer counts
+    /// without its tick arithmetic wrapping, where that is shorter than what the knobs'
+    /// ranges allow; `None` where the count of probes, not a time, ends probing (Linux,
+    /// Windows) or nothing is per socket (OpenBSD). PLATFORMS.md A10.
+    pub longest_probe_span: Option<Duration>,
 }
 
 impl Platform {
@@ -213,6 +257,9 @@ pub const LINUX: Platform = Platform {
     retries: count("TCP_KEEPCNT", 1, 127),
     user_timeout: LINUX_USER_TIMEOUT,
     in_flight: InFlight::UserTimeoutEndsProbing,
+    apply: LINUX_PLAN,
+    // Probing ends on the count of probes (`icsk_probes_out`), not on a time.
+    longest_probe_span: None,
 };
 
 /// Android runs the Linux kernel: the same options and limits.
@@ -240,6 +287,10 @@ pub const APPLE: Platform = Platform {
     // episode, never keep-alive probing.
     user_timeout: seconds("TCP_RXT_CONNDROPTIME", 1, UINT_MAX / 1000),
     in_flight: InFlight::ProbesCover,
+    apply: APPLE_PLAN,
+    // `TCP_CONN_KEEPIDLE + TCP_CONN_MAXIDLE` (keep-alive count × interval) in u_int32_t
+    // milliseconds (tcp_timer.h, tcp_timer.c TCPT_KEEP): 2^32 ms, about 49.7 days.
+    longest_probe_span: Some(Duration::from_millis(u32::MAX as u64)),
 };
 
 /// FreeBSD (sys/netinet/tcp_usrreq.c, tcp_default_ctloutput): TCP_KEEPIDLE/TCP_KEEPINTVL
@@ -253,27 +304,47 @@ pub const FREEBSD: Platform = Platform {
     interval: seconds("TCP_KEEPINTVL", 1, UINT_MAX / 1000),
     // TCP_KEEPCNT: an unsigned int with no range check; passed as a C int.
     retries: count("TCP_KEEPCNT", 1, INT_MAX),
-    user_timeout: Support::Unsupported(
-        "FreeBSD has no per-socket user timeout (no TCP_USER_TIMEOUT)",
-    ),
+    // TCP_MAXUNACKTIME (FreeBSD 14 and later; tcp(4): seconds within which at least one
+    // byte must be acknowledged, else the connection is reset). Stored in ticks and
+    // compared with `TSTMP_GT` (a signed difference) in `tcp_maxunacktime_check`
+    // (tcp_timer.c), which only the retransmission and persist timers call: at most
+    // INT_MAX ticks, 2147483 s at hz = 1000 (PLATFORMS.md A5).
+    user_timeout: Support::Option(OptionSpec {
+        name: "TCP_MAXUNACKTIME",
+        unit: Unit::Seconds,
+        min: 1,
+        max: INT_MAX / 1000,
+        fallback: Some(
+            "FreeBSD before 14.0 has no TCP_MAXUNACKTIME (ENOPROTOOPT); sent data then stays bounded by keep-alive alone",
+        ),
+    }),
     in_flight: InFlight::ProbesCover,
+    apply: FREEBSD_PLAN,
+    // `ticks - t_rcvtime >= TP_KEEPIDLE + TP_MAXIDLE` (tcp_timer.c tcp_timer_keep), an int
+    // tick difference: INT_MAX ticks, 24.8 days at hz = 1000.
+    longest_probe_span: Some(Duration::from_millis(i32::MAX as u64)),
 };
 
 /// DragonFly BSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput, DragonFlyBSD/DragonFlyBSD at
 /// e368a6e9): TCP_KEEPIDLE and TCP_KEEPINTVL are **milliseconds**,
-/// `opthz = ((int64_t)optval * hz) / 1000`, EINVAL unless `opthz >= 1`; with the default
-/// hz = 100 the smallest accepted value is 10 ms, and values count down in 10 ms ticks.
-/// TCP_KEEPCNT: `optval > 0`.
+/// `opthz = ((int64_t)optval * hz) / 1000`, EINVAL unless `opthz >= 1`: with the default
+/// hz = 100 the kernel keeps whole 10 ms ticks (15 ms becomes 10 ms), so the table counts
+/// 10 ms steps, the rules reject a time that is not a multiple and the runtime sends
+/// steps × 10 ms. `opthz` is stored in an int: at most INT_MAX ticks, and INT_MAX / 10 ms
+/// sent. TCP_KEEPCNT: `optval > 0`.
 pub const DRAGONFLY: Platform = Platform {
     name: "DragonFly BSD",
     target_os: &["dragonfly"],
-    timeout: millis("TCP_KEEPIDLE", 10, INT_MAX),
-    interval: millis("TCP_KEEPINTVL", 10, INT_MAX),
+    timeout: option("TCP_KEEPIDLE", Unit::CentiTicks, 1, INT_MAX / 10),
+    interval: option("TCP_KEEPINTVL", Unit::CentiTicks, 1, INT_MAX / 10),
     retries: count("TCP_KEEPCNT", 1, INT_MAX),
     user_timeout: Support::Unsupported(
         "DragonFly BSD has no per-socket user timeout (no TCP_USER_TIMEOUT)",
     ),
     in_flight: InFlight::ProbesCover,
+    apply: INHERITING_PLAN,
+    // The same comparison in int ticks at hz = 100: 248 days.
+    longest_probe_span: Some(Duration::from_millis(i32::MAX as u64 * 10)),
 };
 
 /// NetBSD (sys/netinet/tcp_usrreq.c, tcp_ctloutput, rev. 1.209; sys/netinet/tcp_timer.h,
@@ -292,6 +363,10 @@ pub const NETBSD: Platform = Platform {
     retries: count("TCP_KEEPCNT", 1, INT_MAX / 50),
     user_timeout: Support::Unsupported("NetBSD has no per-socket user timeout"),
     in_flight: InFlight::ProbesCover,
+    apply: NETBSD_PLAN,
+    // `t_maxidle = t_keepcnt * t_keepintvl` is armed as TCPT_2MSL in FIN_WAIT_2
+    // (change_keepalive): at most TCP_TIMER_MAXTICKS slow ticks, 248.5 days at hz = 100.
+    longest_probe_span: Some(Duration::from_millis((i32::MAX / 50) as u64 * 500)),
 };
 
 /// OpenBSD (sys/netinet/tcp.h): only SO_KEEPALIVE per socket; the timings are the global
@@ -308,6 +383,8 @@ pub const OPENBSD: Platform = Platform {
     retries: Support::Unsupported("OpenBSD has no per-socket probe count"),
     user_timeout: Support::Unsupported("OpenBSD has no per-socket user timeout"),
     in_flight: InFlight::ProbesCover,
+    apply: OPENBSD_PLAN,
+    longest_probe_span: None,
 };
 
 /// illumos and Solaris (uts/common/inet/tcp/tcp_opt_data.c, tcp_opt_set; tunables in
@@ -327,6 +404,10 @@ pub const ILLUMOS: Platform = Platform {
         "illumos/Solaris have no TCP_USER_TIMEOUT; TCP_ABORT_THRESHOLD bounds retransmission of sent data but is not mapped, and keep-alive already covers data in flight there",
     ),
     in_flight: InFlight::ProbesCover,
+    apply: INHERITING_PLAN,
+    // `tcp_ka_abort_thres = tcp_ka_rinterval * tcp_ka_cnt` in uint32_t milliseconds
+    // (tcp_opt_data.c), with the idle time added in the same unit by tcp_keepalive_timer.
+    longest_probe_span: Some(Duration::from_millis(u32::MAX as u64)),
 };
 
 /// Windows (IPPROTO_TCP socket options and SIO_KEEPALIVE_VALS, learn.microsoft.com).
@@ -335,7 +416,9 @@ pub const ILLUMOS: Platform = Platform {
 /// seconds, Windows 10 version 1709 and later); an unwritten one is not touched. Where
 /// those are refused (older builds) or a time is not whole seconds, SIO_KEEPALIVE_VALS
 /// carries both times in milliseconds, the unwritten one at its documented default (2 h
-/// idle, 1 s interval), and the outcome says so.
+/// idle, 1 s interval), and the outcome says so. The times' unit below is therefore
+/// SIO_KEEPALIVE_VALS' milliseconds, the finest Windows accepts; the named options
+/// themselves take seconds, and `sys/windows.rs` sends them seconds (PLATFORMS.md A9).
 pub const WINDOWS: Platform = Platform {
     name: "Windows",
     target_os: &["windows"],
@@ -364,6 +447,9 @@ pub const WINDOWS: Platform = Platform {
     // dropped; -1 means "retransmit forever", which a policy never writes.
     user_timeout: seconds("TCP_MAXRT", 1, INT_MAX),
     in_flight: InFlight::UserTimeoutBoundsRetransmission,
+    apply: INHERITING_PLAN,
+    // Probing ends on the count of probes (TCP_KEEPCNT).
+    longest_probe_span: None,
 };
 
 /// Every row, one per OS family.
@@ -431,7 +517,9 @@ mod tests {
         let dragonfly = Platform::for_target_os("dragonfly").unwrap();
         assert_eq!(dragonfly.name, "DragonFly BSD");
         let idle = dragonfly.timeout.option().unwrap();
-        assert_eq!((idle.unit, idle.min), (Unit::Millis, 10));
+        assert_eq!((idle.unit, idle.min), (Unit::CentiTicks, 1));
+        assert_eq!(idle.unit.step_nanos(), Some(10_000_000));
+        assert_eq!(idle.unit.sent_per_step(), 10);
         let netbsd = Platform::for_target_os("netbsd").unwrap();
         let idle = netbsd.timeout.option().unwrap();
         assert_eq!(idle.unit, Unit::SlowTicks);

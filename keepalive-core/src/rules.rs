@@ -207,6 +207,7 @@ impl Violation {
             | Violation::Granularity { knob, .. }
             | Violation::BelowMin { knob, .. }
             | Violation::AboveMax { knob, .. } => Topic::Knob(*knob),
+            Violation::ProbeSpanWraps { .. } => Topic::Knob(Knob::Retries),
             Violation::UserTimeoutDisagrees { .. } | Violation::UserTimeoutNeeds { .. } => {
                 Topic::UserTimeout
             }
@@ -261,6 +262,9 @@ pub const fn check(
         i += 1;
     }
     if let Some(platform) = platform {
+        if found.is_empty() {
+            found.push(probe_span(policy, platform));
+        }
         if matches!(platform.in_flight, InFlight::UserTimeoutEndsProbing) {
             found.push(user_timeout_agrees(policy));
         }
@@ -410,6 +414,42 @@ const fn knob_on(policy: &Policy, knob: Knob, platform: &Platform) -> Option<Vio
 
 /// Where a set user timeout ends keep-alive probing (Linux), `user_timeout` written
 /// together with `retries` must end the connection when the probes would.
+/// `timeout + interval × retries` within what the platform's keep-alive timer counts
+/// ([`Platform::longest_probe_span`]), where `interval` and `retries` are both written (an
+/// unwritten `timeout` counts as zero; the OS defaults are far inside every limit).
+const fn probe_span(policy: &Policy, platform: &Platform) -> Option<Violation> {
+    let (Some(longest), Some(interval), Some(retries)) = (
+        platform.longest_probe_span,
+        policy.interval(),
+        policy.retries(),
+    ) else {
+        return None;
+    };
+    if !policy.is_enabled() {
+        return None;
+    }
+    let timeout = match policy.timeout() {
+        Some(t) => t,
+        None => Duration::ZERO,
+    };
+    let span = match interval.checked_mul(retries) {
+        Some(probes) => timeout.checked_add(probes),
+        None => None,
+    };
+    match span {
+        Some(span) if span.as_nanos() <= longest.as_nanos() => None,
+        // An overflow of Duration itself is far past every limit: report the limit alone.
+        _ => Some(Violation::ProbeSpanWraps {
+            platform: platform.name,
+            span: match span {
+                Some(span) => span,
+                None => Duration::MAX,
+            },
+            longest,
+        }),
+    }
+}
+
 const fn user_timeout_agrees(policy: &Policy) -> Option<Violation> {
     let (Some(user_timeout), Some(retries)) = (policy.user_timeout(), policy.retries()) else {
         return None;
@@ -530,7 +570,7 @@ mod tests {
     fn check_detection(policy: &Policy, bound: Duration) -> Option<Violation> {
         detection(policy, None, bound, false)
     }
-    use crate::platform::{APPLE, ILLUMOS, LINUX, OPENBSD, WINDOWS};
+    use crate::platform::{APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, WINDOWS};
 
     const fn s(n: u64) -> Duration {
         Duration::from_secs(n)
@@ -708,6 +748,44 @@ mod tests {
             check_knob_on(&p, Knob::Retries, &WINDOWS),
             Some(Violation::AboveMax { .. })
         ));
+    }
+
+    /// Each knob within its range, the sum past what the kernel's timer counts: rejected
+    /// where the kernel would wrap, accepted where it counts probes (Linux) or has room.
+    #[test]
+    fn a_probe_span_the_kernel_would_wrap_is_rejected() {
+        let p = Policy::new()
+            .with_timeout(s(3_600))
+            .with_interval(s(1_000_000))
+            .with_retries(5);
+        for row in [&APPLE, &FREEBSD] {
+            let found: Vec<Violation> = check(&p, Some(row), &Enforcement::new()).into();
+            assert!(
+                matches!(found[..], [Violation::ProbeSpanWraps { .. }]),
+                "{}: {found:?}",
+                row.name
+            );
+        }
+        assert_eq!(
+            check(&p, Some(&APPLE), &Enforcement::new())
+                .first()
+                .unwrap()
+                .to_string(),
+            "timeout + interval × retries = 1389h 53m 20s is longer than macOS/iOS's keep-alive timer counts (1193h 2m 47s 295ms): the kernel's tick count would wrap and drop the connection at the wrong time; lower `retries` or `interval`"
+        );
+        assert!(check(&p, Some(&NETBSD), &Enforcement::new()).is_empty());
+        assert!(check(&p, Some(&WINDOWS), &Enforcement::new()).is_empty());
+        // Just inside Apple's 2^32 ms.
+        let inside = Policy::new().with_interval(s(858_993)).with_retries(5);
+        assert!(check(&inside, Some(&APPLE), &Enforcement::new()).is_empty());
+        let over = Policy::new().with_interval(s(858_994)).with_retries(5);
+        assert!(!check(&over, Some(&APPLE), &Enforcement::new()).is_empty());
+        // Linux's own limits stay as they were: the largest policy it accepts passes.
+        let linux_max = Policy::new()
+            .with_timeout(s(32_767))
+            .with_interval(s(32_767))
+            .with_retries(127);
+        assert!(check(&linux_max, Some(&LINUX), &Enforcement::new()).is_empty());
     }
 
     #[test]

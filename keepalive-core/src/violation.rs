@@ -113,6 +113,17 @@ pub enum Violation {
     },
     /// The worst case overflows.
     DetectionOverflow,
+    /// `timeout + interval × retries` longer than the platform's keep-alive timer counts:
+    /// each knob is in range, but the kernel's tick arithmetic would wrap and drop the
+    /// connection at the wrong time ([`Platform::longest_probe_span`](crate::Platform)).
+    ProbeSpanWraps {
+        /// The platform's name.
+        platform: &'static str,
+        /// `timeout + interval × retries`, as written.
+        span: Duration,
+        /// The longest span the platform counts.
+        longest: Duration,
+    },
     /// `max_detect` on a target where keep-alive does not probe while sent data is
     /// unacknowledged, without the `user_timeout` that bounds that case there.
     DetectionInFlight {
@@ -166,6 +177,7 @@ impl Violation {
                 | Violation::UserTimeoutDisagrees { .. }
                 | Violation::UserTimeoutNeeds { .. }
                 | Violation::DetectionInFlight { .. }
+                | Violation::ProbeSpanWraps { .. }
                 | Violation::BestEffortUncertified { .. }
                 | Violation::DetectionAbove {
                     in_flight: true,
@@ -227,6 +239,7 @@ impl Violation {
                 let unit = match option.unit {
                     Unit::Millis => "whole milliseconds",
                     Unit::SlowTicks => "steps of 500 ms",
+                    Unit::CentiTicks => "steps of 10 ms",
                     _ => "whole seconds",
                 };
                 // The two neighbours on the option's grid, each kept only if the option
@@ -348,6 +361,19 @@ impl Violation {
             }
             Violation::DetectionOverflow => {
                 m.push("timeout + interval × retries overflows; lower one of them");
+            }
+            Violation::ProbeSpanWraps {
+                platform,
+                span,
+                longest,
+            } => {
+                m.push("timeout + interval × retries = ");
+                m.push_duration(span);
+                m.push(" is longer than ");
+                m.push(platform);
+                m.push("'s keep-alive timer counts (");
+                m.push_duration(longest);
+                m.push("): the kernel's tick count would wrap and drop the connection at the wrong time; lower `retries` or `interval`");
             }
             Violation::DetectionInFlight {
                 platform,

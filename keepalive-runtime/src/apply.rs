@@ -1,8 +1,10 @@
 //! Applying a policy to a socket: validate, check the socket type where the Rust type does
-//! not guarantee a stream, then one system call per written knob and SO_KEEPALIVE last.
+//! not guarantee a stream, then one system call per written knob and SO_KEEPALIVE, in the
+//! order the target's kernel needs (keepalive-core's `ApplyPlan`; PLATFORMS.md, "Applying
+//! options").
 
 use keepalive_core::rules::{self, Enforcement};
-use keepalive_core::{Policy, TARGET};
+use keepalive_core::{Policy, Role, TARGET};
 use socket2::{SockRef, Type};
 
 use crate::KeepAlivePolicy;
@@ -17,9 +19,15 @@ use crate::sys;
 /// On Linux this makes SO_KEEPALIVE plus one `setsockopt` per written knob, and one
 /// `getsockopt(SO_TYPE)` first for types that do not guarantee a stream socket
 /// (`socket2::Socket`). No heap allocation on success. The timings are set first and
-/// SO_KEEPALIVE last, so a refusal part-way leaves keep-alive as it was and the error's
-/// [`Error::already_set`] says which timings the socket holds. A disabled policy writes
-/// SO_KEEPALIVE = 0 only. The socket is only borrowed: a failure never closes it.
+/// SO_KEEPALIVE after them, so a refusal part-way leaves keep-alive as it was and the
+/// error's [`Error::already_set`] says which timings the socket holds. On Apple the idle
+/// time (TCP_KEEPALIVE) is then sent once more: XNU re-arms the timer of a connected
+/// socket with the socket's idle time only when TCP_KEEPALIVE is set while SO_KEEPALIVE is
+/// already on, and setting SO_KEEPALIVE re-arms nothing, so without it the first probe of
+/// an idle connection would wait the system's 2 h (PLATFORMS.md A2). A disabled policy writes
+/// SO_KEEPALIVE = 0 only; where the OS probes regardless (FreeBSD and DragonFly, whose
+/// `net.inet.tcp.always_keepalive` defaults to 1), [`Applied::probed_anyway`] says so
+/// rather than the call failing. The socket is only borrowed: a failure never closes it.
 ///
 /// A knob the OS cannot honour fails the call: [`Error::Unsupported`] where the OS has no
 /// option for it, [`Error::Unavailable`] where this OS build lacks the option (TCP_KEEPCNT
@@ -57,7 +65,7 @@ pub fn apply_unchecked<S: KeepAliveSocket + ?Sized>(
     if !socket.is_known_stream() {
         check_stream(&sock)?;
     }
-    apply_to(&sock, policy)
+    apply_to(&sock, policy, Role::Connected)
 }
 
 /// Applies what the OS accepts of `policy` and reports what it left out, instead of failing
@@ -102,9 +110,9 @@ pub fn apply_best_effort<S: KeepAliveSocket + ?Sized>(
     }
     let mut record = BestEffort::default();
     let applied = if policy.is_enabled() {
-        sys::apply_enabled(&sock, policy, Some(&mut record))?
+        sys::apply_enabled(&sock, policy, Role::Connected, Some(&mut record))?
     } else {
-        apply_to(&sock, policy)?
+        apply_to(&sock, policy, Role::Connected)?
     };
     record.set_applied(applied);
     Ok(record)
@@ -157,24 +165,26 @@ fn policy_onto<S: KeepAliveSocket + ?Sized>(
     if !socket.is_known_stream() {
         check_stream(&sock)?;
     }
-    apply_reported(&sock, policy, best_effort)
+    apply_reported(&sock, policy, Role::Connected, best_effort)
 }
 
-/// `policy`, already checked, onto a socket known to be a stream; with `best_effort`, the
-/// knobs the OS cannot honour are left out and recorded.
+/// `policy`, already checked, onto a socket known to be a stream, in the order of the
+/// target's plan for `role` (keepalive-core's `ApplyPlan`); with `best_effort`, the knobs
+/// the OS cannot honour are left out and recorded.
 #[inline]
 pub(crate) fn apply_reported(
     sock: &SockRef<'_>,
     policy: &Policy,
+    role: Role,
     best_effort: bool,
 ) -> Result<BestEffort, Error> {
     if best_effort && policy.is_enabled() {
         let mut record = BestEffort::default();
-        let applied = sys::apply_enabled(sock, policy, Some(&mut record))?;
+        let applied = sys::apply_enabled(sock, policy, role, Some(&mut record))?;
         record.set_applied(applied);
         Ok(record)
     } else {
-        apply_to(sock, policy).map(BestEffort::complete)
+        apply_to(sock, policy, role).map(BestEffort::complete)
     }
 }
 
@@ -213,14 +223,19 @@ pub(crate) fn check_stream(sock: &SockRef<'_>) -> Result<(), Error> {
     }
 }
 
-pub(crate) fn apply_to(sock: &SockRef<'_>, policy: &Policy) -> Result<Applied, Error> {
+pub(crate) fn apply_to(sock: &SockRef<'_>, policy: &Policy, role: Role) -> Result<Applied, Error> {
     if policy.is_enabled() {
-        sys::apply_enabled(sock, policy, None)
+        sys::apply_enabled(sock, policy, role, None)
     } else {
         sock.set_keepalive(false)
             .map_err(|e| Error::set("SO_KEEPALIVE", None, e, Applied::EMPTY))?;
         let mut done = Applied::EMPTY;
         done.set_keepalive(false);
+        // Not an error: the socket holds what the policy asked, and the host's setting
+        // (FreeBSD's and DragonFly's default) is the administrator's; the outcome says so.
+        if sys::always_keepalive() == Some(true) {
+            done.set_probed_anyway();
+        }
         Ok(done)
     }
 }

@@ -186,7 +186,12 @@ fn connect_one(
         .map_err(Error::io("socket"))?;
     let mut report = BestEffort::default();
     if when == Apply::BeforeConnect {
-        report = apply_reported(&SockRef::from(&socket), policy, best_effort)?;
+        report = apply_reported(
+            &SockRef::from(&socket),
+            policy,
+            keepalive_core::Role::Connected,
+            best_effort,
+        )?;
     }
     // Blocking: returns once the handshake has completed, failed or run out of time, so no
     // option is set while it is in progress.
@@ -204,7 +209,12 @@ fn connect_one(
     }
     .map_err(Error::io("connect"))?;
     if when == Apply::AfterConnect {
-        report = apply_reported(&SockRef::from(&socket), policy, best_effort)?;
+        report = apply_reported(
+            &SockRef::from(&socket),
+            policy,
+            keepalive_core::Role::Connected,
+            best_effort,
+        )?;
     }
     Ok(Connected {
         stream: socket.into(),
@@ -340,7 +350,12 @@ pub mod async_tokio {
         .map_err(Error::io("socket"))?;
         let mut report = BestEffort::default();
         if when == Apply::BeforeConnect {
-            report = apply_reported(&SockRef::from(&socket), policy, best_effort)?;
+            report = apply_reported(
+                &SockRef::from(&socket),
+                policy,
+                keepalive_core::Role::Connected,
+                best_effort,
+            )?;
         }
         // The future resolves only once the non-blocking connect has completed; no option
         // is touched while it is in progress. Dropping it on timeout closes the socket.
@@ -354,7 +369,12 @@ pub mod async_tokio {
         }
         .map_err(Error::io("connect"))?;
         if when == Apply::AfterConnect {
-            report = apply_reported(&SockRef::from(&stream), policy, best_effort)?;
+            report = apply_reported(
+                &SockRef::from(&stream),
+                policy,
+                keepalive_core::Role::Connected,
+                best_effort,
+            )?;
         }
         Ok(Connected { stream, report })
     }

@@ -5,7 +5,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 
-use keepalive_core::Policy;
+use keepalive_core::{Policy, Role};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::apply::apply_reported;
@@ -25,7 +25,7 @@ struct Configured {
 impl Configured {
     fn onto<P: ListenPolicy + ?Sized>(sock: &SockRef<'_>) -> Result<Self, Error> {
         // The attribute checked P::POLICY for this target while the crate compiled.
-        let report = apply_reported(sock, &P::POLICY, P::BEST_EFFORT)?;
+        let report = apply_reported(sock, &P::POLICY, Role::Listener, P::BEST_EFFORT)?;
         Ok(Configured {
             policy: report.effective(&P::POLICY),
             report,
@@ -33,9 +33,10 @@ impl Configured {
     }
 
     /// The outcome of an `accept`, the socket carrying the policy. An accepted socket
-    /// inherits the listener's options, except where the OS does not copy one (Apple: the
-    /// idle time and TCP_RXT_CONNDROPTIME), which is set again here; if that fails the
-    /// socket is dropped, closing the connection.
+    /// inherits the listener's options, except where the OS does not copy one or the
+    /// listener must not carry it (the target's `ApplyPlan::accepted`: Apple the idle time
+    /// and TCP_RXT_CONNDROPTIME, NetBSD every timing, FreeBSD the user timeout), which is
+    /// set here; if that fails the socket is dropped, closing the connection.
     fn accepted<S>(&self, done: io::Result<(S, SocketAddr)>) -> Result<(S, SocketAddr), Error>
     where
         for<'s> SockRef<'s>: From<&'s S>,
@@ -65,11 +66,15 @@ fn bind_first<L>(
     Err(last)
 }
 
-/// A TCP listener configured with the policy `P`, which only this crate builds: the policy
-/// is set on the listening socket ([`bind`](Self::bind), [`from_std`](Self::from_std)),
-/// accepted sockets inherit it, and [`accept`](Self::accept) sets again what the OS does
-/// not copy (on Apple the idle time and TCP_RXT_CONNDROPTIME), failing if it cannot. So
-/// every socket it hands out carries the policy.
+/// A TCP listener configured with the policy `P`, which only this crate builds: what the
+/// listening socket may safely carry is set on it ([`bind`](Self::bind),
+/// [`from_std`](Self::from_std)), accepted sockets inherit it, and
+/// [`accept`](Self::accept) sets the rest, failing if it cannot. So every socket it hands
+/// out carries the policy. The rest is, per the target's plan (PLATFORMS.md, "Applying
+/// options"): on Apple the idle time and TCP_RXT_CONNDROPTIME (XNU copies neither, and
+/// before xnu-10002 an idle time on a listening socket arms a timer that destroys it); on
+/// NetBSD every timing (accepted sockets start from the global defaults, and a timing on a
+/// listening socket arms the same destroying timer); on FreeBSD the user timeout.
 ///
 /// `P` is a policy type or a connection type whose socket is a listener; a type whose
 /// socket is a stream does not compile here. `async_tokio::Listener` (feature `tokio`) is
@@ -156,10 +161,11 @@ impl<P: ?Sized> Listener<P> {
         })
     }
 
-    /// Accepts a connection whose socket carries the policy. On Linux, Windows and the BSDs
-    /// the accepted socket inherits the listener's options and this is one `accept`; on
-    /// Apple the options XNU does not copy are set again, and if that fails the accepted
-    /// connection is closed and the error returned.
+    /// Accepts a connection whose socket carries the policy. On Linux, Windows, DragonFly
+    /// and illumos the accepted socket inherits the listener's options and this is one
+    /// `accept`; on Apple, NetBSD and FreeBSD (user timeout only) the options the listener
+    /// does not pass on are set, and if that fails the accepted connection is closed and
+    /// the error returned.
     pub fn accept(&self) -> Result<(TcpStream, SocketAddr), Error> {
         self.configured.accepted(self.inner.accept())
     }
@@ -171,8 +177,9 @@ impl<P: ?Sized> Listener<P> {
 }
 
 impl<P: ListenPolicy + ?Sized> Listener<P> {
-    /// What was set on the listener, and each knob left out and why (only a
-    /// `best_effort = true` policy leaves any out). Every accepted socket holds the same.
+    /// What every accepted socket holds (set on the listener, or on the accepted socket by
+    /// [`accept`](Self::accept) where the plan says so), and each knob left out and why
+    /// (only a `best_effort = true` policy leaves any out).
     pub fn report(&self) -> &BestEffort {
         &self.configured.report
     }
@@ -192,8 +199,8 @@ impl<P: ListenPolicy + ?Sized> Listener<P> {
         &self.inner
     }
 
-    /// The listening socket, configured; accepting on it directly skips the re-set that
-    /// [`accept`](Self::accept) does on Apple.
+    /// The listening socket, configured; accepting on it directly skips what
+    /// [`accept`](Self::accept) sets on Apple, NetBSD and FreeBSD.
     pub fn into_std(self) -> TcpListener {
         self.inner
     }

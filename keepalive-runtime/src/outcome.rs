@@ -27,6 +27,8 @@ pub struct Applied {
     keepalive: Option<bool>,
     /// The two times went together in one option (Windows SIO_KEEPALIVE_VALS).
     joint_times: bool,
+    /// SO_KEEPALIVE=0 was written but the OS probes anyway (net.inet.tcp.always_keepalive).
+    probed_anyway: bool,
 }
 
 const fn bit(knob: Knob) -> u8 {
@@ -45,6 +47,7 @@ impl Applied {
         defaulted: 0,
         keepalive: None,
         joint_times: false,
+        probed_anyway: false,
     };
 
     /// Whether the option for `knob` was set.
@@ -75,6 +78,15 @@ impl Applied {
         self.keepalive
     }
 
+    /// Whether SO_KEEPALIVE=0 was written but the OS probes the connection anyway, with its
+    /// global timings: FreeBSD and DragonFly with `net.inet.tcp.always_keepalive = 1` (their
+    /// default), or XNU with it set, read when the policy was applied (PLATFORMS.md A11).
+    /// The socket holds what the policy asked; the host decides the rest, so this is
+    /// reported, not an error.
+    pub const fn probed_anyway(&self) -> bool {
+        self.probed_anyway
+    }
+
     /// Whether nothing at all was set.
     pub const fn is_empty(&self) -> bool {
         self.knobs == 0 && self.keepalive.is_none()
@@ -103,6 +115,10 @@ impl Applied {
     pub(crate) fn set_keepalive(&mut self, on: bool) {
         self.keepalive = Some(on);
     }
+
+    pub(crate) fn set_probed_anyway(&mut self) {
+        self.probed_anyway = true;
+    }
 }
 
 impl fmt::Display for Applied {
@@ -126,6 +142,11 @@ impl fmt::Display for Applied {
         if let Some(on) = self.keepalive {
             sep(f)?;
             write!(f, "SO_KEEPALIVE={}", u8::from(on))?;
+            if self.probed_anyway {
+                f.write_str(
+                    " (but net.inet.tcp.always_keepalive = 1: the OS probes anyway, with its global timings)",
+                )?;
+            }
         }
         Ok(())
     }
@@ -248,5 +269,25 @@ impl fmt::Display for BestEffort {
             write!(f, "{l}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disabled policy on a host that probes every connection says so.
+    #[test]
+    fn probed_anyway_is_shown() {
+        let mut done = Applied::EMPTY;
+        done.set_keepalive(false);
+        assert_eq!(done.to_string(), "SO_KEEPALIVE=0");
+        assert!(!done.probed_anyway());
+        done.set_probed_anyway();
+        assert!(done.probed_anyway());
+        assert_eq!(
+            done.to_string(),
+            "SO_KEEPALIVE=0 (but net.inet.tcp.always_keepalive = 1: the OS probes anyway, with its global timings)"
+        );
     }
 }

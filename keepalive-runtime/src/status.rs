@@ -609,7 +609,9 @@ impl fmt::Display for Forecast {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Outlook {
-    /// The policy turns keep-alive off: nothing probes this connection.
+    /// The policy turns keep-alive off: nothing probes this connection, unless the OS
+    /// probes every connection regardless (FreeBSD's and DragonFly's
+    /// `net.inet.tcp.always_keepalive`, 1 by default), which the message then says.
     Off,
     /// The connection is not open: keep-alive does not run.
     NotOpen {
@@ -823,6 +825,9 @@ impl Outlook {
 impl fmt::Display for Outlook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            Outlook::Off if crate::sys::always_keepalive() == Some(true) => f.write_str(
+                "keep-alive off on this socket, but net.inet.tcp.always_keepalive = 1: the OS probes it anyway, with its global timings",
+            ),
             Outlook::Off => f.write_str("keep-alive off: nothing probes this connection"),
             Outlook::NotOpen { state } => {
                 write!(f, "connection {state}: keep-alive does not run")
@@ -1266,7 +1271,7 @@ mod tests {
         assert_eq!(late.dead_within(), Some(SECS(110)));
     }
 
-    /// A best-effort policy's user timeout, which FreeBSD has no option for, does not bound
+    /// A best-effort policy's user timeout, which NetBSD has no option for, does not bound
     /// the forecast there: the probe sequence does.
     #[test]
     fn a_knob_left_out_on_the_platform_is_not_forecast() {
@@ -1275,13 +1280,13 @@ mod tests {
             .with_interval(SECS(10))
             .with_retries(5)
             .with_user_timeout(SECS(70));
-        let freebsd = Platform::for_target_os("freebsd").expect("a FreeBSD row");
+        let netbsd = Platform::for_target_os("netbsd").expect("a NetBSD row");
         let linux = Platform::for_target_os("linux").expect("a Linux row");
-        let there = as_set_on(policy, true, Some(freebsd));
+        let there = as_set_on(policy, true, Some(netbsd));
         assert_eq!(there, policy.without(Knob::UserTimeout));
         assert_eq!(as_set_on(policy, true, Some(linux)), policy);
         // Without best_effort the policy compiled only where every knob has an option.
-        assert_eq!(as_set_on(policy, false, Some(freebsd)), policy);
+        assert_eq!(as_set_on(policy, false, Some(netbsd)), policy);
         let idle = linux_status(0, 0, 0, 0);
         assert_eq!(idle.forecast(&there).dead_within(), Some(SECS(110)));
         // Where the policy is set whole, Linux's TCP_USER_TIMEOUT also ends the probing;

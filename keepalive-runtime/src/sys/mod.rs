@@ -1,10 +1,11 @@
 //! Platform branches: the option numbers, units and system calls of each OS.
 //!
 //! Each branch offers the same four functions:
-//! - `apply_enabled`: set the written knobs, then turn keep-alive on, last; with a
-//!   [`BestEffort`] record, a knob the OS lacks is left out and recorded instead of failing;
+//! - `apply_enabled`: set the written knobs and turn keep-alive on, in the order of the
+//!   target's `ApplyPlan` for a connected socket or a listener; with a [`BestEffort`]
+//!   record, a knob the OS lacks is left out and recorded instead of failing;
 //! - `read_knob`: read one knob back, or `None` where the OS cannot;
-//! - `after_accept`: what an accepted socket needs that it did not inherit.
+//! - `after_accept`: the plan's `accepted` steps, what an accepted socket did not inherit.
 
 use core::time::Duration;
 use std::io;
@@ -26,24 +27,6 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
-/// The knobs whose options an accepted socket does not inherit from its listener, so the
-/// accept path sets them again. XNU's `tcp_input` (bsd/netinet/tcp_input.c, where a new
-/// connection takes "states from the listener") copies `t_keepinit`, `t_keepcnt` and
-/// `t_keepintvl` but neither the idle time (`t_keepidle`, TCP_KEEPALIVE) nor
-/// `t_rxt_conndroptime` (TCP_RXT_CONNDROPTIME). Linux copies every option (measured: all
-/// five read back equal on an accepted socket), as do the BSDs and Windows.
-pub(crate) const fn not_inherited(apple: bool) -> &'static [Knob] {
-    if apple {
-        &[Knob::Timeout, Knob::UserTimeout]
-    } else {
-        &[]
-    }
-}
-
-/// [`not_inherited`] for the target being compiled.
-#[cfg_attr(windows, allow(dead_code))]
-pub(crate) const NOT_INHERITED: &[Knob] = not_inherited(cfg!(target_vendor = "apple"));
-
 /// A knob's value in the option's unit, rounded up (a sub-second time never becomes 0 s,
 /// which the OS would refuse or read as "default"), saturated to the C `int` range so the
 /// OS, not a silent wrap, refuses what is too large. The checks keep every written value
@@ -61,9 +44,10 @@ pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
             .as_secs()
             .saturating_mul(1_000)
             .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000))),
-        (KnobValue::Time(d), Some(step)) => {
-            u64::try_from(d.as_nanos().div_ceil(u128::from(step))).unwrap_or(u64::MAX)
-        }
+        // Ticks (NetBSD's 500 ms, DragonFly's 10 ms, the latter sent as milliseconds).
+        (KnobValue::Time(d), Some(step)) => u64::try_from(d.as_nanos().div_ceil(u128::from(step)))
+            .unwrap_or(u64::MAX)
+            .saturating_mul(unit.sent_per_step()),
         (KnobValue::Time(d), None) => d.as_secs(),
     };
     i32::try_from(wide).unwrap_or(i32::MAX)
@@ -72,8 +56,9 @@ pub(crate) fn to_os(value: KnobValue, unit: Unit) -> i32 {
 /// A value the OS returned, in the option's unit.
 pub(crate) fn from_os(raw: i32, unit: Unit) -> KnobValue {
     let raw = u32::try_from(raw).unwrap_or(0);
-    match unit.step_nanos() {
-        Some(step) => KnobValue::Time(Duration::from_nanos(u64::from(raw) * step)),
+    // DragonFly returns milliseconds (whole ticks of 10 ms): `sent_nanos`, not the step.
+    match unit.sent_nanos() {
+        Some(nanos) => KnobValue::Time(Duration::from_nanos(u64::from(raw) * nanos)),
         None => KnobValue::Count(raw),
     }
 }
@@ -164,24 +149,13 @@ mod tests {
             from_os(60, Unit::SlowTicks),
             KnobValue::Time(Duration::from_secs(30))
         );
-    }
-
-    /// The options the accept path sets again on Apple, by the names of Apple's row of the
-    /// platform table: the idle time and the retransmission bound, nothing else; and none
-    /// anywhere else.
-    #[test]
-    fn apple_resets_idle_time_and_conndroptime_on_accept() {
-        let apple = keepalive_core::Platform::for_target_os("macos").expect("an Apple row");
-        let names: Vec<&str> = not_inherited(true)
-            .iter()
-            .map(|&knob| apple.support(knob).option().expect("an option").name)
-            .collect();
-        assert_eq!(names, ["TCP_KEEPALIVE", "TCP_RXT_CONNDROPTIME"]);
-        assert!(not_inherited(false).is_empty());
+        // DragonFly's 10 ms ticks, sent as milliseconds: 15 ms rounds up to 20 ms (the
+        // kernel would keep 10), and 20 ms read back is 20 ms.
+        assert_eq!(to_os(time(Duration::from_millis(15)), Unit::CentiTicks), 20);
+        assert_eq!(to_os(time(Duration::from_secs(2)), Unit::CentiTicks), 2_000);
         assert_eq!(
-            NOT_INHERITED,
-            not_inherited(cfg!(target_vendor = "apple")),
-            "the list compiled for this target"
+            from_os(20, Unit::CentiTicks),
+            KnobValue::Time(Duration::from_millis(20))
         );
     }
 }

@@ -1,9 +1,10 @@
-//! Unix: one `setsockopt` per knob at `IPPROTO_TCP`, then SO_KEEPALIVE.
+//! Unix: one `setsockopt` per knob at `IPPROTO_TCP` and SO_KEEPALIVE, in the order of the
+//! target's `ApplyPlan`.
 
 use std::io;
 use std::os::fd::AsRawFd;
 
-use keepalive_core::{Knob, OptionSpec, Policy, TARGET};
+use keepalive_core::{ApplyPlan, Knob, OptionSpec, Policy, Role, Step, TARGET};
 use libc::c_int;
 use socket2::SockRef;
 
@@ -58,7 +59,16 @@ timing_where!(any(
 const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_USER_TIMEOUT);
 #[cfg(target_vendor = "apple")]
 const USER_TIMEOUT: Option<c_int> = Some(TCP_RXT_CONNDROPTIME);
-#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+/// FreeBSD 14's TCP_MAXUNACKTIME; FreeBSD 13 answers ENOPROTOOPT, which the apply turns
+/// into [`Error::Unavailable`] or, best-effort, a left-out knob (PLATFORMS.md A5).
+#[cfg(target_os = "freebsd")]
+const USER_TIMEOUT: Option<c_int> = Some(libc::TCP_MAXUNACKTIME);
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd"
+)))]
 const USER_TIMEOUT: Option<c_int> = None;
 
 /// The option number of each knob on this OS, in [`Knob::ALL`] order.
@@ -147,29 +157,88 @@ fn get_int(sock: &SockRef<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     }
 }
 
-/// Every written knob, one `setsockopt` each in [`Knob::ALL`] order, then SO_KEEPALIVE=1
-/// last, so a refusal part-way leaves keep-alive as it was. With `best_effort`, a knob this
-/// OS lacks (no option in the table, or ENOPROTOOPT at run time) is recorded there and
-/// skipped.
+/// Runs a constant plan slice as straight-line code: each step is a constant, so its
+/// knob, option number and unit are resolved while compiling and no step is dispatched at
+/// run time (a loop over the slice cost about 1% of an apply on Linux).
+macro_rules! run_plan {
+    ($steps:expr, $sock:expr, $policy:expr, $done:expr, $best_effort:expr) => {{
+        const STEPS: &[Step] = $steps;
+        const _: () = assert!(STEPS.len() <= keepalive_core::plan::MAX_STEPS);
+        run_plan!(@step STEPS, 0, $sock, $policy, $done, $best_effort);
+        run_plan!(@step STEPS, 1, $sock, $policy, $done, $best_effort);
+        run_plan!(@step STEPS, 2, $sock, $policy, $done, $best_effort);
+        run_plan!(@step STEPS, 3, $sock, $policy, $done, $best_effort);
+        run_plan!(@step STEPS, 4, $sock, $policy, $done, $best_effort);
+        run_plan!(@step STEPS, 5, $sock, $policy, $done, $best_effort);
+    }};
+    (@step $steps:ident, $i:literal, $sock:expr, $policy:expr, $done:expr, $best_effort:expr) => {{
+        const STEP: Option<Step> = keepalive_core::plan::nth($steps, $i);
+        if let Some(step) = STEP {
+            run_step($sock, $policy, step, $done, $best_effort)?;
+        }
+    }};
+}
+
+/// The target's plan: which options, in which order, on each kind of socket
+/// (keepalive-core's `ApplyPlan`, PLATFORMS.md "Applying options"). An OS outside the table
+/// gets the plain order, every knob then refused as having no option.
+const PLAN: ApplyPlan = match TARGET {
+    Some(platform) => platform.apply,
+    None => keepalive_core::LINUX.apply,
+};
+
+/// The steps of the target's plan for `role`: each written knob's `setsockopt` and
+/// SO_KEEPALIVE, in the order the kernel needs (on Linux: every timing, then SO_KEEPALIVE,
+/// so a refusal part-way leaves keep-alive as it was). With `best_effort`, a knob this OS
+/// lacks (no option in the table, or ENOPROTOOPT at run time) is recorded there and
+/// skipped. On a listener, a written knob that its plan leaves to the accept path counts as
+/// applied ([`after_accept`] sets it on every accepted socket, or the accept fails).
+#[inline]
 pub(crate) fn apply_enabled(
     sock: &SockRef<'_>,
     policy: &Policy,
+    role: Role,
     mut best_effort: Option<&mut BestEffort>,
 ) -> Result<Applied, Error> {
     let mut done = Applied::EMPTY;
-    // One call per knob in `Knob::ALL` order rather than a loop: with the knob a constant
-    // in each, its field, option number and unit are resolved while compiling, which
-    // removes the per-knob dispatch that made up most of the time outside the system
-    // calls. The pattern stops compiling if a knob is added.
-    let [idle, interval, count, user_timeout] = Knob::ALL;
-    set_written(sock, policy, idle, &mut done, &mut best_effort)?;
-    set_written(sock, policy, interval, &mut done, &mut best_effort)?;
-    set_written(sock, policy, count, &mut done, &mut best_effort)?;
-    set_written(sock, policy, user_timeout, &mut done, &mut best_effort)?;
-    sock.set_keepalive(true)
-        .map_err(|e| Error::set("SO_KEEPALIVE", None, e, done))?;
-    done.set_keepalive(true);
+    // One branch per role, each its plan unrolled into straight-line calls (`run_plan!`).
+    match role {
+        Role::Connected => run_plan!(PLAN.connected, sock, policy, &mut done, &mut best_effort),
+        Role::Accepted => run_plan!(PLAN.accepted, sock, policy, &mut done, &mut best_effort),
+        Role::Listener => {
+            run_plan!(PLAN.listener, sock, policy, &mut done, &mut best_effort);
+            for knob in Knob::ALL {
+                if policy.get(knob).is_none() || PLAN.sets(Role::Listener, knob) {
+                    continue;
+                }
+                if option(knob).is_some() && PLAN.sets(Role::Accepted, knob) {
+                    done.insert(knob);
+                } else {
+                    super::no_option(knob, best_effort.as_deref_mut())?;
+                }
+            }
+        }
+    }
     Ok(done)
+}
+
+#[inline(always)]
+fn run_step(
+    sock: &SockRef<'_>,
+    policy: &Policy,
+    step: Step,
+    done: &mut Applied,
+    best_effort: &mut Option<&mut BestEffort>,
+) -> Result<(), Error> {
+    match step {
+        Step::Set(knob) => set_written(sock, policy, knob, done, best_effort),
+        Step::KeepAlive(on) => {
+            sock.set_keepalive(on)
+                .map_err(|e| Error::set("SO_KEEPALIVE", None, e, *done))?;
+            done.set_keepalive(on);
+            Ok(())
+        }
+    }
 }
 
 /// `knob`'s option, if the policy writes it: set, or with `best_effort`, left out and
@@ -216,33 +285,88 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, 
     }
 }
 
-/// Sets again, on an accepted socket, the options it did not inherit from its listener
-/// ([`super::NOT_INHERITED`]: on Apple the idle time and TCP_RXT_CONNDROPTIME). Elsewhere
-/// the list is empty and this makes no system call.
+/// Sets, on an accepted socket, what its plan's `accepted` steps name: the options it did
+/// not inherit from its listener (on Apple the idle time and TCP_RXT_CONNDROPTIME, on
+/// NetBSD every timing, on FreeBSD the user timeout). With no written knob among them this
+/// makes no system call. A refusal fails the accept, so no half-configured socket is
+/// handed out.
 pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Error> {
     if !policy.is_enabled() {
         return Ok(());
     }
-    let mut done = Applied::EMPTY;
-    for &knob in super::NOT_INHERITED {
-        let (Some(value), Some((number, spec))) = (policy.get(knob), option(knob)) else {
-            continue;
-        };
-        set_int(
-            sock,
-            libc::IPPROTO_TCP,
-            number,
-            super::to_os(value, spec.unit),
-        )
-        .map_err(|e| Error::set(spec.name, Some(knob), e, done))?;
-        done.insert(knob);
+    let steps = PLAN.accepted;
+    let written = steps.iter().any(|step| match step {
+        Step::Set(knob) => policy.get(*knob).is_some() && option(*knob).is_some(),
+        Step::KeepAlive(_) => false,
+    });
+    if !written {
+        return Ok(());
     }
+    let mut done = Applied::EMPTY;
+    run_plan!(PLAN.accepted, sock, policy, &mut done, &mut None);
     Ok(())
+}
+
+/// `net.inet.tcp.always_keepalive`, where the OS has it: with it set, the keep-alive timer
+/// probes every connection as if SO_KEEPALIVE were on, with the global timings. FreeBSD
+/// and DragonFly default it to 1, XNU to 0 (PLATFORMS.md A11). `None` where the OS has no
+/// such setting or the read fails.
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_vendor = "apple"
+))]
+pub(crate) fn always_keepalive() -> Option<bool> {
+    let mut value: c_int = 0;
+    let mut len = size_of::<c_int>();
+    // SAFETY: the name is a NUL-terminated literal; `value` and `len` are live locals and
+    // `len` holds the size of `value`, so the kernel writes at most that many bytes; no
+    // new value is passed.
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c"net.inet.tcp.always_keepalive".as_ptr(),
+            (&raw mut value).cast(),
+            &mut len,
+            // Apple declares `newp` mutable, FreeBSD const: a null `*mut` fits both.
+            core::ptr::null_mut(),
+            0,
+        )
+    };
+    (rc == 0 && len == size_of::<c_int>()).then_some(value != 0)
+}
+
+/// No such setting here: SO_KEEPALIVE alone decides whether the timer probes.
+#[cfg(not(any(
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_vendor = "apple"
+)))]
+pub(crate) const fn always_keepalive() -> Option<bool> {
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plan run here is the compiled target's row's; on Linux, the order it always was.
+    #[test]
+    fn the_plan_is_the_target_rows() {
+        assert_eq!(Some(PLAN), TARGET.map(|p| p.apply));
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            PLAN.connected,
+            [
+                Step::Set(Knob::Timeout),
+                Step::Set(Knob::Interval),
+                Step::Set(Knob::Retries),
+                Step::Set(Knob::UserTimeout),
+                Step::KeepAlive(true),
+            ]
+        );
+        #[cfg(target_os = "linux")]
+        assert!(PLAN.accepted.is_empty() && always_keepalive().is_none());
+    }
 
     #[test]
     fn options_are_indexed_in_knob_order() {

@@ -116,9 +116,13 @@ fn time(value: Option<KnobValue>) -> Option<Duration> {
 /// that lacks TCP_KEEPCNT (before 10.0.15063, and Wine 8) answers WSAENOPROTOOPT:
 /// [`Error::Unavailable`], or with `best_effort` the count is recorded as left out (the OS
 /// then sends its fixed 10 probes) and the rest applied.
+///
+/// Windows' plan (keepalive-core's `ApplyPlan`) is the same for every kind of socket, and
+/// accepted sockets inherit everything, so `_role` changes nothing here.
 pub(crate) fn apply_enabled(
     sock: &SockRef<'_>,
     policy: &Policy,
+    _role: keepalive_core::Role,
     mut best_effort: Option<&mut BestEffort>,
 ) -> Result<Applied, Error> {
     let mut done = Applied::EMPTY;
@@ -229,7 +233,13 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, 
     }
 }
 
-/// Accepted sockets inherit the listener's settings; nothing to do.
+/// Windows has no setting that probes a socket with keep-alive off.
+pub(crate) const fn always_keepalive() -> Option<bool> {
+    None
+}
+
+/// Accepted sockets inherit the listener's settings (Windows' plan has no `accepted`
+/// steps); nothing to do.
 pub(crate) fn after_accept(_sock: &SockRef<'_>, _policy: &Policy) -> Result<(), Error> {
     Ok(())
 }

@@ -1,7 +1,9 @@
 // A server whose accepted sockets carry the idle time and the retransmission bound: on Apple
-// the accept path sets TCP_KEEPALIVE and TCP_RXT_CONNDROPTIME again, since XNU does not copy
-// them from the listener (the option list is unit-tested in keepalive-runtime's sys module);
-// elsewhere accepted sockets inherit both. The same code compiles for every target.
+// the accept path sets TCP_KEEPALIVE and TCP_RXT_CONNDROPTIME, which XNU does not copy from
+// the listener (the plans are unit-tested in keepalive-core's plan module); on NetBSD it
+// sets every timing; elsewhere accepted sockets inherit them. The same code compiles for
+// every target.
+//@ x86_64-unknown-netbsd ok
 //@ x86_64-apple-darwin ok
 //@ aarch64-apple-ios ok
 //@ x86_64-unknown-linux-gnu ok

@@ -1,6 +1,7 @@
 // A per-socket user timeout: TCP_USER_TIMEOUT (Linux, Android), TCP_RXT_CONNDROPTIME
-// (Apple), TCP_MAXRT (Windows); the BSDs and illumos have none.
-//@ x86_64-unknown-freebsd error: `user_timeout` cannot be honoured on FreeBSD
+// (Apple), TCP_MAXUNACKTIME (FreeBSD 14 and later), TCP_MAXRT (Windows); NetBSD and illumos
+// have none.
+//@ x86_64-unknown-freebsd ok
 //@ x86_64-unknown-netbsd error: `user_timeout` cannot be honoured on NetBSD
 //@ x86_64-unknown-illumos error: `user_timeout` cannot be honoured on illumos/Solaris
 //@ aarch64-linux-android ok
