@@ -59,6 +59,21 @@ impl fmt::Display for Attempt {
     }
 }
 
+/// A connect path's apply: the policy on a stream socket, before the handshake or after it
+/// (never while it is in progress).
+fn apply_connected(
+    socket: SockRef<'_>,
+    policy: &Policy,
+    best_effort: bool,
+) -> Result<BestEffort, Error> {
+    apply_reported(
+        &socket,
+        policy,
+        keepalive_core::Role::Connected,
+        best_effort,
+    )
+}
+
 /// The error of an attempt that ran out of `timeout`, saying how long it was given: the
 /// bare "timed out" of socket2 and tokio leaves a reader guessing whose timeout it was.
 fn out_of_time(timeout: Duration) -> io::Error {
@@ -186,12 +201,7 @@ fn connect_one(
         .map_err(Error::io("socket"))?;
     let mut report = BestEffort::default();
     if when == Apply::BeforeConnect {
-        report = apply_reported(
-            &SockRef::from(&socket),
-            policy,
-            keepalive_core::Role::Connected,
-            best_effort,
-        )?;
+        report = apply_connected(SockRef::from(&socket), policy, best_effort)?;
     }
     // Blocking: returns once the handshake has completed, failed or run out of time, so no
     // option is set while it is in progress.
@@ -209,12 +219,7 @@ fn connect_one(
     }
     .map_err(Error::io("connect"))?;
     if when == Apply::AfterConnect {
-        report = apply_reported(
-            &SockRef::from(&socket),
-            policy,
-            keepalive_core::Role::Connected,
-            best_effort,
-        )?;
+        report = apply_connected(SockRef::from(&socket), policy, best_effort)?;
     }
     Ok(Connected {
         stream: socket.into(),
@@ -234,7 +239,7 @@ pub mod async_tokio {
     use socket2::SockRef;
 
     use super::{Attempt, Connected, out_of_time};
-    use crate::apply::{apply_reported, check, checked_policy};
+    use crate::apply::{check, checked_policy};
     use crate::error::Error;
     use crate::outcome::BestEffort;
     use crate::{Apply, ConnectPolicy};
@@ -350,12 +355,7 @@ pub mod async_tokio {
         .map_err(Error::io("socket"))?;
         let mut report = BestEffort::default();
         if when == Apply::BeforeConnect {
-            report = apply_reported(
-                &SockRef::from(&socket),
-                policy,
-                keepalive_core::Role::Connected,
-                best_effort,
-            )?;
+            report = super::apply_connected(SockRef::from(&socket), policy, best_effort)?;
         }
         // The future resolves only once the non-blocking connect has completed; no option
         // is touched while it is in progress. Dropping it on timeout closes the socket.
@@ -369,12 +369,7 @@ pub mod async_tokio {
         }
         .map_err(Error::io("connect"))?;
         if when == Apply::AfterConnect {
-            report = apply_reported(
-                &SockRef::from(&stream),
-                policy,
-                keepalive_core::Role::Connected,
-                best_effort,
-            )?;
+            report = super::apply_connected(SockRef::from(&stream), policy, best_effort)?;
         }
         Ok(Connected { stream, report })
     }
