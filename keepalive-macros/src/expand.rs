@@ -344,6 +344,12 @@ fn keepalive_impl(
     let outer = &quirks.outer;
     let ty = socket.ty;
     // Once: a type's span is found by printing it, which adds up over many structs.
+    // Its first token on stable (no `Span::join`), so an unsatisfied `SocketField` bound
+    // underlines `Box` of `Box<Transport>`. Spanning every generated token from the first
+    // token to the last was tried: that error then covers the whole type, but rustc also
+    // reports the bound at the path segment of the type written in the qualified path
+    // (`<Box<Transport> as SocketField>`, needed for `type Socket`), a second error at
+    // `Box`, and it merges only errors with the same span. So one error at `Box` stays.
     let ty_span = ty.span();
     let member = &socket.member;
     let mut predicates: Vec<TokenStream> = where_clause
@@ -435,6 +441,13 @@ fn keepalive_impl(
             };
         }
         // A generic socket type cannot sit in a const: `dyn AnySocket`, which both paths take.
+        // Inferring the accessor's return type at a use (`fn role<F: Fn(&X) -> &S, S>`) works
+        // in an expression, but `type Socket` must be a type written here: on stable no type
+        // names an inferred one (no `impl Trait` in associated types, no `typeof`, and an
+        // anonymous const in a type may not use the impl's parameters). What would work is
+        // a role const in the impl (associated consts may depend on parameters) checked by
+        // `connect`/`listen` in an inline `const { }`: a post-monomorphisation error, which
+        // `cargo check` never reports, and a change to the runtime's traits.
         let reach = respan(quote!(#p::reach), span);
         let in_fn = coerce(ty.to_token_stream());
         let mut args =
