@@ -77,56 +77,28 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let (item, impl_doc) = doc::with_doc(item, &doc::in_words(&attrs), public);
             quirks.impl_doc = impl_doc;
             let generic = !input.generics.params.is_empty();
-            let inline: Vec<TokenStream> = checks
-                .const_checks
-                .iter()
-                .map(|c| const_check(c, &attrs, &krate, &policy, None))
-                .collect();
-            let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
-            // A type without parameters runs core's rule driver once, in a const of its
-            // own that every check reads: the driver costs milliseconds of constant
-            // evaluation, and a type may have a check for each const knob, `max_detect`
-            // and `bounds`.
-            let shared = (!generic && inline.len() > 1).then(|| {
-                syn::Ident::new(
-                    &format!("__keepalive_checked_{}", input.ident),
-                    Span::call_site(),
-                )
-            });
-            let checks: Vec<TokenStream> = match &shared {
-                Some(name) => checks
+            // Each check with the policy and enforcement written inline: only a generic
+            // type needs them (a type without parameters reads its own consts, below).
+            let inline: Vec<TokenStream> = if generic {
+                checks
                     .const_checks
                     .iter()
-                    .map(|c| const_check(c, &attrs, &krate, &policy, Some(name)))
-                    .collect(),
-                None => inline,
+                    .map(|c| const_check(c, &attrs, &krate, &policy, None))
+                    .collect()
+            } else {
+                Vec::new()
             };
-            let shared_item = shared.as_ref().map(|name| {
-                let ident = &input.ident;
-                let p = quote!(#krate::__private);
-                let outer = &quirks.outer;
-                quote! {
-                    #[doc(hidden)]
-                    #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
-                    #outer
-                    const #name: #p::Violations = #p::check(
-                        &<#ident as #krate::KeepAlivePolicy>::POLICY,
-                        #p::TARGET,
-                        &<#ident as #krate::KeepAlivePolicy>::ENFORCEMENT,
-                    );
-                }
-            });
+            let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
             let outer = &quirks.outer;
             let asserts = if generic && self_in_values {
                 // `Self` of a generic type is nameable only inside its impls: the checks
                 // run where `POLICY` is evaluated, which every path that applies it does.
-                policy = quote!({ #(#checks;)* #policy });
+                policy = quote!({ #(#inline;)* #policy });
                 Vec::new()
-            } else {
-                checks
+            } else if generic {
+                inline
                     .into_iter()
                     .map(|c| {
-                        let c = replace_self(c, &input.ident);
                         quote! {
                             #[allow(unused_qualifications, clippy::absolute_paths)]
                             #outer
@@ -134,13 +106,36 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                         }
                     })
                     .collect()
+            } else if checks.const_checks.is_empty() {
+                Vec::new()
+            } else {
+                // A type without parameters: one constant evaluation for all its checks.
+                // Core's rule driver runs once, on the type's own `POLICY` and
+                // `ENFORCEMENT` (not a copy of their expressions), and each check reads
+                // its topic from the result, its `panic_on` still spanned at its value.
+                // One item instead of one per check: constant evaluation of a `const`
+                // item has a fixed cost of its own, which adds up over many structs.
+                let found = syn::Ident::new("__keepalive_found", Span::mixed_site());
+                let reads = checks
+                    .const_checks
+                    .iter()
+                    .map(|c| const_check(c, &attrs, &krate, &policy, Some(&found)));
+                let ident = &input.ident;
+                let p = quote!(#krate::__private);
+                vec![quote! {
+                    #[allow(unused_qualifications, clippy::absolute_paths)]
+                    #outer
+                    const _: () = {
+                        let #found: #p::Violations = #p::checked::<#ident>();
+                        #(#reads;)*
+                    };
+                }]
             };
             let imp = impl_block(&attrs, &ast, &krate, &policy, &apply, &enforcement, &quirks);
             quote! {
                 #item
                 #imp
                 #(#cfg_errors)*
-                #shared_item
                 #(#asserts)*
             }
         }
@@ -190,45 +185,49 @@ fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
     let p = quote!(#krate::__private);
     let all_literal = !Knob::ALL.iter().any(|&knob| attrs.knob_is_const(knob));
     if all_literal {
-        let policy = valid::literal_policy(attrs);
-        // Zero cannot reach here: it is an error before expansion, so it can mean "unset".
-        let millis = |d: Option<core::time::Duration>| {
-            proc_macro2::Literal::u64_unsuffixed(d.map_or(0, |d| d.as_millis() as u64))
-        };
-        let enabled = policy.is_enabled();
-        let (timeout, interval) = (millis(policy.timeout()), millis(policy.interval()));
-        let retries = proc_macro2::Literal::u32_unsuffixed(policy.retries().unwrap_or(0));
-        let user_timeout = millis(policy.user_timeout());
-        return quote!(#p::literal_policy(#enabled, #timeout, #interval, #retries, #user_timeout));
+        return literal_call(&valid::literal_policy(attrs), &p);
     }
+    // Keep-alive on: the literal knobs in one call (as above), the const paths appended.
+    // Off: `Policy::disabled()` with the paths (literal knobs beside `enabled = false` are
+    // an error before expansion; paths are checked in constant evaluation).
     let mut expr = if attrs.enabled() {
-        quote!(#p::Policy::new())
+        let policy = valid::literal_policy(attrs);
+        literal_call(&policy, &p)
     } else {
         quote!(#p::Policy::disabled())
     };
     let times = [
-        (&attrs.timeout, quote!(with_timeout)),
-        (&attrs.interval, quote!(with_interval)),
+        (Knob::Timeout, &attrs.timeout, quote!(with_timeout)),
+        (Knob::Interval, &attrs.interval, quote!(with_interval)),
+        (
+            Knob::UserTimeout,
+            &attrs.user_timeout,
+            quote!(with_user_timeout),
+        ),
     ];
-    for (value, method) in times {
-        if let Some(value) = value {
+    for (knob, value, method) in times {
+        if let (true, Some(value)) = (attrs.knob_is_const(knob), value) {
             let d = duration(value, &p);
             expr = quote!(#expr.#method(#d));
         }
     }
-    match &attrs.retries {
-        Some(Value::Lit { value, .. }) => {
-            let n = proc_macro2::Literal::u32_unsuffixed(*value);
-            expr = quote!(#expr.with_retries(#n));
-        }
-        Some(Value::Const { path }) => expr = quote!(#expr.with_retries(#path)),
-        None => {}
-    }
-    if let Some(value) = &attrs.user_timeout {
-        let d = duration(value, &p);
-        expr = quote!(#expr.with_user_timeout(#d));
+    if let Some(Value::Const { path }) = &attrs.retries {
+        expr = quote!(#expr.with_retries(#path));
     }
     expr
+}
+
+/// `literal_policy(enabled, timeout_ms, interval_ms, retries, user_timeout_ms)`.
+fn literal_call(policy: &keepalive_core::Policy, p: &TokenStream) -> TokenStream {
+    // Zero cannot reach here: it is an error before expansion, so it can mean "unset".
+    let millis = |d: Option<core::time::Duration>| {
+        proc_macro2::Literal::u64_unsuffixed(d.map_or(0, |d| d.as_millis() as u64))
+    };
+    let enabled = policy.is_enabled();
+    let (timeout, interval) = (millis(policy.timeout()), millis(policy.interval()));
+    let retries = proc_macro2::Literal::u32_unsuffixed(policy.retries().unwrap_or(0));
+    let user_timeout = millis(policy.user_timeout());
+    quote!(#p::literal_policy(#enabled, #timeout, #interval, #retries, #user_timeout))
 }
 
 fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream {
@@ -345,6 +344,12 @@ fn keepalive_impl(
     let outer = &quirks.outer;
     let ty = socket.ty;
     // Once: a type's span is found by printing it, which adds up over many structs.
+    // Its first token on stable (no `Span::join`), so an unsatisfied `SocketField` bound
+    // underlines `Box` of `Box<Transport>`. Spanning every generated token from the first
+    // token to the last was tried: that error then covers the whole type, but rustc also
+    // reports the bound at the path segment of the type written in the qualified path
+    // (`<Box<Transport> as SocketField>`, needed for `type Socket`), a second error at
+    // `Box`, and it merges only errors with the same span. So one error at `Box` stays.
     let ty_span = ty.span();
     let member = &socket.member;
     let mut predicates: Vec<TokenStream> = where_clause
@@ -436,6 +441,13 @@ fn keepalive_impl(
             };
         }
         // A generic socket type cannot sit in a const: `dyn AnySocket`, which both paths take.
+        // Inferring the accessor's return type at a use (`fn role<F: Fn(&X) -> &S, S>`) works
+        // in an expression, but `type Socket` must be a type written here: on stable no type
+        // names an inferred one (no `impl Trait` in associated types, no `typeof`, and an
+        // anonymous const in a type may not use the impl's parameters). What would work is
+        // a role const in the impl (associated consts may depend on parameters) checked by
+        // `connect`/`listen` in an inline `const { }`: a post-monomorphisation error, which
+        // `cargo check` never reports, and a change to the runtime's traits.
         let reach = respan(quote!(#p::reach), span);
         let in_fn = coerce(ty.to_token_stream());
         let mut args =
@@ -509,28 +521,6 @@ fn static_lifetimes(tokens: TokenStream) -> TokenStream {
         out.push(t);
     }
     out.into_iter().collect()
-}
-
-/// `Self` in the user's value paths as the type's name, for the const checks outside the
-/// impls (only where the type has no parameters).
-fn replace_self(tokens: TokenStream, ident: &syn::Ident) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|t| match t {
-            TokenTree::Ident(i) if i == "Self" => {
-                let mut name = ident.clone();
-                name.set_span(i.span());
-                TokenTree::Ident(name)
-            }
-            TokenTree::Group(g) => {
-                let mut group =
-                    proc_macro2::Group::new(g.delimiter(), replace_self(g.stream(), ident));
-                group.set_span(g.span());
-                TokenTree::Group(group)
-            }
-            t => t,
-        })
-        .collect()
 }
 
 fn any_const_path(attrs: &Attrs) -> bool {
@@ -621,12 +611,9 @@ fn const_check(
         Topic::Any => quote_spanned!(span=> #p::Topic::Any),
     };
     let argument = match shared {
-        // The driver ran once for the type; each check reads its topic from the result.
-        Some(name) => {
-            let mut name = name.clone();
-            name.set_span(span);
-            quote_spanned!(span=> #name.first_about(#topic))
-        }
+        // The driver ran once for the type; each check reads its topic from the result
+        // (a local binding, hygienic, so no user item of the same name can stand in).
+        Some(name) => quote_spanned!(span=> #name.first_about(#topic)),
         None => {
             let enforcement = enforcement_expr(attrs, &p, span);
             quote_spanned!(span=>
@@ -657,9 +644,8 @@ fn enforcement_item(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
 fn enforcement_expr(attrs: &Attrs, p: &TokenStream, span: Span) -> TokenStream {
     let best_effort = attrs.best_effort;
     let idle_only = attrs.detect_idle_only;
-    let mut expr = quote_spanned!(span=>
-        #p::Enforcement::new().best_effort(#best_effort).detect_idle_only(#idle_only)
-    );
+    // One short call, `max_detect` and `bounds` appended.
+    let mut expr = quote_spanned!(span=> #p::enforcement(#best_effort, #idle_only));
     if let Some(bound) = &attrs.max_detect {
         let bound = respan(duration(bound, p), span);
         expr = quote_spanned!(span=> #expr.max_detect(#bound));

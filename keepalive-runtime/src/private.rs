@@ -39,6 +39,21 @@ pub const fn literal_policy(
     policy
 }
 
+/// What the attribute enforces beside `max_detect` and `bounds`, in one short call (the
+/// attribute appends those).
+pub const fn enforcement(best_effort: bool, idle_only: bool) -> Enforcement {
+    Enforcement::new()
+        .best_effort(best_effort)
+        .detect_idle_only(idle_only)
+}
+
+/// Core's rule driver on a type's own `POLICY` and `ENFORCEMENT` for the target being
+/// compiled: the one constant evaluation of an annotated type's checks, one generic item
+/// instead of the same expression in every expansion.
+pub const fn checked<T: crate::KeepAlivePolicy + ?Sized>() -> Violations {
+    check(&T::POLICY, TARGET, &T::ENFORCEMENT)
+}
+
 /// The socket that `#[keepalive(socket = path)]` reaches, through `accessor`: a function
 /// `fn(&Field) -> &Socket`, whose socket type must be a TCP socket.
 #[inline]
