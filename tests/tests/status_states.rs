@@ -61,10 +61,12 @@ fn a_listener_reports_its_accept_queue_not_data_in_flight() {
     assert_eq!(now.accept_queue(), Some(2), "{now}");
     assert_eq!(now.unacked_segments(), None);
     assert_eq!(now.data_in_flight(), None);
-    assert!(
-        now.to_string()
-            .contains("2 connections waiting to be accepted")
+    // Times, probes and the RTO of a listener describe no connection: none is shown.
+    assert_eq!(
+        now.to_string(),
+        "listening, 2 connections waiting to be accepted"
     );
+    assert_eq!((now.probes(), now.rto()), (None, None));
     let forecast = now.forecast(&QUICK_PROBES);
     assert_eq!(
         *forecast.outlook(),

@@ -226,8 +226,16 @@ mod linux {
         let ms = |v: Option<u32>| v.map(|v| Duration::from_millis(u64::from(v)));
         let state = state(required(field!(got, TcpInfo, tcpi_state), CALL, got.len)?);
         let unacked = field!(got, TcpInfo, tcpi_unacked);
-        // On a listener `tcp_get_info` puts the accept queue's length in tcpi_unacked.
-        let listening = state == TcpState::Listen;
+        // On a listener `tcp_get_info` puts the accept queue's length in tcpi_unacked, and
+        // the per-connection fields (times, probes, RTO) describe no connection.
+        if state == TcpState::Listen {
+            return Ok(Status {
+                kernel: Kernel::Linux,
+                state: Some(state),
+                accept_queue: unacked,
+                ..Status::NONE
+            });
+        }
         Ok(Status {
             kernel: Kernel::Linux,
             state: Some(state),
@@ -235,9 +243,8 @@ mod linux {
             since_ack_received: ms(field!(got, TcpInfo, tcpi_last_ack_recv)),
             since_data_sent: ms(field!(got, TcpInfo, tcpi_last_data_sent)),
             probes: field!(got, TcpInfo, tcpi_probes).map(u32::from),
-            unacked_segments: unacked.filter(|_| !listening),
-            accept_queue: unacked.filter(|_| listening),
-            unsent_bytes: field!(got, TcpInfo, tcpi_notsent_bytes).filter(|_| !listening),
+            unacked_segments: unacked,
+            unsent_bytes: field!(got, TcpInfo, tcpi_notsent_bytes),
             retransmits: field!(got, TcpInfo, tcpi_retransmits).map(u32::from),
             backoff: field!(got, TcpInfo, tcpi_backoff).map(u32::from),
             retransmitted_segments: field!(got, TcpInfo, tcpi_total_retrans).map(u64::from),
