@@ -56,107 +56,102 @@ impl TcpState {
     }
 }
 
-/// Which kernel's keep-alive timer a status comes from: its rules differ in the states
-/// the timer runs in and in how it ends a connection (PLATFORMS.md, "Reading status").
-#[cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_vendor = "apple",
-        windows
-    )),
-    allow(dead_code) // No status call on this OS: nothing builds a Status.
-)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kernel {
-    /// `tcp_keepalive_timer` (net/ipv4/tcp_timer.c): counts probes, pauses while data is
-    /// in flight or queued unsent.
-    Linux,
-    /// `tcp_timer_keep` (sys/netinet/tcp_timer.c): drops by idle time, runs up to CLOSING.
-    FreeBsd,
-    /// `tcp_timer_keep`: drops by idle time, runs in ESTABLISHED and CLOSE-WAIT only.
-    NetBsd,
-    /// `tcp_timer_keep`: drops by idle time, runs up to CLOSING.
-    OpenBsd,
-    /// `tcp_timers` TCPT_KEEP (bsd/netinet/tcp_timer.c): drops by idle time, runs up to
-    /// CLOSING and in FIN-WAIT-2.
-    Xnu,
-    /// No keep-alive progress reported.
-    Windows,
-    /// Any other OS (no status call).
-    Other,
-}
+pub(crate) use kernel::Kernel;
 
-#[cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_vendor = "apple",
-        windows
-    )),
-    allow(dead_code) // No status call on this OS: nothing builds a Status.
-)]
-impl Kernel {
-    /// The kernel of the target being compiled.
-    pub(crate) const HOST: Kernel = if cfg!(any(target_os = "linux", target_os = "android")) {
-        Kernel::Linux
-    } else if cfg!(target_os = "freebsd") {
-        Kernel::FreeBsd
-    } else if cfg!(target_os = "netbsd") {
-        Kernel::NetBsd
-    } else if cfg!(target_os = "openbsd") {
-        Kernel::OpenBsd
-    } else if cfg!(target_vendor = "apple") {
-        Kernel::Xnu
-    } else if cfg!(windows) {
-        Kernel::Windows
-    } else {
-        Kernel::Other
-    };
+mod kernel {
+    #![cfg_attr(
+        not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_vendor = "apple",
+            windows
+        )),
+        allow(dead_code) // No status call on this OS: nothing builds a Status.
+    )]
 
-    /// Whether this kernel's keep-alive timer probes a connection in `state`.
-    ///
-    /// - Linux: every state but CLOSE, SYN-SENT and LISTEN (`tcp_keepalive_timer`), though
-    ///   in FIN-WAIT-1, CLOSING and LAST-ACK the unacknowledged FIN pauses it;
-    /// - FreeBSD and OpenBSD: ESTABLISHED to CLOSING in the `TCPS_*` order (`t_state <=
-    ///   TCPS_CLOSING`): established, close-wait, FIN-wait-1, closing;
-    /// - XNU: the same and FIN-WAIT-2 (`t_state <= TCPS_CLOSING || t_state ==
-    ///   TCPS_FIN_WAIT_2`);
-    /// - NetBSD: established and close-wait (`t_state <= TCPS_CLOSE_WAIT`);
-    /// - elsewhere: established and close-wait, as far as this crate knows.
-    pub(crate) const fn keepalive_runs_in(self, state: TcpState) -> bool {
-        use TcpState::*;
-        match self {
-            Kernel::Linux => matches!(
-                state,
-                Established | SynReceived | CloseWait | FinWait1 | FinWait2 | Closing | LastAck
-            ),
-            Kernel::FreeBsd | Kernel::OpenBsd => {
-                matches!(state, Established | CloseWait | FinWait1 | Closing)
-            }
-            Kernel::Xnu => matches!(
-                state,
-                Established | CloseWait | FinWait1 | Closing | FinWait2
-            ),
-            Kernel::NetBsd | Kernel::Windows | Kernel::Other => state.is_open(),
-        }
+    use super::TcpState;
+
+    /// Which kernel's keep-alive timer a status comes from: its rules differ in the states
+    /// the timer runs in and in how it ends a connection (PLATFORMS.md, "Reading status").
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub(crate) enum Kernel {
+        /// `tcp_keepalive_timer` (net/ipv4/tcp_timer.c): counts probes, pauses while data is
+        /// in flight or queued unsent.
+        Linux,
+        /// `tcp_timer_keep` (sys/netinet/tcp_timer.c): drops by idle time, runs up to CLOSING.
+        FreeBsd,
+        /// `tcp_timer_keep`: drops by idle time, runs in ESTABLISHED and CLOSE-WAIT only.
+        NetBsd,
+        /// `tcp_timer_keep`: drops by idle time, runs up to CLOSING.
+        OpenBsd,
+        /// `tcp_timers` TCPT_KEEP (bsd/netinet/tcp_timer.c): drops by idle time, runs up to
+        /// CLOSING and in FIN-WAIT-2.
+        Xnu,
+        /// No keep-alive progress reported.
+        Windows,
+        /// Any other OS (no status call).
+        Other,
     }
 
-    /// Whether the timer ends a connection by its idle time alone: at a run where the time
-    /// since the last segment received is at least `timeout + interval × retries`, it
-    /// drops the connection without sending a probe (the BSDs and XNU). Linux instead
-    /// counts the probes it sent.
-    pub(crate) const fn drops_by_idle(self) -> bool {
-        matches!(
-            self,
-            Kernel::FreeBsd | Kernel::NetBsd | Kernel::OpenBsd | Kernel::Xnu
-        )
+    impl Kernel {
+        /// The kernel of the target being compiled.
+        pub(crate) const HOST: Kernel = if cfg!(any(target_os = "linux", target_os = "android")) {
+            Kernel::Linux
+        } else if cfg!(target_os = "freebsd") {
+            Kernel::FreeBsd
+        } else if cfg!(target_os = "netbsd") {
+            Kernel::NetBsd
+        } else if cfg!(target_os = "openbsd") {
+            Kernel::OpenBsd
+        } else if cfg!(target_vendor = "apple") {
+            Kernel::Xnu
+        } else if cfg!(windows) {
+            Kernel::Windows
+        } else {
+            Kernel::Other
+        };
+
+        /// Whether this kernel's keep-alive timer probes a connection in `state`.
+        ///
+        /// - Linux: every state but CLOSE, SYN-SENT and LISTEN (`tcp_keepalive_timer`), though
+        ///   in FIN-WAIT-1, CLOSING and LAST-ACK the unacknowledged FIN pauses it;
+        /// - FreeBSD and OpenBSD: ESTABLISHED to CLOSING in the `TCPS_*` order (`t_state <=
+        ///   TCPS_CLOSING`): established, close-wait, FIN-wait-1, closing;
+        /// - XNU: the same and FIN-WAIT-2 (`t_state <= TCPS_CLOSING || t_state ==
+        ///   TCPS_FIN_WAIT_2`);
+        /// - NetBSD: established and close-wait (`t_state <= TCPS_CLOSE_WAIT`);
+        /// - elsewhere: established and close-wait, as far as this crate knows.
+        pub(crate) const fn keepalive_runs_in(self, state: TcpState) -> bool {
+            use TcpState::*;
+            match self {
+                Kernel::Linux => matches!(
+                    state,
+                    Established | SynReceived | CloseWait | FinWait1 | FinWait2 | Closing | LastAck
+                ),
+                Kernel::FreeBsd | Kernel::OpenBsd => {
+                    matches!(state, Established | CloseWait | FinWait1 | Closing)
+                }
+                Kernel::Xnu => matches!(
+                    state,
+                    Established | CloseWait | FinWait1 | Closing | FinWait2
+                ),
+                Kernel::NetBsd | Kernel::Windows | Kernel::Other => state.is_open(),
+            }
+        }
+
+        /// Whether the timer ends a connection by its idle time alone: at a run where the time
+        /// since the last segment received is at least `timeout + interval × retries`, it
+        /// drops the connection without sending a probe (the BSDs and XNU). Linux instead
+        /// counts the probes it sent.
+        pub(crate) const fn drops_by_idle(self) -> bool {
+            matches!(
+                self,
+                Kernel::FreeBsd | Kernel::NetBsd | Kernel::OpenBsd | Kernel::Xnu
+            )
+        }
     }
 }
 
