@@ -58,6 +58,7 @@ impl TcpState {
 
 pub(crate) use kernel::Kernel;
 
+/// What only an OS's status call uses: the empty status it fills and its kernel's rules.
 mod kernel {
     #![cfg_attr(
         not(any(
@@ -72,7 +73,29 @@ mod kernel {
         allow(dead_code) // No status call on this OS: nothing builds a Status.
     )]
 
-    use super::TcpState;
+    use super::{Status, TcpState};
+
+    impl Status {
+        /// Nothing reported; each OS fills what it has.
+        pub(crate) const NONE: Status = Status {
+            kernel: Kernel::HOST,
+            state: None,
+            since_data_received: None,
+            received_wraps_every: None,
+            since_ack_received: None,
+            since_data_sent: None,
+            probes: None,
+            unacked_segments: None,
+            unsent_bytes: None,
+            accept_queue: None,
+            unacked_bytes: None,
+            retransmits: None,
+            backoff: None,
+            retransmitted_segments: None,
+            retransmitted_bytes: None,
+            rto: None,
+        };
+    }
 
     /// Which kernel's keep-alive timer a status comes from: its rules differ in the states
     /// the timer runs in and in how it ends a connection (PLATFORMS.md, "Reading status").
@@ -231,38 +254,6 @@ pub struct Status {
 }
 
 impl Status {
-    /// Nothing reported; each OS fills what it has.
-    #[cfg_attr(
-        not(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_vendor = "apple",
-            windows
-        )),
-        allow(dead_code) // No status call on this OS: nothing builds a Status.
-    )]
-    pub(crate) const NONE: Status = Status {
-        kernel: Kernel::HOST,
-        state: None,
-        since_data_received: None,
-        received_wraps_every: None,
-        since_ack_received: None,
-        since_data_sent: None,
-        probes: None,
-        unacked_segments: None,
-        unsent_bytes: None,
-        accept_queue: None,
-        unacked_bytes: None,
-        retransmits: None,
-        backoff: None,
-        retransmitted_segments: None,
-        retransmitted_bytes: None,
-        rto: None,
-    };
-
     /// The TCP state.
     pub const fn state(&self) -> Option<TcpState> {
         self.state
