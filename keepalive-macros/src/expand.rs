@@ -68,8 +68,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let ast = ast.expect("a socket field when there is no error");
             let mut policy = policy_expr(&attrs, &krate);
             let apply = match attrs.apply.as_ref().map(|(a, _)| *a) {
-                Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
-                _ => quote!(#krate::Apply::BeforeConnect),
+                Some(ApplyAt::AfterConnect) => quote!(#krate::ApplyAt::AfterConnect),
+                _ => quote!(#krate::ApplyAt::BeforeConnect),
             };
             let enforcement = enforcement_item(&attrs, &krate);
             // The policy in words in the type's rustdoc, below the user's own docs.
@@ -144,7 +144,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             // Stub impls keep uses of `Conn::POLICY` or `conn.socket()` elsewhere from piling
             // on more errors.
             let policy = quote!(#krate::__private::Policy::new());
-            let apply = quote!(#krate::Apply::BeforeConnect);
+            let apply = quote!(#krate::ApplyAt::BeforeConnect);
             let stub = match ast {
                 Some(ast) => impl_block(
                     &attrs,
@@ -256,12 +256,6 @@ fn impl_block(
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let p = quote!(#krate::__private);
-    // Every name fully qualified: a user's `struct bool;` or `const P` cannot change it.
-    let best_effort = attrs.best_effort.then(|| {
-        quote!(
-            const BEST_EFFORT: #p::bool = true;
-        )
-    });
     // The user's own tokens (a const path, the field type) are linted where they are
     // written, not a second time in the impls: the allow goes where they are repeated.
     let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
@@ -275,8 +269,7 @@ fn impl_block(
         #outer
         impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
-            const APPLY: #krate::Apply = #apply;
-            #best_effort
+            const APPLY: #krate::ApplyAt = #apply;
             #enforcement
         }
     };
@@ -287,11 +280,11 @@ fn impl_block(
             #[automatically_derived]
             #quiet
             #outer
-            impl #impl_generics #krate::ConnectPolicy for #ident #ty_generics #where_clause {}
+            impl #impl_generics #krate::socket::ConnectPolicy for #ident #ty_generics #where_clause {}
             #[automatically_derived]
             #quiet
             #outer
-            impl #impl_generics #krate::ListenPolicy for #ident #ty_generics #where_clause {}
+            impl #impl_generics #krate::socket::ListenPolicy for #ident #ty_generics #where_clause {}
         };
     };
     let impls = choices
@@ -357,7 +350,7 @@ fn keepalive_impl(
         .unwrap_or_default();
     // Spanned at the field type: an instantiation or alias of a non-TCP type is reported
     // there, with the trait's on_unimplemented message.
-    let field_trait = respan(quote!(#krate::SocketField), ty_span);
+    let field_trait = respan(quote!(#krate::socket::SocketField), ty_span);
     if socket.generic && socket.accessor.is_none() {
         predicates.push(quote_spanned!(ty_span=> #ty: #field_trait));
     }
@@ -459,7 +452,7 @@ fn keepalive_impl(
             #lints
             #outer
             impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
-                type Socket = dyn #krate::AnySocket;
+                type Socket = dyn #krate::socket::AnySocket;
                 #[inline]
                 fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
                     #in_fn
@@ -550,7 +543,7 @@ fn placeholder(
         #outer
         impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
-            const APPLY: #krate::Apply = #apply;
+            const APPLY: #krate::ApplyAt = #apply;
         }
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
@@ -629,10 +622,15 @@ fn const_check(
 }
 
 /// `const ENFORCEMENT` for the `KeepAlivePolicy` impl where the attribute enforces more
-/// than the trait's default (`best_effort` alone): the type carries its `max_detect`,
-/// `detect_idle_only` and `bounds`, so run-time overrides are held to them.
+/// than the trait's default: the type carries its `best_effort`, `max_detect`,
+/// `detect_idle_only` and `bounds`, so run-time overrides are held to them (and best effort
+/// has this one source).
 fn enforcement_item(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
-    if attrs.max_detect.is_none() && attrs.bounds.is_none() && !attrs.detect_idle_only {
+    if attrs.max_detect.is_none()
+        && attrs.bounds.is_none()
+        && !attrs.detect_idle_only
+        && !attrs.best_effort
+    {
         return TokenStream::new();
     }
     let p = quote!(#krate::__private);

@@ -2,7 +2,8 @@
 //! environment. Values use the attribute's duration grammar and are checked by the same
 //! rules (keepalive-core's [`PolicyOverride`]).
 
-use keepalive_core::{OverrideError, PolicyOverride};
+use keepalive_core::PolicyOverride;
+pub use keepalive_core::{DurationError, OverrideError, format_duration, parse_duration};
 
 /// Reads an override from environment variables named `<prefix><KEY>`, such as
 /// `MYAPP_KEEPALIVE_TIMEOUT=30s` for the prefix `MYAPP_KEEPALIVE_`. The key is read without
@@ -26,7 +27,7 @@ use keepalive_core::{OverrideError, PolicyOverride};
 /// assert_eq!(policy.timeout(), Some(std::time::Duration::from_secs(30)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn overrides_from_env(prefix: &str) -> Result<PolicyOverride, OverrideError> {
+pub fn from_env(prefix: &str) -> Result<PolicyOverride, OverrideError> {
     overrides_from_vars(prefix, std::env::vars_os())
 }
 

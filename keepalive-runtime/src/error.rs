@@ -1,12 +1,12 @@
 //! Typed errors: which option, which knob, the OS error, and what was already set (an
-//! [`Applied`], from the outcome module).
+//! [`OptionsSet`], from the outcome module).
 
+pub use crate::connect::Attempt;
+pub use crate::outcome::OptionsSet;
 use core::fmt;
 use std::io;
 
 use keepalive_core::{Knob, OverrideError, Violation};
-
-use crate::outcome::Applied;
 
 /// The OS error number of "no such option" on this OS: ENOPROTOOPT, or WSAENOPROTOOPT on
 /// Windows. An option the table lists but this build of the OS lacks (TCP_KEEPCNT on
@@ -88,7 +88,7 @@ pub enum Error {
         /// What the OS does instead, from the platform table, if known.
         instead: Option<&'static str>,
         /// What was set before the refusal.
-        already_set: Applied,
+        already_set: OptionsSet,
     },
     /// The OS refused to set an option.
     Set {
@@ -100,7 +100,7 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
         /// What was set before the refusal.
-        already_set: Applied,
+        already_set: OptionsSet,
     },
     /// The OS refused to read an option (SO_TYPE before applying, or during read-back).
     Get {
@@ -117,10 +117,10 @@ pub enum Error {
     /// No address of a connect path's target could be connected: one [`Attempt`] per
     /// address, in the order tried (none where the name resolved to no address).
     ///
-    /// [`Attempt`]: crate::Attempt
+    /// [`Attempt`]: crate::error::Attempt
     Connect {
         /// Each address tried and its error.
-        attempts: Vec<crate::Attempt>,
+        attempts: Vec<crate::error::Attempt>,
     },
     /// Resolving a name, creating, binding, connecting or accepting a socket failed.
     Io {
@@ -166,10 +166,10 @@ impl Error {
 
     /// What the socket holds after the failure; empty unless an option was refused
     /// part-way.
-    pub fn already_set(&self) -> Applied {
+    pub fn already_set(&self) -> OptionsSet {
         match self {
             Error::Set { already_set, .. } | Error::Unavailable { already_set, .. } => *already_set,
-            _ => Applied::EMPTY,
+            _ => OptionsSet::EMPTY,
         }
     }
 
@@ -177,7 +177,7 @@ impl Error {
         option: &'static str,
         knob: Option<Knob>,
         source: io::Error,
-        already_set: Applied,
+        already_set: OptionsSet,
     ) -> Error {
         Error::Set {
             option,

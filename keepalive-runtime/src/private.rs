@@ -57,10 +57,10 @@ pub const fn checked<T: crate::KeepAlivePolicy + ?Sized>() -> Violations {
 /// The socket that `#[keepalive(socket = path)]` reaches, through `accessor`: a function
 /// `fn(&Field) -> &Socket`, whose socket type must be a TCP socket.
 #[inline]
-pub fn reach<'a, F: ?Sized, S: crate::KeepAliveSocket + 'static>(
+pub fn reach<'a, F: ?Sized, S: crate::socket::KeepAliveSocket + 'static>(
     field: &'a F,
     accessor: for<'x> fn(&'x F) -> &'x S,
-) -> &'a (dyn crate::AnySocket + 'static) {
+) -> &'a (dyn crate::socket::AnySocket + 'static) {
     accessor(field)
 }
 
@@ -157,28 +157,28 @@ pub struct Kind<const ROLE: u8>;
 /// The erased socket type of a role.
 pub trait Erase {
     /// `dyn ReachedStream`, `dyn ReachedListener` or `dyn ReachedSocket`.
-    type Socket: ?Sized + crate::KeepAliveSocket;
+    type Socket: ?Sized + crate::socket::KeepAliveSocket;
 }
 
 macro_rules! reached {
     ($($role:ident => $name:ident: $($bound:ident)+;)*) => {$(
         /// A socket reached through `#[keepalive(socket = path)]`, erased but for its role.
-        pub trait $name: crate::AnySocket {}
-        impl<S: crate::KeepAliveSocket $(+ crate::$bound)*> $name for S {}
+        pub trait $name: crate::socket::AnySocket {}
+        impl<S: crate::socket::KeepAliveSocket $(+ crate::socket::$bound)*> $name for S {}
         impl Erase for Kind<$role> {
             type Socket = dyn $name;
         }
-        impl crate::KeepAliveSocket for dyn $name + '_ {
+        impl crate::socket::KeepAliveSocket for dyn $name + '_ {
             const KNOWN_STREAM: bool = false;
             fn sock_ref(&self) -> socket2::SockRef<'_> {
-                crate::AnySocket::any_sock_ref(self)
+                crate::socket::AnySocket::any_sock_ref(self)
             }
             fn is_known_stream(&self) -> bool {
-                crate::AnySocket::any_known_stream(self)
+                crate::socket::AnySocket::any_known_stream(self)
             }
         }
         // Not offered in errors as another type that would do: users never name it.
-        $(#[diagnostic::do_not_recommend] impl crate::$bound for dyn $name + '_ {})*
+        $(#[diagnostic::do_not_recommend] impl crate::socket::$bound for dyn $name + '_ {})*
     )*};
 }
 

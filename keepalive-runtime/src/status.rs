@@ -7,6 +7,7 @@
 //! names what ended a connection from the error of the failed call and the status read
 //! right after it.
 
+pub use crate::readback::{Entry, Report, State, Value, read_back};
 use core::fmt;
 use core::time::Duration;
 use std::io;
