@@ -76,7 +76,7 @@ pub enum Error {
     },
     /// This build of the OS lacks the option for a knob: it answered ENOPROTOOPT
     /// (WSAENOPROTOOPT on Windows). TCP_KEEPCNT on Windows before 10.0.15063, and under
-    /// Wine 8, is the known case. [`apply_best_effort`](crate::apply_best_effort) leaves
+    /// Wine 8, is the known case. a `best_effort = true` policy type leaves
     /// such a knob out and reports it instead of failing.
     Unavailable {
         /// The knob.

@@ -41,7 +41,7 @@
 //!   tokio TCP types).
 //!
 //! Then [`integrations`] (features `hyper-util`, `axum`, `tonic`, `reqwest`) carry a policy
-//! into those crates' connections; [`status`] says what the kernel holds and what
+//! into those crates' connections; [`status`](mod@status) says what the kernel holds and what
 //! keep-alive is doing on a connection now, and why it died; [`config`] reads run-time
 //! changes ([`PolicyOverride`]) from the environment or, with feature `serde`, a
 //! configuration file; [`rules`] and [`platform`] are the checks and the per-OS facts
@@ -79,26 +79,30 @@ pub use listen::Listener;
 pub use outcome::Applied;
 pub use status::status;
 
-/// The async connect paths and listener, over tokio (feature `tokio`). Not named `tokio`,
-/// so that `use keepalive_runtime::*` leaves the `tokio` crate reachable.
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod async_tokio {
+    //! The async connect paths and listener, over tokio (feature `tokio`). Not named
+    //! `tokio`, so that `use keepalive_runtime::*` leaves the `tokio` crate reachable.
+
     pub use crate::connect::async_tokio::{connect, connect_timeout};
     pub use crate::listen::async_tokio::Listener;
 }
 
-/// The rules a policy is checked by, at compile time and at run time: what a type enforces
-/// ([`Enforcement`]), the violations ([`Violation`], [`BoundViolation`]) and the detection
-/// bound ([`Detection`], [`InFlight`]).
 pub mod rules {
+    //! The rules a policy is checked by, at compile time and at run time: what a type
+    //! enforces ([`Enforcement`]), the violations ([`Violation`], [`BoundViolation`]) and
+    //! the detection bound ([`Detection`], [`InFlight`]).
+
     pub use keepalive_core::rules::Enforcement;
     pub use keepalive_core::{BoundViolation, Detection, DetectionError, InFlight, Violation};
 }
 
-/// What each OS offers: the knobs ([`Knob`]), the platform table ([`Platform`], [`TARGET`])
-/// with each option's name, unit and range, and the knobs an apply left out ([`LeftOut`]).
 pub mod platform {
+    //! What each OS offers: the knobs ([`Knob`]), the platform table ([`PLATFORMS`],
+    //! [`Platform`], [`TARGET`]) with each option's name, unit and range, and the knobs an
+    //! apply left out ([`LeftOut`]).
+
     pub use crate::outcome::{LeftOut, option_name};
     pub use keepalive_core::{
         Knob, KnobValue, OptionSpec, PLATFORMS, Platform, Support, TARGET, Unit,

@@ -89,12 +89,10 @@ pub fn connector<P: ConnectPolicy>(
 /// #[keepalive(timeout = "60s", interval = "10s", retries = 3)]
 /// struct Clients;
 ///
-/// # async fn run(router: tonic::service::Routes) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(router: tonic::transport::server::Router) -> Result<(), Box<dyn std::error::Error>> {
+/// // `router`: `tonic::transport::Server::builder().add_service(...)`.
 /// let listener = Listener::bind("0.0.0.0:50051", Clients::policy()).await?;
-/// tonic::transport::Server::builder()
-///     .add_routes(router)
-///     .serve_with_incoming(incoming(listener))
-///     .await?;
+/// router.serve_with_incoming(incoming(listener)).await?;
 /// # Ok(()) }
 /// ```
 pub fn incoming<P: ListenPolicy + ?Sized>(listener: async_tokio::Listener<P>) -> Incoming<P> {
