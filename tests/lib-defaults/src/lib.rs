@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use keepalive_runtime::socket::ConnectPolicy;
-use keepalive_runtime::{Bounds, Error, KeepAlivePolicy, PolicyOverride, keepalive};
+use keepalive_runtime::{Bounds, Error, PolicyOverride, keepalive};
 
 /// A database connection: idle dead peers are found within 2 h 10 s unless the application
 /// says otherwise (the bound is stated for idle connections: a query in flight is bounded
