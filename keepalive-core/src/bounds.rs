@@ -51,7 +51,7 @@ pub enum BoundKind {
 ///     .with_timeout(Duration::from_secs(60))
 ///     .with_interval(Duration::from_secs(10))
 ///     .with_retries(5);
-/// assert!(check(&ok, Some(&APPLE), &Enforcement::new().bounds(PRODUCTION)).is_empty());
+/// assert!(check(&ok, Some(&APPLE), &Enforcement::new().with_bounds(PRODUCTION)).is_empty());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Bounds {
@@ -84,44 +84,44 @@ impl Bounds {
     }
 
     /// Keep-alive may not be turned off.
-    pub const fn require_enabled(mut self) -> Self {
+    pub const fn with_enabled_required(mut self) -> Self {
         self.require_enabled = true;
         self
     }
 
     /// `timeout` must be written and at most `limit`.
-    pub const fn at_most_timeout(mut self, limit: Duration) -> Self {
+    pub const fn with_max_timeout(mut self, limit: Duration) -> Self {
         self.max_timeout = Some(limit);
         self
     }
 
     /// `interval` must be written and at most `limit`.
-    pub const fn at_most_interval(mut self, limit: Duration) -> Self {
+    pub const fn with_max_interval(mut self, limit: Duration) -> Self {
         self.max_interval = Some(limit);
         self
     }
 
     /// `retries` must be written and at least `limit`.
-    pub const fn at_least_retries(mut self, limit: u32) -> Self {
+    pub const fn with_min_retries(mut self, limit: u32) -> Self {
         self.min_retries = Some(limit);
         self
     }
 
     /// `retries` must be written and at most `limit`.
-    pub const fn at_most_retries(mut self, limit: u32) -> Self {
+    pub const fn with_max_retries(mut self, limit: u32) -> Self {
         self.max_retries = Some(limit);
         self
     }
 
     /// `user_timeout` must be written and at most `limit`.
-    pub const fn at_most_user_timeout(mut self, limit: Duration) -> Self {
+    pub const fn with_max_user_timeout(mut self, limit: Duration) -> Self {
         self.max_user_timeout = Some(limit);
         self
     }
 
     /// The worst-case detection time must be computable and at most `limit` (implies
     /// keep-alive on).
-    pub const fn max_detection(mut self, limit: Duration) -> Self {
+    pub const fn with_max_detection(mut self, limit: Duration) -> Self {
         self.max_detection = Some(limit);
         self.require_enabled = true;
         self
@@ -427,10 +427,10 @@ mod tests {
     }
 
     const ORG: Bounds = Bounds::new("acme-policy", "PRODUCTION")
-        .require_enabled()
-        .at_most_timeout(s(600))
-        .at_least_retries(3)
-        .max_detection(s(120));
+        .with_enabled_required()
+        .with_max_timeout(s(600))
+        .with_min_retries(3)
+        .with_max_detection(s(120));
 
     fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
         first_broken(policy, None, bounds)

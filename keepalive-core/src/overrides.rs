@@ -22,7 +22,7 @@ use crate::violation::Violation;
 ///     .with_timeout(Duration::from_secs(7200))
 ///     .with_interval(Duration::from_secs(1));
 ///
-/// let mut change = PolicyOverride::new().retries(4);
+/// let mut change = PolicyOverride::new().with_retries(4);
 /// change.set("timeout", "30s")?;
 /// let policy = change.apply_to(LIBRARY_DEFAULT, Some(&LINUX))?;
 /// assert_eq!(policy.timeout(), Some(Duration::from_secs(30)));
@@ -234,31 +234,31 @@ impl PolicyOverride {
     }
 
     /// Turns keep-alive on or (deliberately) off.
-    pub const fn enabled(mut self, enabled: bool) -> Self {
+    pub const fn with_enabled(mut self, enabled: bool) -> Self {
         self.enabled = Some(enabled);
         self
     }
 
     /// Replaces the idle time before the first probe.
-    pub const fn timeout(mut self, timeout: Duration) -> Self {
+    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Replaces the time between unanswered probes.
-    pub const fn interval(mut self, interval: Duration) -> Self {
+    pub const fn with_interval(mut self, interval: Duration) -> Self {
         self.interval = Some(interval);
         self
     }
 
     /// Replaces the number of unanswered probes.
-    pub const fn retries(mut self, retries: u32) -> Self {
+    pub const fn with_retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
     }
 
     /// Replaces the user timeout.
-    pub const fn user_timeout(mut self, user_timeout: Duration) -> Self {
+    pub const fn with_user_timeout(mut self, user_timeout: Duration) -> Self {
         self.user_timeout = Some(user_timeout);
         self
     }
@@ -536,15 +536,15 @@ mod tests {
     #[test]
     fn the_type_s_bounds_hold_for_overrides() {
         use crate::rules::Enforcement;
-        let org = crate::Bounds::new("acme", "PRODUCTION").at_most_timeout(s(600));
-        let enforced = Enforcement::new().max_detect(s(120)).bounds(org);
+        let org = crate::Bounds::new("acme", "PRODUCTION").with_max_timeout(s(600));
+        let enforced = Enforcement::new().with_max_detect(s(120)).with_bounds(org);
         let base = Policy::new()
             .with_timeout(s(60))
             .with_interval(s(5))
             .with_retries(3)
             .with_user_timeout(s(75));
         let e = PolicyOverride::new()
-            .timeout(s(7200))
+            .with_timeout(s(7200))
             .apply_enforced(base, Some(&LINUX), &enforced)
             .unwrap_err();
         let text = e.to_string();
@@ -560,8 +560,8 @@ mod tests {
         );
         // Within the bounds: accepted.
         let ok = PolicyOverride::new()
-            .timeout(s(30))
-            .user_timeout(s(45))
+            .with_timeout(s(30))
+            .with_user_timeout(s(45))
             .apply_enforced(base, Some(&LINUX), &enforced);
         assert_eq!(ok.map(|p| p.timeout()), Ok(Some(s(30))));
     }
@@ -569,7 +569,7 @@ mod tests {
     #[test]
     fn a_timing_on_a_disabled_default_asks_to_turn_it_on() {
         let e = PolicyOverride::new()
-            .timeout(s(30))
+            .with_timeout(s(30))
             .apply_to(Policy::disabled(), None)
             .unwrap_err();
         assert_eq!(
@@ -581,7 +581,7 @@ mod tests {
     #[test]
     fn rules_apply_to_the_result() {
         let e = PolicyOverride::new()
-            .timeout(s(40_000))
+            .with_timeout(s(40_000))
             .apply_to(BASE, Some(&LINUX))
             .unwrap_err();
         assert!(
@@ -590,7 +590,7 @@ mod tests {
             "{e}"
         );
         let e = PolicyOverride::new()
-            .user_timeout(s(10))
+            .with_user_timeout(s(10))
             .apply_to(BASE, Some(&LINUX))
             .unwrap_err();
         assert!(
@@ -599,8 +599,8 @@ mod tests {
             "{e}"
         );
         let e = PolicyOverride::new()
-            .enabled(false)
-            .retries(2)
+            .with_enabled(false)
+            .with_retries(2)
             .apply_to(BASE, None)
             .unwrap_err();
         assert!(
@@ -613,13 +613,13 @@ mod tests {
     #[test]
     fn enabled_switches_the_base() {
         let off = PolicyOverride::new()
-            .enabled(false)
+            .with_enabled(false)
             .apply_to(BASE, None)
             .unwrap();
         assert_eq!(off, Policy::disabled());
         let on = PolicyOverride::new()
-            .enabled(true)
-            .timeout(s(9))
+            .with_enabled(true)
+            .with_timeout(s(9))
             .apply_to(Policy::disabled(), None);
         assert_eq!(on, Ok(Policy::new().with_timeout(s(9))));
         assert_eq!(PolicyOverride::new().apply_to(BASE, None), Ok(BASE));

@@ -12,7 +12,7 @@
 //!     .with_timeout(Duration::from_secs(30))
 //!     .with_interval(Duration::from_secs(5))
 //!     .with_retries(4);
-//! let strict = Enforcement::new().max_detect(Duration::from_secs(60));
+//! let strict = Enforcement::new().with_max_detect(Duration::from_secs(60));
 //! let found = check(&policy, Some(&LINUX), &strict);
 //! // Linux does not probe while sent data is unacknowledged: the bound needs user_timeout.
 //! assert!(found.first().unwrap().to_string().contains("user_timeout = \"50s\""));
@@ -50,33 +50,33 @@ impl Enforcement {
 
     /// `max_detect`: a bound on the worst-case dead-peer detection time, idle or with data in
     /// flight.
-    pub const fn max_detect(mut self, bound: Duration) -> Self {
+    pub const fn with_max_detect(mut self, bound: Duration) -> Self {
         self.max_detect = Some(bound);
         self
     }
 
     /// `detect_idle_only = true`: `max_detect` is stated for idle connections only, so it
     /// does not need a per-socket bound on retransmission.
-    pub const fn detect_idle_only(mut self, idle_only: bool) -> Self {
+    pub const fn with_detect_idle_only(mut self, idle_only: bool) -> Self {
         self.idle_only = idle_only;
         self
     }
 
     /// `bounds = ...`: an organisation's limits.
-    pub const fn bounds(mut self, bounds: Bounds) -> Self {
+    pub const fn with_bounds(mut self, bounds: Bounds) -> Self {
         self.bounds = Some(bounds);
         self
     }
 
     /// `best_effort = true`: a knob the target has no option for is left out at run time
     /// and reported, not a violation, unless a bound rests on it.
-    pub const fn best_effort(mut self, best_effort: bool) -> Self {
+    pub const fn with_best_effort(mut self, best_effort: bool) -> Self {
         self.best_effort = best_effort;
         self
     }
 
     /// The `max_detect` bound, if any.
-    pub const fn max_detect_bound(&self) -> Option<Duration> {
+    pub const fn max_detect(&self) -> Option<Duration> {
         self.max_detect
     }
 
@@ -86,7 +86,7 @@ impl Enforcement {
     }
 
     /// The organisation's bounds, if any.
-    pub const fn bounds_in_force(&self) -> Option<Bounds> {
+    pub const fn bounds(&self) -> Option<Bounds> {
         self.bounds
     }
 
@@ -872,7 +872,7 @@ mod tests {
             .with_timeout(s(1))
             .with_interval(s(1))
             .with_retries(3);
-        let strict = Enforcement::new().max_detect(s(10));
+        let strict = Enforcement::new().with_max_detect(s(10));
         let on = |p: &Policy, row| check(p, Some(row), &strict).first();
         let v = on(&p, &LINUX).unwrap();
         assert_eq!(
@@ -893,7 +893,7 @@ mod tests {
         assert_eq!(on(&p, &APPLE), None);
         assert_eq!(on(&p, &crate::FREEBSD), None);
         // Stated idle-only: nothing more needed anywhere.
-        let idle = strict.detect_idle_only(true);
+        let idle = strict.with_detect_idle_only(true);
         assert!(check(&p, Some(&LINUX), &idle).is_empty());
         // A user timeout past the bound is the in-flight worst case (Windows, no agreement rule).
         let v = on(&p.with_user_timeout(s(30)), &WINDOWS).unwrap();
@@ -934,11 +934,11 @@ mod tests {
             .with_interval(s(1))
             .with_retries(3)
             .with_user_timeout(s(13));
-        let loose = Enforcement::new().best_effort(true);
+        let loose = Enforcement::new().with_best_effort(true);
         // FreeBSD has no user timeout: left out, fine.
         assert!(check(&p, Some(&crate::FREEBSD), &loose).is_empty());
         // max_detect does not rest on it there: the keep-alive timer covers data in flight.
-        let bounded = loose.max_detect(s(60));
+        let bounded = loose.with_max_detect(s(60));
         assert!(check(&p, Some(&crate::FREEBSD), &bounded).is_empty());
         // It rests on every term of the probe sequence.
         let v = check(&p, Some(&OPENBSD), &bounded).first().unwrap();
@@ -955,8 +955,8 @@ mod tests {
             "{v}"
         );
         // OpenBSD lacks every timing: refused by max_detect and by bounds.
-        let org = crate::Bounds::new("acme", "PROD").at_most_timeout(s(600));
-        let v = check(&p, Some(&OPENBSD), &loose.bounds(org))
+        let org = crate::Bounds::new("acme", "PROD").with_max_timeout(s(600));
+        let v = check(&p, Some(&OPENBSD), &loose.with_bounds(org))
             .first()
             .unwrap();
         assert!(

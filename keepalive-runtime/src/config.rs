@@ -85,7 +85,7 @@ impl Spellings {
 ///
 /// let table: PolicyConfig = toml::from_str("timeout = \"30s\"\nretries = 4")?;
 /// let change: PolicyOverride = table.into();
-/// assert_eq!(change, PolicyOverride::new().timeout(std::time::Duration::from_secs(30)).retries(4));
+/// assert_eq!(change, PolicyOverride::new().with_timeout(std::time::Duration::from_secs(30)).with_retries(4));
 ///
 /// let twice = toml::from_str::<PolicyConfig>("timeout = \"30s\"\nTimeout = \"1m\"").unwrap_err();
 /// assert!(twice.message().contains("set twice, as `timeout` and as `Timeout`"), "{twice}");
@@ -222,8 +222,8 @@ mod tests {
         assert_eq!(
             change,
             PolicyOverride::new()
-                .timeout(Duration::from_secs(30))
-                .retries(4)
+                .with_timeout(Duration::from_secs(30))
+                .with_retries(4)
         );
         let e = overrides_from_vars("APP_KA_", vars(&[("APP_KA_PROBES", "4")])).unwrap_err();
         assert_eq!(
@@ -301,20 +301,20 @@ mod tests {
             assert_eq!(
                 toml(all),
                 Ok(PolicyOverride::new()
-                    .timeout(Duration::from_secs(30))
-                    .interval(Duration::from_secs(5))
-                    .retries(4)
-                    .user_timeout(Duration::from_secs(50))
-                    .enabled(true))
+                    .with_timeout(Duration::from_secs(30))
+                    .with_interval(Duration::from_secs(5))
+                    .with_retries(4)
+                    .with_user_timeout(Duration::from_secs(50))
+                    .with_enabled(true))
             );
             // One spelling of a key in another case or with `-` is that key.
             assert_eq!(
                 toml("User-Timeout = \"5s\""),
-                Ok(PolicyOverride::new().user_timeout(Duration::from_secs(5)))
+                Ok(PolicyOverride::new().with_user_timeout(Duration::from_secs(5)))
             );
             assert_eq!(
                 json(r#"{"RETRIES": 3}"#),
-                Ok(PolicyOverride::new().retries(3))
+                Ok(PolicyOverride::new().with_retries(3))
             );
         }
 

@@ -61,8 +61,8 @@ fn toml_overrides_reach_the_kernel() {
 #[test]
 fn builder_overrides_keep_the_rest_of_the_defaults() {
     let change = PolicyOverride::new()
-        .timeout(Duration::from_secs(45))
-        .retries(3);
+        .with_timeout(Duration::from_secs(45))
+        .with_retries(3);
     let (conn, _server) = connect(&change).unwrap();
     let k = kernel(conn.stream());
     // interval is the library's 1 s; timeout and retries are the application's.
@@ -115,7 +115,7 @@ fn an_out_of_range_value_is_refused_before_any_socket() {
 
 #[test]
 fn a_user_timeout_shorter_than_the_probes_is_refused() {
-    let change = PolicyOverride::new().user_timeout(Duration::from_secs(10));
+    let change = PolicyOverride::new().with_user_timeout(Duration::from_secs(10));
     let e = DbConn::policy_with(&change).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -151,8 +151,8 @@ fn a_toml_override_cannot_break_max_detect() {
     // Dropping the user timeout that bounds data in flight is refused too.
     let e = ApiConn::policy_with(
         &PolicyOverride::new()
-            .enabled(true)
-            .user_timeout(Duration::from_secs(200)),
+            .with_enabled(true)
+            .with_user_timeout(Duration::from_secs(200)),
     )
     .unwrap_err();
     assert!(e.to_string().contains("max_detect"), "{e}");
