@@ -6,9 +6,9 @@ use core::time::Duration;
 
 use crate::duration::{DurationError, parse_duration};
 use crate::keys;
+use crate::knob::{Knob, KnobValue};
 use crate::platform::Platform;
-use crate::policy::KnobValue;
-use crate::policy::{Knob, Policy};
+use crate::policy::Policy;
 use crate::rules::{self, Enforcement};
 use crate::violation::Violation;
 

@@ -21,9 +21,11 @@
 
 use core::time::Duration;
 
-use crate::bounds::{Bounds, bound_violation};
+use crate::bounds::{BoundKind, BoundViolation, Bounds};
+use crate::knob::{Knob, KnobValue};
 use crate::platform::{InFlight, Platform, Support, Unit};
-use crate::policy::{DetectionError, Knob, KnobValue, Policy};
+use crate::policy::{DetectionError, Policy};
+pub use crate::violation::Topic;
 use crate::violation::Violation;
 
 /// What a type enforces beyond the platform's limits: the attribute's `max_detect`,
@@ -168,67 +170,6 @@ impl From<Violations> for Vec<Violation> {
     }
 }
 
-/// What a violation is about, for pointing an error at the token that caused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Topic {
-    /// A knob's own value (zero, range, granularity, support).
-    Knob(Knob),
-    /// `user_timeout` against `retries`.
-    UserTimeout,
-    /// `max_detect` (and `detect_idle_only`).
-    Detection,
-    /// `bounds`.
-    Bounds,
-    /// Anything.
-    Any,
-}
-
-impl Topic {
-    const fn covers(self, v: &Violation) -> bool {
-        match (self, v.topic()) {
-            (Topic::Any, _) => true,
-            (Topic::Knob(a), Topic::Knob(b)) => a as u8 == b as u8,
-            (Topic::UserTimeout, Topic::UserTimeout)
-            | (Topic::Detection, Topic::Detection)
-            | (Topic::Bounds, Topic::Bounds) => true,
-            _ => false,
-        }
-    }
-}
-
-impl Violation {
-    /// What the violation is about: the rule that found it.
-    pub const fn topic(&self) -> Topic {
-        use crate::violation::Certified;
-        match self {
-            Violation::DisabledWith { knob }
-            | Violation::Zero { knob }
-            | Violation::Unsupported { knob, .. }
-            | Violation::Granularity { knob, .. }
-            | Violation::BelowMin { knob, .. }
-            | Violation::AboveMax { knob, .. } => Topic::Knob(*knob),
-            Violation::ProbeSpanWraps { .. } => Topic::Knob(Knob::Retries),
-            Violation::UserTimeoutDisagrees { .. } | Violation::UserTimeoutNeeds { .. } => {
-                Topic::UserTimeout
-            }
-            Violation::DetectionNeeds { .. }
-            | Violation::DetectionDisabled
-            | Violation::DetectionAbove { .. }
-            | Violation::DetectionOverflow
-            | Violation::DetectionInFlight { .. }
-            | Violation::BestEffortUncertified {
-                bound: Certified::MaxDetect,
-                ..
-            } => Topic::Detection,
-            Violation::Bound(_)
-            | Violation::BestEffortUncertified {
-                bound: Certified::Bounds(_),
-                ..
-            } => Topic::Bounds,
-        }
-    }
-}
-
 /// The one rule driver: every rule, in order, for `policy` on `platform` (`None`: only the
 /// rules that hold on every platform) under what the type enforces.
 ///
@@ -270,7 +211,12 @@ pub const fn check(
         }
     }
     if let Some(bound) = enforcement.max_detect {
-        found.push(detection(policy, platform, bound, enforcement.idle_only));
+        found.push(max_detect_violation(
+            policy,
+            platform,
+            bound,
+            enforcement.idle_only,
+        ));
     }
     if let Some(bounds) = &enforcement.bounds {
         found.push(bound_violation(policy, platform, bounds));
@@ -479,26 +425,48 @@ const fn user_timeout_agrees(policy: &Policy) -> Option<Violation> {
     })
 }
 
+/// How a policy misses a detection bound: the one finding of the detection rule, which
+/// [`max_detect_violation`] reports for `max_detect` and [`bound_violation`] for an
+/// organisation's detection bound.
+#[derive(Clone, Copy)]
+enum Missed {
+    /// Keep-alive is off.
+    Disabled,
+    /// A term of the probe sequence is left to the OS.
+    Needs(Knob),
+    /// The worst case does not fit in a `Duration`.
+    Overflow,
+    /// The worst case, idle or with data in flight, exceeds the bound.
+    Above { worst: Duration, in_flight: bool },
+    /// Nothing the policy sets bounds a connection with data in flight on the platform.
+    InFlight {
+        platform: &'static str,
+        in_flight: InFlight,
+        option: Option<&'static str>,
+        suggested: Duration,
+    },
+}
+
 /// The detection rule, for `max_detect` and for an organisation's detection bound alike:
 /// keep-alive on, every term of the probe sequence written, the idle worst case within
 /// `bound`, and (unless `idle_only`) the worst case with data in flight on `platform` too.
-pub(crate) const fn detection(
+const fn detection(
     policy: &Policy,
     platform: Option<&Platform>,
     bound: Duration,
     idle_only: bool,
-) -> Option<Violation> {
+) -> Option<Missed> {
     if !policy.is_enabled() {
-        return Some(Violation::DetectionDisabled);
+        return Some(Missed::Disabled);
     }
     // Every term written, even where user_timeout makes retries moot: a reader of the
     // attribute sees the whole sequence.
     let probes_end = match policy.probe_sequence_end() {
         Ok(end) => end,
         Err(DetectionError::Missing(missing)) => {
-            return Some(Violation::DetectionNeeds { missing });
+            return Some(Missed::Needs(missing));
         }
-        Err(_) => return Some(Violation::DetectionOverflow),
+        Err(_) => return Some(Missed::Overflow),
     };
     let in_flight = match platform {
         Some(platform) => platform.in_flight,
@@ -508,13 +476,11 @@ pub(crate) const fn detection(
     };
     let worst = match policy.detection_with(in_flight) {
         Ok(d) => d,
-        Err(_) => return Some(Violation::DetectionOverflow),
+        Err(_) => return Some(Missed::Overflow),
     };
     if worst.idle.as_nanos() > bound.as_nanos() {
-        return Some(Violation::DetectionAbove {
+        return Some(Missed::Above {
             worst: worst.idle,
-            bound,
-            policy: *policy,
             in_flight: false,
         });
     }
@@ -522,14 +488,12 @@ pub(crate) const fn detection(
         return None;
     }
     match (worst.in_flight, platform) {
-        (Some(d), _) if d.as_nanos() > bound.as_nanos() => Some(Violation::DetectionAbove {
+        (Some(d), _) if d.as_nanos() > bound.as_nanos() => Some(Missed::Above {
             worst: d,
-            bound,
-            policy: *policy,
             in_flight: true,
         }),
         (Some(_), _) | (None, None) => None,
-        (None, Some(platform)) => Some(Violation::DetectionInFlight {
+        (None, Some(platform)) => Some(Missed::InFlight {
             platform: platform.name,
             in_flight: platform.in_flight,
             option: match platform.user_timeout {
@@ -539,6 +503,188 @@ pub(crate) const fn detection(
             suggested: round_up_to(probes_end, platform.user_timeout),
         }),
     }
+}
+
+/// The detection rule's finding against `max_detect = bound`.
+const fn max_detect_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bound: Duration,
+    idle_only: bool,
+) -> Option<Violation> {
+    let Some(missed) = detection(policy, platform, bound, idle_only) else {
+        return None;
+    };
+    Some(match missed {
+        Missed::Disabled => Violation::DetectionDisabled,
+        Missed::Needs(missing) => Violation::DetectionNeeds { missing },
+        Missed::Overflow => Violation::DetectionOverflow,
+        Missed::Above { worst, in_flight } => Violation::DetectionAbove {
+            worst,
+            bound,
+            policy: *policy,
+            in_flight,
+        },
+        Missed::InFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        } => Violation::DetectionInFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        },
+    })
+}
+
+/// The first bound `policy` breaks on `platform` (`None`: the bounds that hold on every
+/// platform), as a [`Violation::Bound`]. The detection bound goes through the same rule as
+/// `max_detect`, [`detection`].
+const fn bound_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bounds: &Bounds,
+) -> Option<Violation> {
+    match first_broken(policy, platform, bounds) {
+        Some(v) => Some(Violation::Bound(v)),
+        None => None,
+    }
+}
+
+pub(crate) const fn first_broken(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bounds: &Bounds,
+) -> Option<BoundViolation> {
+    if !policy.is_enabled() {
+        if bounds.require_enabled {
+            return Some(BoundViolation {
+                kind: BoundKind::RequireEnabled,
+                value: None,
+                limit: None,
+                bounds: *bounds,
+            });
+        }
+        return None;
+    }
+    if let Some(v) = time_above(policy.timeout(), bounds.max_timeout, Knob::Timeout, bounds) {
+        return Some(v);
+    }
+    if let Some(v) = time_above(
+        policy.interval(),
+        bounds.max_interval,
+        Knob::Interval,
+        bounds,
+    ) {
+        return Some(v);
+    }
+    if let Some(v) = count_bound(policy.retries(), bounds.min_retries, false, bounds) {
+        return Some(v);
+    }
+    if let Some(v) = count_bound(policy.retries(), bounds.max_retries, true, bounds) {
+        return Some(v);
+    }
+    let user_timeout = policy.user_timeout();
+    if let Some(v) = time_above(
+        user_timeout,
+        bounds.max_user_timeout,
+        Knob::UserTimeout,
+        bounds,
+    ) {
+        return Some(v);
+    }
+    let Some(limit) = bounds.max_detection else {
+        return None;
+    };
+    let limit_kv = Some(KnobValue::Time(limit));
+    let (kind, value, limit) = match detection(policy, platform, limit, false) {
+        None => return None,
+        Some(Missed::Needs(missing)) => (BoundKind::Required(missing), None, limit_kv),
+        Some(Missed::Above { worst, .. }) => (
+            BoundKind::MaxDetection,
+            Some(KnobValue::Time(worst)),
+            limit_kv,
+        ),
+        Some(Missed::InFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        }) => (
+            BoundKind::InFlight {
+                platform,
+                in_flight,
+                option,
+            },
+            None,
+            Some(KnobValue::Time(suggested)),
+        ),
+        // Keep-alive off is `RequireEnabled`, above; an overflow has no value to show.
+        Some(Missed::Disabled | Missed::Overflow) => (BoundKind::MaxDetection, None, limit_kv),
+    };
+    Some(BoundViolation {
+        kind,
+        value,
+        limit,
+        bounds: *bounds,
+    })
+}
+
+const fn time_above(
+    value: Option<Duration>,
+    limit: Option<Duration>,
+    knob: Knob,
+    b: &Bounds,
+) -> Option<BoundViolation> {
+    let Some(limit) = limit else {
+        return None;
+    };
+    let value_kv = match value {
+        Some(v) => Some(KnobValue::Time(v)),
+        None => None,
+    };
+    let kind = match value {
+        None => BoundKind::Required(knob),
+        Some(v) if v.as_nanos() > limit.as_nanos() => BoundKind::AtMost(knob),
+        Some(_) => return None,
+    };
+    Some(BoundViolation {
+        kind,
+        value: value_kv,
+        limit: Some(KnobValue::Time(limit)),
+        bounds: *b,
+    })
+}
+
+/// `retries` against a lower (`at_most == false`) or upper bound, if the bounds set one.
+const fn count_bound(
+    value: Option<u32>,
+    limit: Option<u32>,
+    at_most: bool,
+    bounds: &Bounds,
+) -> Option<BoundViolation> {
+    let Some(limit) = limit else {
+        return None;
+    };
+    let (kind, value) = match value {
+        None => (BoundKind::Required(Knob::Retries), None),
+        Some(n) if at_most && n > limit => (BoundKind::AtMost(Knob::Retries), Some(n)),
+        Some(n) if !at_most && n < limit => (BoundKind::AtLeast(Knob::Retries), Some(n)),
+        Some(_) => return None,
+    };
+    let value = match value {
+        Some(n) => Some(KnobValue::Count(n)),
+        None => None,
+    };
+    let limit = Some(KnobValue::Count(limit));
+    Some(BoundViolation {
+        kind,
+        value,
+        limit,
+        bounds: *bounds,
+    })
 }
 
 /// `d` rounded up to the grid of `support`'s unit, so the suggestion is a value the option
@@ -568,7 +714,7 @@ mod tests {
     use crate::violation::duration_from_nanos;
 
     fn check_detection(policy: &Policy, bound: Duration) -> Option<Violation> {
-        detection(policy, None, bound, false)
+        max_detect_violation(policy, None, bound, false)
     }
     use crate::platform::{APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, WINDOWS};
 
@@ -963,5 +1109,74 @@ mod tests {
             v.to_string().contains("acme::PROD rests on `timeout`"),
             "{v}"
         );
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    const fn s(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    const ORG: Bounds = Bounds::new("acme-policy", "PRODUCTION")
+        .with_enabled_required()
+        .with_max_timeout(s(600))
+        .with_min_retries(3)
+        .with_max_detection(s(120));
+
+    fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
+        first_broken(policy, None, bounds)
+    }
+
+    #[test]
+    fn the_detection_bound_covers_data_in_flight() {
+        let ok = Policy::new()
+            .with_timeout(s(60))
+            .with_interval(s(10))
+            .with_retries(5);
+        // Linux: keep-alive does not probe with data in flight; TCP_USER_TIMEOUT must bound it.
+        let v = first_broken(&ok, Some(&crate::LINUX), &ORG).unwrap();
+        assert_eq!(
+            v.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: its detection bound covers connections with data in flight, and Linux sends no keep-alive probe while sent data is unacknowledged; bound that case with `user_timeout = \"1m 50s\"` (TCP_USER_TIMEOUT)"
+        );
+        let bounded = ok.with_user_timeout(s(110));
+        assert_eq!(first_broken(&bounded, Some(&crate::LINUX), &ORG), None);
+        // macOS: the keep-alive timer counts from the last segment received either way.
+        assert_eq!(first_broken(&ok, Some(&crate::APPLE), &ORG), None);
+        assert!(ORG.rests_on(Knob::UserTimeout, &crate::LINUX));
+        assert!(!ORG.rests_on(Knob::UserTimeout, &crate::FREEBSD));
+        assert!(!Bounds::new("a", "B").rests_on(Knob::Timeout, &crate::LINUX));
+    }
+
+    #[test]
+    fn each_bound() {
+        let ok = Policy::new()
+            .with_timeout(s(60))
+            .with_interval(s(10))
+            .with_retries(5);
+        assert_eq!(check_bounds(&ok, &ORG), None);
+        let off = check_bounds(&Policy::disabled(), &ORG).unwrap();
+        assert_eq!(
+            off.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: keep-alive is required; remove `enabled = false`"
+        );
+        let long = check_bounds(&ok.with_timeout(s(7200)), &ORG).unwrap();
+        assert_eq!(
+            long.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: `timeout = \"2h\"` is above its maximum of \"10m\"; write at most \"10m\""
+        );
+        let few = check_bounds(&ok.with_retries(2), &ORG).unwrap();
+        assert_eq!(few.kind, BoundKind::AtLeast(Knob::Retries));
+        let slow = check_bounds(&ok.with_interval(s(20)), &ORG).unwrap();
+        assert_eq!(slow.kind, BoundKind::MaxDetection);
+        assert!(
+            slow.to_string()
+                .contains("detection \"2m 40s\" exceeds the bound of \"2m\"")
+        );
+        let missing = check_bounds(&ok.without(Knob::Timeout), &ORG).unwrap();
+        assert_eq!(missing.kind, BoundKind::Required(Knob::Timeout));
     }
 }

@@ -5,9 +5,10 @@
 use core::fmt;
 use core::time::Duration;
 
-use crate::bounds::{BoundViolation, Bounds};
+use crate::bounds::{BoundKind, BoundViolation, Bounds};
+use crate::knob::{Knob, KnobValue};
 use crate::platform::{InFlight, OptionSpec, Unit};
-use crate::policy::{Knob, KnobValue, Policy};
+use crate::policy::Policy;
 use crate::text::Message;
 
 /// A bound that `best_effort` must not undermine.
@@ -149,11 +150,71 @@ pub enum Violation {
     Bound(BoundViolation),
 }
 
+/// What a violation is about, for pointing an error at the token that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A knob's own value (zero, range, granularity, support).
+    Knob(Knob),
+    /// `user_timeout` against `retries`.
+    UserTimeout,
+    /// `max_detect` (and `detect_idle_only`).
+    Detection,
+    /// `bounds`.
+    Bounds,
+    /// Anything.
+    Any,
+}
+
+impl Topic {
+    pub(crate) const fn covers(self, v: &Violation) -> bool {
+        match (self, v.topic()) {
+            (Topic::Any, _) => true,
+            (Topic::Knob(a), Topic::Knob(b)) => a as u8 == b as u8,
+            (Topic::UserTimeout, Topic::UserTimeout)
+            | (Topic::Detection, Topic::Detection)
+            | (Topic::Bounds, Topic::Bounds) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Violation {
+    /// What the violation is about: the rule that found it.
+    pub const fn topic(&self) -> Topic {
+        match self {
+            Violation::DisabledWith { knob }
+            | Violation::Zero { knob }
+            | Violation::Unsupported { knob, .. }
+            | Violation::Granularity { knob, .. }
+            | Violation::BelowMin { knob, .. }
+            | Violation::AboveMax { knob, .. } => Topic::Knob(*knob),
+            Violation::ProbeSpanWraps { .. } => Topic::Knob(Knob::Retries),
+            Violation::UserTimeoutDisagrees { .. } | Violation::UserTimeoutNeeds { .. } => {
+                Topic::UserTimeout
+            }
+            Violation::DetectionNeeds { .. }
+            | Violation::DetectionDisabled
+            | Violation::DetectionAbove { .. }
+            | Violation::DetectionOverflow
+            | Violation::DetectionInFlight { .. }
+            | Violation::BestEffortUncertified {
+                bound: Certified::MaxDetect,
+                ..
+            } => Topic::Detection,
+            Violation::Bound(_)
+            | Violation::BestEffortUncertified {
+                bound: Certified::Bounds(_),
+                ..
+            } => Topic::Bounds,
+        }
+    }
+}
+
 impl Violation {
     /// The knob at fault, for pointing at the right token; `None` for rules about the
     /// whole policy.
     pub const fn knob(&self) -> Option<Knob> {
-        if let crate::rules::Topic::Knob(knob) = self.topic() {
+        if let Topic::Knob(knob) = self.topic() {
             return Some(knob);
         }
         match self {
@@ -422,6 +483,95 @@ impl Violation {
                 m.push("` or `best_effort = true`, or drop the bound");
             }
             Violation::Bound(b) => return b.message(),
+        }
+        m
+    }
+}
+
+impl BoundViolation {
+    /// The message, built in `const` context.
+    pub const fn message(&self) -> Message {
+        let mut m = Message::new();
+        m.push("this policy breaks ");
+        m.push(self.bounds.owner());
+        m.push("::");
+        m.push(self.bounds.name());
+        m.push(": ");
+        match self.kind {
+            BoundKind::RequireEnabled => {
+                m.push("keep-alive is required; remove `enabled = false`");
+            }
+            BoundKind::Required(knob) => {
+                m.push("`");
+                m.push(knob.key());
+                m.push("` must be written out");
+                if let Some(limit) = self.limit {
+                    m.push(" (the bound is ");
+                    m.push_value(limit);
+                    m.push(")");
+                }
+                m.push("; add `");
+                m.push(knob.key());
+                m.push(" = ...`");
+            }
+            BoundKind::AtMost(knob) | BoundKind::AtLeast(knob) => {
+                let most = matches!(self.kind, BoundKind::AtMost(_));
+                m.push("`");
+                m.push(knob.key());
+                m.push(" = ");
+                if let Some(value) = self.value {
+                    m.push_value(value);
+                }
+                m.push(if most {
+                    "` is above its maximum of "
+                } else {
+                    "` is below its minimum of "
+                });
+                if let Some(limit) = self.limit {
+                    m.push_value(limit);
+                }
+                m.push(if most {
+                    "; write at most "
+                } else {
+                    "; write at least "
+                });
+                if let Some(limit) = self.limit {
+                    m.push_value(limit);
+                }
+            }
+            BoundKind::MaxDetection => {
+                m.push("worst-case dead-peer detection ");
+                match self.value {
+                    Some(value) => m.push_value(value),
+                    None => m.push("(overflows)"),
+                }
+                m.push(" exceeds the bound of ");
+                if let Some(limit) = self.limit {
+                    m.push_value(limit);
+                }
+                m.push("; lower `timeout`, `interval` or `retries`");
+            }
+            BoundKind::InFlight {
+                platform,
+                in_flight,
+                option,
+            } => {
+                m.push("its detection bound covers connections with data in flight, and ");
+                push_no_probes(&mut m, platform, in_flight);
+                match (option, self.limit) {
+                    (Some(option), Some(suggested)) => {
+                        m.push("bound that case with `user_timeout = ");
+                        m.push_value(suggested);
+                        m.push("` (");
+                        m.push(option);
+                        m.push(")");
+                    }
+                    _ => {
+                        m.push(platform);
+                        m.push(" has no per-socket bound on retransmission, so this bound cannot be met there");
+                    }
+                }
+            }
         }
         m
     }
