@@ -46,5 +46,5 @@ pub use platform::{
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
 pub use policy::{Detection, DetectionError, Policy};
-pub use text::Message;
+pub use text::{Message, SHOWN_CHARS, shown};
 pub use violation::{Certified, Violation, write_violations};

@@ -10,6 +10,7 @@ use crate::knob::{Knob, KnobValue};
 use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::rules::{self, Enforcement};
+use crate::text::shown;
 use crate::violation::Violation;
 
 /// Changes to a [`Policy`]: each key either left alone or replaced.
@@ -129,18 +130,27 @@ impl fmt::Display for OverrideError {
                 key,
                 suggestion: Some(s),
             } => {
-                write!(f, "unknown keep-alive key `{key}`; did you mean `{s}`?")
+                write!(
+                    f,
+                    "unknown keep-alive key `{}`; did you mean `{s}`?",
+                    shown(key)
+                )
             }
             OverrideError::UnknownKey {
                 key,
                 suggestion: None,
             } => write!(
                 f,
-                "unknown keep-alive key `{key}`; the keys are {}",
+                "unknown keep-alive key `{}`; the keys are {}",
+                shown(key),
                 keys::POLICY_KEYS.join(", ")
             ),
             OverrideError::Duration { key, value, error } => {
-                write!(f, "keep-alive override `{key} = {value:?}`: {error}")
+                write!(
+                    f,
+                    "keep-alive override `{key} = {:?}`: {error}",
+                    shown(value)
+                )
             }
             OverrideError::Value {
                 key,
@@ -149,16 +159,20 @@ impl fmt::Display for OverrideError {
             } => {
                 write!(
                     f,
-                    "keep-alive override `{key} = {value:?}`: expected {expected}"
+                    "keep-alive override `{key} = {:?}`: expected {expected}",
+                    shown(value)
                 )
             }
             OverrideError::Duplicate { key, first, second } if first == second => write!(
                 f,
-                "keep-alive key `{key}` is set twice, both times as `{first}`; keep one"
+                "keep-alive key `{key}` is set twice, both times as `{}`; keep one",
+                shown(first)
             ),
             OverrideError::Duplicate { key, first, second } => write!(
                 f,
-                "keep-alive key `{key}` is set twice, as `{first}` and as `{second}`; keep one"
+                "keep-alive key `{key}` is set twice, as `{}` and as `{}`; keep one",
+                shown(first),
+                shown(second)
             ),
             OverrideError::WrongType {
                 key,
@@ -170,7 +184,8 @@ impl fmt::Display for OverrideError {
             ),
             OverrideError::NotUnicode { name } => write!(
                 f,
-                "environment variable `{name}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it"
+                "environment variable `{}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it",
+                shown(name)
             ),
             OverrideError::Invalid { violations, sides } => {
                 f.write_str("keep-alive override rejected: ")?;
@@ -198,6 +213,35 @@ impl OverrideError {
             Err(unknown) => unknown,
         }
     }
+}
+
+/// `retries`' range, as an error says it when a count is past it.
+const RETRIES_RANGE: &str =
+    "a whole number of probes from 1 to 4294967295 (the largest u32); this one is out of range";
+
+/// What is wrong with a `retries` text that is not all digits, in the words of an error's
+/// "expected ...".
+fn not_a_count(value: &str) -> &'static str {
+    let digits = value.trim_start_matches(['+', '-']);
+    if digits.len() != value.len() {
+        "a whole number of probes with no sign, such as 5; this one has a sign"
+    } else if digits.contains(['e', 'E']) && digits.starts_with(|c: char| c.is_ascii_digit()) {
+        "a whole number of probes written out in digits, such as 100; an exponent is not read"
+    } else if digits.contains('.') && digits.starts_with(|c: char| c.is_ascii_digit()) {
+        "a whole number of probes, such as 5, not a fraction"
+    } else {
+        "a whole number of probes, such as 5"
+    }
+}
+
+/// Whether a text is a date or a time of day (TOML's `1979-05-27T07:32:00Z`, which a
+/// generic table hands over as text), so the error can say so rather than quote a unit.
+fn looks_like_date(value: &str) -> bool {
+    let b = value.as_bytes();
+    let digits =
+        |r: core::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    (digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-'))
+        || (digits(0..2) && b.get(2) == Some(&b':') && digits(3..5))
 }
 
 /// What a key takes, in words.
@@ -276,6 +320,13 @@ impl PolicyOverride {
         let key = policy_key(key)?;
         let value = value.trim();
         let duration = || {
+            if looks_like_date(value) {
+                return Err(OverrideError::Value {
+                    key,
+                    value: value.to_owned(),
+                    expected: "a duration with a unit, such as \"30s\", not a date or a time of day",
+                });
+            }
             parse_duration(value).map_err(|error| OverrideError::Duration {
                 key,
                 value: value.to_owned(),
@@ -287,17 +338,18 @@ impl PolicyOverride {
             keys::INTERVAL => self.interval = Some(duration()?),
             keys::USER_TIMEOUT => self.user_timeout = Some(duration()?),
             keys::RETRIES => {
-                let error = || OverrideError::Value {
+                let error = |expected| OverrideError::Value {
                     key,
                     value: value.to_owned(),
-                    expected: "a whole number of probes with no sign, such as 5",
+                    expected,
                 };
                 // `str::parse` would take `+5`; the duration grammar takes no `+5s`.
-                if !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(error());
+                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+                    let count = value.parse().map_err(|_| error(RETRIES_RANGE))?;
+                    self.retries = Some(count);
+                } else {
+                    return Err(error(not_a_count(value)));
                 }
-                let count = value.parse().map_err(|_| error())?;
-                self.retries = Some(count);
             }
             _ => {
                 let on = match value {
@@ -328,7 +380,7 @@ impl PolicyOverride {
             (keys::RETRIES, Err(_)) => Err(OverrideError::Value {
                 key,
                 value: value.to_string(),
-                expected: "a whole number of probes from 1 to 4294967295",
+                expected: RETRIES_RANGE,
             }),
             (keys::ENABLED, _) => Err(OverrideError::Value {
                 key,

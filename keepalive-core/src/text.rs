@@ -37,6 +37,19 @@ impl<const N: usize> Text<N> {
     }
 }
 
+/// User input as a message quotes it: cut after [`SHOWN_CHARS`] characters with `…`, so a
+/// megabyte value (from a file, the environment or an attribute) is not echoed back whole.
+/// The one rule for the macro's errors and the run-time ones.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// How many characters of user input a message quotes ([`shown`]).
+pub const SHOWN_CHARS: usize = 40;
+
 /// A message under construction. Long enough for every message of this crate; anything
 /// beyond the capacity is cut on a character boundary rather than lost with a panic.
 #[derive(Debug, Clone, Copy)]

@@ -21,16 +21,16 @@ use keepalive_core::{OverrideError, PolicyOverride};
 ///
 /// # // SAFETY: the doc test runs single-threaded before reading the variable.
 /// # unsafe { std::env::set_var("DOC_KEEPALIVE_TIMEOUT", "30s") };
-/// let change = keepalive_runtime::overrides_from_env("DOC_KEEPALIVE_")?;
+/// let change = keepalive_runtime::from_env("DOC_KEEPALIVE_")?;
 /// let policy = DbConn::policy_with(&change)?;
 /// assert_eq!(policy.timeout(), Some(std::time::Duration::from_secs(30)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn overrides_from_env(prefix: &str) -> Result<PolicyOverride, OverrideError> {
-    overrides_from_vars(prefix, std::env::vars_os())
+pub fn from_env(prefix: &str) -> Result<PolicyOverride, OverrideError> {
+    from_vars(prefix, std::env::vars_os())
 }
 
-fn overrides_from_vars(
+fn from_vars(
     prefix: &str,
     vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
 ) -> Result<PolicyOverride, OverrideError> {
@@ -114,10 +114,17 @@ mod de {
     /// written twice in the same spelling), every other spelling kept for [`Spellings`].
     #[derive(Deserialize)]
     pub(super) struct Table {
+        // `present`: a key written with no value (JSON `null`, YAML `timeout:`) is a value
+        // of its own, reported, not taken as "no change" (an `Option` would take it so).
+        #[serde(default, deserialize_with = "present")]
         timeout: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
         interval: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
         retries: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
         user_timeout: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
         enabled: Option<Value>,
         #[serde(flatten)]
         other: Entries,
@@ -128,13 +135,34 @@ mod de {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Value {
+        Null,
         Bool(bool),
         Int(i64),
         UInt(u64),
         Text(String),
-        // Read only to tell a fraction from a list or a table in the error.
-        Fraction(#[allow(dead_code)] f64),
+        Number(f64),
+        List(#[allow(dead_code)] Vec<IgnoredAny>),
+        // A table, or a TOML date (which serde sees as a table of one private key).
+        Table(std::collections::BTreeMap<String, IgnoredAny>),
         Other(IgnoredAny),
+    }
+
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        Value::deserialize(d).map(Some)
+    }
+
+    /// What a number that is no `u64` or `i64` is, in words: past every count, negative
+    /// zero, a whole number written with an exponent or a point, or a fraction.
+    fn number(n: f64) -> &'static str {
+        if n.is_sign_negative() {
+            "a number with a sign"
+        } else if n.fract() == 0.0 && n > f64::from(u32::MAX) {
+            "a number above 4294967295 (the largest u32)"
+        } else if n.fract() == 0.0 {
+            "a number written with an exponent or a decimal point (write it in digits)"
+        } else {
+            "a fraction"
+        }
     }
 
     /// The keys of no field, in order and with repeats (a map type would keep only one).
@@ -188,8 +216,19 @@ mod de {
                     Value::Int(n) => change.set_count(key, n.into()),
                     Value::UInt(n) => change.set_count(key, n.into()),
                     Value::Bool(b) => change.set_bool(key, b),
-                    Value::Fraction(_) => Err(OverrideError::wrong_type(key, "a fraction")),
-                    Value::Other(_) => Err(OverrideError::wrong_type(key, "a list, table or date")),
+                    Value::Number(n) => Err(OverrideError::wrong_type(key, number(n))),
+                    Value::Null => Err(OverrideError::wrong_type(
+                        key,
+                        "an empty value (null); leave the key out to keep the type's default",
+                    )),
+                    Value::List(_) => Err(OverrideError::wrong_type(key, "a list")),
+                    Value::Table(t) if t.keys().any(|k| k.starts_with("$__toml_private")) => {
+                        Err(OverrideError::wrong_type(key, "a date or a time of day"))
+                    }
+                    Value::Table(_) => Err(OverrideError::wrong_type(key, "a table")),
+                    Value::Other(_) => {
+                        Err(OverrideError::wrong_type(key, "a value of another type"))
+                    }
                 }?;
             }
             Ok(PolicyConfig(change))
@@ -210,7 +249,7 @@ mod tests {
 
     #[test]
     fn env_keys_and_errors() {
-        let change = overrides_from_vars(
+        let change = from_vars(
             "APP_KA_",
             vars(&[
                 ("APP_KA_TIMEOUT", "30s"),
@@ -225,7 +264,7 @@ mod tests {
                 .with_timeout(Duration::from_secs(30))
                 .with_retries(4)
         );
-        let e = overrides_from_vars("APP_KA_", vars(&[("APP_KA_PROBES", "4")])).unwrap_err();
+        let e = from_vars("APP_KA_", vars(&[("APP_KA_PROBES", "4")])).unwrap_err();
         assert_eq!(
             e.to_string(),
             "unknown keep-alive key `probes`; did you mean `retries`?"
@@ -234,7 +273,7 @@ mod tests {
 
     #[test]
     fn env_names_one_key_once() {
-        let e = overrides_from_vars(
+        let e = from_vars(
             "APP_KA_",
             vars(&[("APP_KA_TIMEOUT", "30s"), ("APP_KA_timeout", "1m")]),
         )
@@ -243,7 +282,7 @@ mod tests {
             e.to_string(),
             "keep-alive key `timeout` is set twice, as `APP_KA_TIMEOUT` and as `APP_KA_timeout`; keep one"
         );
-        let e = overrides_from_vars(
+        let e = from_vars(
             "APP_KA_",
             vars(&[("APP_KA_USER-TIMEOUT", "5s"), ("APP_KA_USER_TIMEOUT", "5s")]),
         )
@@ -260,7 +299,7 @@ mod tests {
     fn env_name_not_utf8_is_an_error() {
         use std::os::unix::ffi::OsStringExt;
         let name = OsString::from_vec(b"APP_KA_TIME\xffOUT".to_vec());
-        let e = overrides_from_vars("APP_KA_", [(name, "30s".into())]).unwrap_err();
+        let e = from_vars("APP_KA_", [(name, "30s".into())]).unwrap_err();
         assert_eq!(
             e.to_string(),
             "environment variable `APP_KA_TIME\u{fffd}OUT` has the keep-alive prefix but a name that is not UTF-8; rename or unset it"
@@ -268,15 +307,53 @@ mod tests {
         // Without the prefix it is someone else's variable.
         let other = OsString::from_vec(b"OTHER\xff".to_vec());
         assert_eq!(
-            overrides_from_vars("APP_KA_", [(other, "x".into())]),
+            from_vars("APP_KA_", [(other, "x".into())]),
             Ok(PolicyOverride::new())
         );
     }
 
     #[test]
     fn env_counts_take_no_sign() {
-        let e = overrides_from_vars("APP_KA_", vars(&[("APP_KA_RETRIES", "+5")])).unwrap_err();
+        let e = from_vars("APP_KA_", vars(&[("APP_KA_RETRIES", "+5")])).unwrap_err();
         assert!(e.to_string().contains("with no sign"), "{e}");
+    }
+
+    #[test]
+    fn env_counts_say_what_is_wrong() {
+        let cases = [
+            (
+                "4294967296",
+                "expected a whole number of probes from 1 to 4294967295 (the largest u32); this one is out of range",
+            ),
+            (
+                "18446744073709551616",
+                "from 1 to 4294967295 (the largest u32); this one is out of range",
+            ),
+            (
+                "1e2",
+                "written out in digits, such as 100; an exponent is not read",
+            ),
+            ("-0", "with no sign, such as 5; this one has a sign"),
+            ("2.5", "not a fraction"),
+        ];
+        for (value, message) in cases {
+            let e = from_vars("APP_KA_", vars(&[("APP_KA_RETRIES", value)])).unwrap_err();
+            assert!(e.to_string().contains(message), "{value}: {e}");
+        }
+    }
+
+    #[test]
+    fn hostile_values_are_not_echoed_whole() {
+        let huge = "9".repeat(1 << 20);
+        for name in ["APP_KA_RETRIES", "APP_KA_TIMEOUT"] {
+            let e = from_vars("APP_KA_", vars(&[(name, &huge)])).unwrap_err();
+            let text = e.to_string();
+            assert!(text.len() < 400, "{name}: {} bytes", text.len());
+            assert!(text.contains(&format!("{}…", &huge[..keepalive_core::SHOWN_CHARS])));
+        }
+        let name = format!("APP_KA_{}", "X".repeat(1 << 20));
+        let e = from_vars("APP_KA_", vars(&[(&name, "1s")])).unwrap_err();
+        assert!(e.to_string().len() < 400);
     }
 
     #[cfg(feature = "serde")]
@@ -348,6 +425,53 @@ mod tests {
         }
 
         #[test]
+        fn numbers_say_what_is_wrong_with_them() {
+            let cases = [
+                (
+                    r#"{"retries": 4294967296}"#,
+                    "keep-alive override `retries = \"4294967296\"`: expected a whole number of probes from 1 to 4294967295 (the largest u32); this one is out of range",
+                ),
+                (
+                    r#"{"retries": 18446744073709551616}"#,
+                    "keep-alive override `retries`: expected a whole number of probes, such as 5, not a number above 4294967295 (the largest u32)",
+                ),
+                (
+                    r#"{"retries": 1e2}"#,
+                    "not a number written with an exponent or a decimal point (write it in digits)",
+                ),
+                (r#"{"retries": -0}"#, "not a number with a sign"),
+                (r#"{"retries": 1.5}"#, "not a fraction"),
+            ];
+            for (text, message) in cases {
+                let e = json(text).unwrap_err();
+                assert!(e.contains(message), "{text}: {e}");
+            }
+        }
+
+        #[test]
+        fn a_key_without_a_value_is_an_error_not_no_change() {
+            for text in [r#"{"timeout": null}"#, r#"{"Timeout": null}"#] {
+                let e = json(text).unwrap_err();
+                assert!(
+                    e.contains("keep-alive override `timeout`: expected a duration with a unit, such as \"30s\", not an empty value (null); leave the key out to keep the type's default"),
+                    "{text}: {e}"
+                );
+            }
+            let e = json(r#"{"retries": {"n": 4}}"#).unwrap_err();
+            assert!(e.contains("not a table"), "{e}");
+        }
+
+        #[test]
+        fn a_date_through_a_generic_table_is_called_a_date() {
+            let table: toml::Table = toml::from_str("timeout = 1979-05-27T07:32:00Z").unwrap();
+            let e = table.try_into::<PolicyConfig>().unwrap_err();
+            assert_eq!(
+                e.message(),
+                "keep-alive override `timeout = \"1979-05-27T07:32:00Z\"`: expected a duration with a unit, such as \"30s\", not a date or a time of day"
+            );
+        }
+
+        #[test]
         fn values_of_the_wrong_type_name_the_key() {
             let cases = [
                 (
@@ -356,7 +480,7 @@ mod tests {
                 ),
                 (
                     "timeout = 1979-05-27",
-                    "keep-alive override `timeout`: expected a duration with a unit, such as \"30s\", not a list, table or date",
+                    "keep-alive override `timeout`: expected a duration with a unit, such as \"30s\", not a date or a time of day",
                 ),
                 (
                     "timeout = 1.5",
@@ -364,7 +488,7 @@ mod tests {
                 ),
                 (
                     "retries = [4]",
-                    "keep-alive override `retries`: expected a whole number of probes, such as 5, not a list, table or date",
+                    "keep-alive override `retries`: expected a whole number of probes, such as 5, not a list",
                 ),
                 (
                     "retries = \"+5\"",

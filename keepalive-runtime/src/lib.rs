@@ -34,7 +34,7 @@
 //! - [`KeepAlive::apply_keepalive`], [`apply_policy`], [`apply()`]: a policy onto a socket
 //!   as it is now (std, socket2, and with feature `tokio` the tokio TCP types).
 //! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
-//! - [`PolicyOverride`], [`overrides_from_env`] and, with feature `serde`, `PolicyConfig`:
+//! - [`PolicyOverride`], [`from_env`] and, with feature `serde`, `PolicyConfig`:
 //!   run-time changes to a library's defaults, checked by the attribute's rules.
 //! - [`status()`]: what keep-alive is doing on a connection now (one connection-info call);
 //!   [`Status::forecast`] says what happens next under a policy, [`Cause::of`] why a
@@ -57,7 +57,7 @@ mod sys;
 pub use apply::{apply, apply_best_effort, apply_policy, apply_unchecked};
 #[cfg(feature = "serde")]
 pub use config::PolicyConfig;
-pub use config::overrides_from_env;
+pub use config::from_env;
 #[cfg(feature = "tokio")]
 pub use connect::async_tokio;
 pub use connect::{Attempt, Connected, connect, connect_timeout, connect_with};
