@@ -569,7 +569,7 @@ mod tests {
         let e = o.set("retries", "many").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "keep-alive override `retries = \"many\"`: expected a whole number of probes with no sign, such as 5"
+            "keep-alive override `retries = \"many\"`: expected a whole number of probes, such as 5"
         );
         let e = o.set("enabled", "yes").unwrap_err();
         assert!(e.to_string().contains("expected true or false"));
@@ -578,7 +578,7 @@ mod tests {
         let e = o.set("retries", "+5").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "keep-alive override `retries = \"+5\"`: expected a whole number of probes with no sign, such as 5"
+            "keep-alive override `retries = \"+5\"`: expected a whole number of probes with no sign, such as 5; this one has a sign"
         );
         assert!(o.set("timeout", "+5s").is_err());
         let e = o.set_count("retries", -1).unwrap_err();
