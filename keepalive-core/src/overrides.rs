@@ -662,6 +662,44 @@ mod tests {
         );
     }
 
+    /// `Display for Policy` read back as a key list, each `key = value` through
+    /// [`PolicyOverride::set`] (the attribute's key grammar as core has it), gives the same
+    /// policy.
+    #[test]
+    fn a_displayed_policy_reads_back_as_itself() {
+        fn read_back(text: &str) -> Policy {
+            let mut change = PolicyOverride::new();
+            for pair in text.split(", ") {
+                let (key, value) = pair.split_once(" = ").expect("key = value");
+                change.set(key, value.trim_matches('"')).expect(pair);
+            }
+            change.apply_to(Policy::new(), None).expect(text)
+        }
+        let shapes = [
+            BASE,
+            BASE.with_user_timeout(s(75)),
+            Policy::new().with_timeout(Duration::from_millis(5_400_250)),
+            Policy::new().with_interval(Duration::from_millis(1_500)),
+            Policy::new().with_retries(9),
+            Policy::new(),
+            Policy::disabled(),
+        ];
+        for policy in shapes {
+            let text = policy.to_string();
+            assert_eq!(read_back(&text), policy, "{text}");
+        }
+        assert_eq!(
+            BASE.with_user_timeout(s(75)).to_string(),
+            r#"timeout = "1m", interval = "5s", retries = 3, user_timeout = "1m 15s""#
+        );
+        assert_eq!(
+            Policy::new()
+                .with_timeout(Duration::from_millis(5_400_250))
+                .to_string(),
+            r#"timeout = "1h 30m 250ms""#
+        );
+    }
+
     #[test]
     fn enabled_switches_the_base() {
         let off = PolicyOverride::new()

@@ -5,6 +5,7 @@ use core::time::Duration;
 
 use crate::knob::{Knob, KnobValue};
 use crate::platform::{InFlight, Platform};
+use crate::text::Message;
 
 /// A TCP keep-alive policy: keep-alive on with some timings written out (the rest left as
 /// the OS has them), or deliberately off.
@@ -33,6 +34,50 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The policy in the attribute's own syntax, each written knob in the attribute's order:
+/// `timeout = "2h", interval = "1s", retries = 5` (and `user_timeout = ...`). A disabled
+/// policy starts with `enabled = false`. A policy that writes no knob and leaves keep-alive
+/// on (`Policy::new()`, the attribute alone) shows as `enabled = true`, which the attribute
+/// reads as that same policy, so the text is never empty. Durations are in the grammar of
+/// [`format_duration`](crate::format_duration): whole milliseconds, as the attribute writes
+/// them.
+///
+/// ```
+/// use core::time::Duration;
+/// use keepalive_core::Policy;
+///
+/// let policy = Policy::new()
+///     .with_timeout(Duration::from_secs(7200))
+///     .with_interval(Duration::from_secs(1))
+///     .with_retries(5);
+/// assert_eq!(policy.to_string(), r#"timeout = "2h", interval = "1s", retries = 5"#);
+/// assert_eq!(Policy::disabled().to_string(), "enabled = false");
+/// assert_eq!(Policy::new().to_string(), "enabled = true");
+/// ```
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        if !self.enabled {
+            f.write_str("enabled = false")?;
+            first = false;
+        }
+        for knob in Knob::ALL {
+            let Some(value) = self.get(knob) else {
+                continue;
+            };
+            let mut shown = Message::new();
+            shown.push_value(value);
+            let separator = if first { "" } else { ", " };
+            write!(f, "{separator}{knob} = {}", shown.as_str())?;
+            first = false;
+        }
+        if first {
+            f.write_str("enabled = true")?;
+        }
+        Ok(())
     }
 }
 
