@@ -10,7 +10,8 @@ use crate::knob::{Knob, KnobValue};
 use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::rules::{self, Enforcement};
-use crate::text::shown;
+use crate::text::{Text, shown};
+use crate::violation::Reader;
 use crate::violation::Violation;
 
 /// Changes to a [`Policy`]: each key either left alone or replaced.
@@ -33,13 +34,56 @@ use crate::violation::Violation;
 /// assert_eq!(err.to_string(), "keep-alive override `timeout = \"2hrs\"`: unknown unit `hrs`; write `h` (at byte 1)");
 /// # Ok::<(), keepalive_core::OverrideError>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+///
+/// Two overrides are equal when they change the same keys to the same values, wherever
+/// they were read from.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct PolicyOverride {
     enabled: Option<bool>,
     timeout: Option<Duration>,
     interval: Option<Duration>,
     retries: Option<u32>,
     user_timeout: Option<Duration>,
+    /// The environment prefix the values were read under, if any, so that errors name the
+    /// variables ([`PolicyOverride::with_env_prefix`]).
+    env_prefix: Option<Text<{ PolicyOverride::PREFIX_CAPACITY }>>,
+}
+
+impl PolicyOverride {
+    /// The longest environment prefix an override records.
+    const PREFIX_CAPACITY: usize = 64;
+
+    const fn changes(
+        &self,
+    ) -> (
+        Option<bool>,
+        Option<Duration>,
+        Option<Duration>,
+        Option<u32>,
+        Option<Duration>,
+    ) {
+        (
+            self.enabled,
+            self.timeout,
+            self.interval,
+            self.retries,
+            self.user_timeout,
+        )
+    }
+}
+
+impl PartialEq for PolicyOverride {
+    fn eq(&self, other: &Self) -> bool {
+        self.changes() == other.changes()
+    }
+}
+
+impl Eq for PolicyOverride {}
+
+impl core::hash::Hash for PolicyOverride {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.changes().hash(state);
+    }
 }
 
 /// A rejected override, naming the key and the rule.
@@ -111,6 +155,23 @@ pub enum OverrideError {
     NotUnicode {
         /// The name, with each byte that is not UTF-8 shown as U+FFFD.
         name: String,
+    },
+    /// An environment variable that would name a key but for the case of its prefix
+    /// (`kat_timeout` under `KAT_`): variables are case-sensitive (on Unix `kat_timeout`
+    /// and `KAT_TIMEOUT` are two variables), so it is not read, and said so rather than
+    /// ignored.
+    PrefixCase {
+        /// The variable's name.
+        name: String,
+        /// The prefix as given.
+        prefix: String,
+    },
+    /// A value read from an environment variable is rejected.
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// What is wrong with its value.
+        error: Box<OverrideError>,
     },
 }
 
@@ -187,9 +248,32 @@ impl fmt::Display for OverrideError {
                 "environment variable `{}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it",
                 shown(name)
             ),
+            OverrideError::PrefixCase { name, prefix } => write!(
+                f,
+                "environment variable `{}` is not read: it differs from the keep-alive prefix `{}` only in case, and variable names are case-sensitive; rename it `{}{}` or unset it",
+                shown(name),
+                shown(prefix),
+                shown(prefix),
+                shown(
+                    &name
+                        .get(prefix.len()..)
+                        .unwrap_or_default()
+                        .to_ascii_uppercase()
+                ),
+            ),
+            OverrideError::Variable { name, error } => {
+                write!(f, "environment variable `{}`: {error}", shown(name))
+            }
             OverrideError::Invalid { violations, sides } => {
                 f.write_str("keep-alive override rejected: ")?;
-                crate::write_violations(f, violations, "; and ")?;
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; and ")?;
+                    }
+                    // Advice an override can follow: it writes keys, it cannot remove one
+                    // the type's default writes nor change what the type enforces.
+                    f.write_str(v.words(Reader::Override).as_str())?;
+                }
                 write_sides(f, &sides.change, &sides.base)
             }
             OverrideError::OnDisabledBase { knob } => write!(
@@ -257,6 +341,7 @@ impl std::error::Error for OverrideError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             OverrideError::Duration { error, .. } => Some(error),
+            OverrideError::Variable { error, .. } => Some(error.as_ref()),
             OverrideError::Invalid { violations, .. } if violations.len() == 1 => {
                 Some(&violations[0])
             }
@@ -274,7 +359,18 @@ impl PolicyOverride {
             interval: None,
             retries: None,
             user_timeout: None,
+            env_prefix: None,
         }
+    }
+
+    /// Records that the values were read from environment variables `<prefix><KEY>`, so
+    /// that a rejection names the variables (`MYAPP_KEEPALIVE_RETRIES=8`) rather than the
+    /// keys; the runtime's `from_env` does this. The name shown is the prefix and the key
+    /// in capitals. A prefix longer than 64 bytes is not recorded (errors then name keys).
+    pub fn with_env_prefix(mut self, prefix: &str) -> Self {
+        self.env_prefix = (prefix.len() <= Self::PREFIX_CAPACITY)
+            .then(|| Text::from_bytes(prefix.as_bytes(), 0, prefix.len()));
+        self
     }
 
     /// Turns keep-alive on or (deliberately) off.
@@ -487,8 +583,14 @@ impl PolicyOverride {
 fn write_sides(f: &mut fmt::Formatter<'_>, change: &PolicyOverride, base: &Policy) -> fmt::Result {
     let mut wrote = Vec::new();
     let mut kept = Vec::new();
+    let prefix = change.env_prefix.as_ref().map(Text::as_str);
+    // `KAT_TIMEOUT="2h"` for a value from the environment, `timeout = "2h"` otherwise.
+    let written = |key: &str, value: &str| match prefix {
+        Some(prefix) => format!("`{prefix}{}={value}`", key.to_ascii_uppercase()),
+        None => format!("`{key} = {value}`"),
+    };
     if let Some(on) = change.enabled {
-        wrote.push(format!("`enabled = {on}`"));
+        wrote.push(written(keys::ENABLED, &on.to_string()));
     } else if !base.is_enabled() {
         kept.push("`enabled = false`".to_owned());
     }
@@ -499,12 +601,19 @@ fn write_sides(f: &mut fmt::Formatter<'_>, change: &PolicyOverride, base: &Polic
             format!("`{knob} = {}`", m.as_str())
         };
         match (change.get(knob), base.get(knob)) {
-            (Some(value), _) => wrote.push(shown(value)),
+            (Some(value), _) => {
+                let mut m = crate::Message::new();
+                m.push_value(value);
+                wrote.push(written(knob.key(), m.as_str()));
+            }
             (None, Some(value)) if change.enabled != Some(false) => kept.push(shown(value)),
             _ => {}
         }
     }
-    f.write_str(" (the override wrote ")?;
+    f.write_str(match prefix {
+        Some(_) => " (the environment set ",
+        None => " (the override wrote ",
+    })?;
     if wrote.is_empty() {
         f.write_str("nothing")?;
     } else {

@@ -4,7 +4,7 @@
 use core::time::Duration;
 
 /// A short copy of (a prefix of) some input bytes, kept inline so errors stay `Copy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Text<const N: usize> {
     bytes: [u8; N],
     len: usize,

@@ -11,6 +11,19 @@ use crate::platform::{InFlight, OptionSpec, Unit};
 use crate::policy::Policy;
 use crate::text::Message;
 
+/// Appends pieces to a [`Message`] in `const` context, in order: a string literal as it is,
+/// `key(k)` a knob's key, `dur(d)` a duration and `val(v)` a knob's value as a user writes
+/// them, `num(n)` a number, `str(s)` any other string. The one way messages are written.
+macro_rules! say {
+    ($m:ident;) => {()};
+    ($m:ident; $s:literal $($rest:tt)*) => {{ $m.push($s); say!($m; $($rest)*) }};
+    ($m:ident; key($k:expr) $($rest:tt)*) => {{ $m.push($k.key()); say!($m; $($rest)*) }};
+    ($m:ident; dur($d:expr) $($rest:tt)*) => {{ $m.push_duration($d); say!($m; $($rest)*) }};
+    ($m:ident; val($v:expr) $($rest:tt)*) => {{ $m.push_value($v); say!($m; $($rest)*) }};
+    ($m:ident; num($n:expr) $($rest:tt)*) => {{ $m.push_u64($n as u64); say!($m; $($rest)*) }};
+    ($m:ident; str($s:expr) $($rest:tt)*) => {{ $m.push($s); say!($m; $($rest)*) }};
+}
+
 /// A bound that `best_effort` must not undermine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Certified {
@@ -247,45 +260,46 @@ impl Violation {
         )
     }
 
-    /// The message, built in `const` context.
+    /// The message, built in `const` context, its advice in the words of the attribute.
     pub const fn message(&self) -> Message {
+        self.words(Reader::Attribute)
+    }
+
+    /// The message for `reader`: the same finding, with advice only of what that reader can
+    /// write (an override cannot remove a key of the type's default, nor add `best_effort`).
+    pub(crate) const fn words(&self, reader: Reader) -> Message {
+        let attribute = matches!(reader, Reader::Attribute);
         let mut m = Message::new();
         match *self {
-            Violation::DisabledWith { knob } => {
-                m.push("`enabled = false` turns keep-alive off, so `");
-                m.push(knob.key());
-                m.push("` would have no effect; remove `");
-                m.push(knob.key());
-                m.push("`, or remove `enabled = false` to keep keep-alive on");
-            }
+            Violation::DisabledWith { knob } if attribute => say!(m;
+                "`enabled = false` turns keep-alive off, so `" key(knob) "` would have no effect; remove `"
+                key(knob) "`, or remove `enabled = false` to keep keep-alive on"),
+            Violation::DisabledWith { knob } => say!(m;
+                "`enabled = false` turns keep-alive off, so `" key(knob) "` would have no effect; leave `"
+                key(knob) "` out of the override, or write `enabled = true` to keep keep-alive on"),
             Violation::Zero {
                 knob: Knob::Retries,
-            } => {
-                m.push("`retries = 0` would drop the connection without a single probe (or be read as the OS default); write at least 1");
-            }
+            } => say!(m;
+                "`retries = 0` would drop the connection without a single probe (or be read as the OS default); write at least 1"),
             Violation::Zero { knob } => {
-                m.push("`");
-                m.push(knob.key());
-                m.push("` is zero, which the OS refuses or reads as \"use the default\"; write at least \"1s\", or leave `");
-                m.push(knob.key());
-                m.push("` out to keep the OS default");
+                say!(m; "`" key(knob) "` is zero, which the OS refuses or reads as \"use the default\"; write at least \"1s\", or leave `" key(knob));
+                if attribute {
+                    say!(m; "` out to keep the OS default");
+                } else {
+                    say!(m; "` out of the override to keep the type's default");
+                }
             }
             Violation::Unsupported {
                 knob,
                 platform,
                 why,
             } => {
-                m.push("`");
-                m.push(knob.key());
-                m.push("` cannot be honoured on ");
-                m.push(platform);
-                m.push(": ");
-                m.push(why);
-                m.push("; remove `");
-                m.push(knob.key());
-                m.push(
-                    "`, or add `best_effort = true` to apply the rest and report what is left out",
-                );
+                say!(m; "`" key(knob) "` cannot be honoured on " str(platform) ": " str(why));
+                if attribute {
+                    say!(m; "; remove `" key(knob) "`, or add `best_effort = true` to apply the rest and report what is left out");
+                } else {
+                    say!(m; "; leave `" key(knob) "` out of the override");
+                }
             }
             Violation::Granularity {
                 knob,
@@ -304,30 +318,22 @@ impl Violation {
                     _ => "whole seconds",
                 };
                 // The two neighbours on the option's grid, each kept only if the option
-                // accepts it (check_knob_on reports values outside the range first).
+                // accepts it (the rule reports values outside the range first).
                 let down = value.as_nanos() / step;
                 let up = down + 1;
                 let (min, max) = (option.min as u128, option.max as u128);
-                m.push(platform);
-                m.push(" counts `");
-                m.push(knob.key());
-                m.push("` in ");
-                m.push(unit);
-                m.push(" (");
-                m.push(option.name);
-                m.push("), so ");
-                m.push_duration(value);
-                m.push(" would be cut; write \"");
+                say!(m; str(platform) " counts `" key(knob) "` in " str(unit) " (" str(option.name)
+                    "), so " dur(value) " would be cut; write \"");
                 if down >= min {
-                    m.push_duration(duration_from_nanos(down * step));
+                    say!(m; dur(duration_from_nanos(down * step)));
                     if up <= max {
-                        m.push("\" or \"");
+                        say!(m; "\" or \"");
                     }
                 }
                 if up <= max {
-                    m.push_duration(duration_from_nanos(up * step));
+                    say!(m; dur(duration_from_nanos(up * step)));
                 }
-                m.push("\"");
+                say!(m; "\"");
             }
             Violation::BelowMin {
                 knob,
@@ -347,115 +353,95 @@ impl Violation {
                 retries,
                 actual,
             } => {
-                m.push("`user_timeout = \"");
-                m.push_duration(user_timeout);
+                say!(m; "`user_timeout = \"" dur(user_timeout));
                 if user_timeout.as_nanos() < probes_end.as_nanos() {
-                    m.push("\"` is shorter than timeout + interval × retries = ");
-                    m.push_duration(probes_end);
-                    m.push(", so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after ");
-                    m.push_duration(actual);
-                    m.push(", before `retries = ");
-                    m.push_u64(retries as u64);
-                    m.push("` is reached");
+                    say!(m; "\"` is shorter than timeout + interval × retries = " dur(probes_end)
+                        ", so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after "
+                        dur(actual) ", before `retries = " num(retries) "` is reached");
                 } else {
-                    m.push("\"` is longer than timeout + interval × retries = ");
-                    m.push_duration(probes_end);
-                    m.push(", so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and probing goes on past `retries = ");
-                    m.push_u64(retries as u64);
-                    m.push("` until ");
-                    m.push_duration(actual);
+                    say!(m; "\"` is longer than timeout + interval × retries = " dur(probes_end)
+                        ", so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and probing goes on past `retries = "
+                        num(retries) "` until " dur(actual));
                 }
-                m.push("; write `user_timeout = \"");
-                m.push_duration(probes_end);
-                m.push("\"` to match, or remove `retries`");
+                say!(m; "; write `user_timeout = \"" dur(probes_end) "\"` to match");
+                if attribute {
+                    say!(m; ", or remove `retries`");
+                }
             }
             Violation::UserTimeoutNeeds { missing } => {
-                m.push("`user_timeout` together with `retries` needs `");
-                m.push(missing.key());
-                m.push("` written out, to check that the two end the connection at the same time; add `");
-                m.push(missing.key());
-                m.push("` or remove `retries`");
+                say!(m; "`user_timeout` together with `retries` needs `" key(missing)
+                    "` written out, to check that the two end the connection at the same time; add `"
+                    key(missing) "`");
+                if attribute {
+                    say!(m; " or remove `retries`");
+                }
             }
-            Violation::DetectionNeeds { missing } => {
-                m.push("`max_detect` needs `");
-                m.push(missing.key());
-                m.push("` written out: without it the worst case rests on an OS default that an administrator may change (Linux: net.ipv4.tcp_keepalive_");
-                m.push(match missing {
+            Violation::DetectionNeeds { missing } => say!(m;
+                "`max_detect` needs `" key(missing)
+                "` written out: without it the worst case rests on an OS default that an administrator may change (Linux: net.ipv4.tcp_keepalive_"
+                str(match missing {
                     Knob::Timeout => "time",
                     Knob::Interval => "intvl",
                     _ => "probes",
-                });
-                m.push(")");
-            }
-            Violation::DetectionDisabled => {
-                m.push("`max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; remove one of them");
-            }
+                }) ")"),
+            Violation::DetectionDisabled if attribute => say!(m;
+                "`max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; remove one of them"),
+            Violation::DetectionDisabled => say!(m;
+                "the type's `max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; leave `enabled = false` out of the override"),
             Violation::DetectionAbove {
                 worst,
                 bound,
                 policy,
                 in_flight,
             } => {
-                m.push("worst-case dead-peer detection ");
                 let probes_end = match policy.probe_sequence_end() {
                     Ok(end) => end.as_nanos(),
                     Err(_) => 0,
                 };
+                say!(m; "worst-case dead-peer detection ");
                 if in_flight {
-                    m.push("with data in flight (user_timeout) ");
+                    say!(m; "with data in flight (user_timeout) ");
                 } else if probes_end == worst.as_nanos() {
-                    m.push("timeout + interval × retries ");
+                    say!(m; "timeout + interval × retries ");
                 } else {
                     // Linux: a user timeout ends the probing at the first probe past it.
-                    m.push("(first probe past user_timeout) ");
+                    say!(m; "(first probe past user_timeout) ");
                 }
-                m.push("= ");
-                m.push_duration(worst);
-                m.push(" exceeds `max_detect = \"");
-                m.push_duration(bound);
-                m.push("\"`; lower ");
+                say!(m; "= " dur(worst) " exceeds `max_detect = \"" dur(bound) "\"`; lower ");
                 if in_flight {
-                    m.push("`user_timeout`");
+                    say!(m; "`user_timeout`");
                 } else {
                     push_largest_term(&mut m, &policy);
                 }
             }
             Violation::DetectionOverflow => {
-                m.push("timeout + interval × retries overflows; lower one of them");
+                say!(m; "timeout + interval × retries overflows; lower one of them")
             }
             Violation::ProbeSpanWraps {
                 platform,
                 span,
                 longest,
-            } => {
-                m.push("timeout + interval × retries = ");
-                m.push_duration(span);
-                m.push(" is longer than ");
-                m.push(platform);
-                m.push("'s keep-alive timer counts (");
-                m.push_duration(longest);
-                m.push("): the kernel's tick count would wrap and drop the connection at the wrong time; lower `retries` or `interval`");
-            }
+            } => say!(m;
+                "timeout + interval × retries = " dur(span) " is longer than " str(platform)
+                "'s keep-alive timer counts (" dur(longest)
+                "): the kernel's tick count would wrap and drop the connection at the wrong time; lower `retries` or `interval`"),
             Violation::DetectionInFlight {
                 platform,
                 in_flight,
                 option,
                 suggested,
             } => {
-                m.push("`max_detect` covers connections with data in flight too, and ");
+                say!(m; "`max_detect` covers connections with data in flight too, and ");
                 push_no_probes(&mut m, platform, in_flight);
                 match option {
-                    Some(option) => {
-                        m.push("bound that case with `user_timeout = \"");
-                        m.push_duration(suggested);
-                        m.push("\"` (");
-                        m.push(option);
-                        m.push("), or add `detect_idle_only = true` if the bound is meant for idle connections only");
-                    }
-                    None => {
-                        m.push(platform);
-                        m.push(" has no per-socket bound on retransmission, so nothing bounds that case there; add `detect_idle_only = true` if the bound is meant for idle connections only");
-                    }
+                    Some(option) => say!(m;
+                        "bound that case with `user_timeout = \"" dur(suggested) "\"` (" str(option) ")"),
+                    None => say!(m;
+                        str(platform) " has no per-socket bound on retransmission, so nothing bounds that case there"),
+                }
+                if attribute {
+                    say!(m; str(if option.is_some() { ", or" } else { ";" })
+                        " add `detect_idle_only = true` if the bound is meant for idle connections only");
                 }
             }
             Violation::BestEffortUncertified {
@@ -463,113 +449,100 @@ impl Violation {
                 platform,
                 bound,
             } => {
-                m.push("`best_effort = true` leaves `");
-                m.push(knob.key());
-                m.push("` out on ");
-                m.push(platform);
-                m.push(", which has no option for it, but ");
+                say!(m; "`best_effort = true` leaves `" key(knob) "` out on " str(platform)
+                    ", which has no option for it, but ");
                 match bound {
-                    Certified::MaxDetect => m.push("`max_detect`"),
-                    Certified::Bounds(b) => {
-                        m.push(b.owner());
-                        m.push("::");
-                        m.push(b.name());
-                    }
+                    Certified::MaxDetect => say!(m; "`max_detect`"),
+                    Certified::Bounds(b) => say!(m; str(b.owner()) "::" str(b.name())),
                 }
-                m.push(" rests on `");
-                m.push(knob.key());
-                m.push("`: a bound is certified only for what the target applies; remove `");
-                m.push(knob.key());
-                m.push("` or `best_effort = true`, or drop the bound");
+                say!(m; " rests on `" key(knob) "`: a bound is certified only for what the target applies; ");
+                if attribute {
+                    say!(m; "remove `" key(knob) "` or `best_effort = true`, or drop the bound");
+                } else {
+                    say!(m; "leave `" key(knob) "` out of the override");
+                }
             }
-            Violation::Bound(b) => return b.message(),
+            Violation::Bound(b) => return b.words(reader),
         }
         m
     }
 }
 
+/// Who reads a message, and so what its advice may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// The author of a `#[keepalive(...)]` attribute, who can write or remove any key.
+    Attribute,
+    /// The author of a run-time override (a configuration file, the environment), who can
+    /// write keys but not remove one the type's default writes, nor change what the type
+    /// enforces.
+    Override,
+}
+
 impl BoundViolation {
     /// The message, built in `const` context.
     pub const fn message(&self) -> Message {
+        self.words(Reader::Attribute)
+    }
+
+    /// The message for `reader` ([`Violation::words`]).
+    pub(crate) const fn words(&self, reader: Reader) -> Message {
+        let attribute = matches!(reader, Reader::Attribute);
         let mut m = Message::new();
-        m.push("this policy breaks ");
-        m.push(self.bounds.owner());
-        m.push("::");
-        m.push(self.bounds.name());
-        m.push(": ");
+        say!(m; "this policy breaks " str(self.bounds.owner()) "::" str(self.bounds.name()) ": ");
         match self.kind {
+            BoundKind::RequireEnabled if attribute => {
+                say!(m; "keep-alive is required; remove `enabled = false`")
+            }
             BoundKind::RequireEnabled => {
-                m.push("keep-alive is required; remove `enabled = false`");
+                say!(m; "keep-alive is required; leave `enabled = false` out of the override")
             }
             BoundKind::Required(knob) => {
-                m.push("`");
-                m.push(knob.key());
-                m.push("` must be written out");
+                say!(m; "`" key(knob) "` must be written out");
                 if let Some(limit) = self.limit {
-                    m.push(" (the bound is ");
-                    m.push_value(limit);
-                    m.push(")");
+                    say!(m; " (the bound is " val(limit) ")");
                 }
-                m.push("; add `");
-                m.push(knob.key());
-                m.push(" = ...`");
+                say!(m; "; add `" key(knob) " = ...`");
             }
             BoundKind::AtMost(knob) | BoundKind::AtLeast(knob) => {
                 let most = matches!(self.kind, BoundKind::AtMost(_));
-                m.push("`");
-                m.push(knob.key());
-                m.push(" = ");
+                say!(m; "`" key(knob) " = ");
                 if let Some(value) = self.value {
-                    m.push_value(value);
+                    say!(m; val(value));
                 }
-                m.push(if most {
-                    "` is above its maximum of "
-                } else {
-                    "` is below its minimum of "
-                });
+                say!(m; str(if most { "` is above its maximum of " } else { "` is below its minimum of " }));
                 if let Some(limit) = self.limit {
-                    m.push_value(limit);
+                    say!(m; val(limit));
                 }
-                m.push(if most {
-                    "; write at most "
-                } else {
-                    "; write at least "
-                });
+                say!(m; str(if most { "; write at most " } else { "; write at least " }));
                 if let Some(limit) = self.limit {
-                    m.push_value(limit);
+                    say!(m; val(limit));
                 }
             }
             BoundKind::MaxDetection => {
-                m.push("worst-case dead-peer detection ");
+                say!(m; "worst-case dead-peer detection ");
                 match self.value {
-                    Some(value) => m.push_value(value),
-                    None => m.push("(overflows)"),
+                    Some(value) => say!(m; val(value)),
+                    None => say!(m; "(overflows)"),
                 }
-                m.push(" exceeds the bound of ");
+                say!(m; " exceeds the bound of ");
                 if let Some(limit) = self.limit {
-                    m.push_value(limit);
+                    say!(m; val(limit));
                 }
-                m.push("; lower `timeout`, `interval` or `retries`");
+                say!(m; "; lower `timeout`, `interval` or `retries`");
             }
             BoundKind::InFlight {
                 platform,
                 in_flight,
                 option,
             } => {
-                m.push("its detection bound covers connections with data in flight, and ");
+                say!(m; "its detection bound covers connections with data in flight, and ");
                 push_no_probes(&mut m, platform, in_flight);
                 match (option, self.limit) {
-                    (Some(option), Some(suggested)) => {
-                        m.push("bound that case with `user_timeout = ");
-                        m.push_value(suggested);
-                        m.push("` (");
-                        m.push(option);
-                        m.push(")");
-                    }
-                    _ => {
-                        m.push(platform);
-                        m.push(" has no per-socket bound on retransmission, so this bound cannot be met there");
-                    }
+                    (Some(option), Some(suggested)) => say!(m;
+                        "bound that case with `user_timeout = " val(suggested) "` (" str(option) ")"),
+                    _ => say!(m;
+                        str(platform) " has no per-socket bound on retransmission, so this bound cannot be met there"),
                 }
             }
         }
@@ -579,14 +552,13 @@ impl BoundViolation {
 
 /// "<platform> sends no keep-alive probe while sent data is unacknowledged; ", or where the
 /// OS only does not document it, says that.
-pub(crate) const fn push_no_probes(m: &mut Message, platform: &str, in_flight: InFlight) {
-    m.push(platform);
-    match in_flight {
+const fn push_no_probes(m: &mut Message, platform: &str, in_flight: InFlight) {
+    say!(m; str(platform) str(match in_flight {
         InFlight::UserTimeoutBoundsRetransmission => {
-            m.push(" does not document keep-alive probes while sent data is unacknowledged; ")
+            " does not document keep-alive probes while sent data is unacknowledged; "
         }
-        _ => m.push(" sends no keep-alive probe while sent data is unacknowledged; "),
-    }
+        _ => " sends no keep-alive probe while sent data is unacknowledged; ",
+    }));
 }
 
 /// "`timeout = "5s"` is below the minimum illumos accepts for TCP_KEEPIDLE (10 s); write
@@ -600,26 +572,22 @@ const fn push_out_of_range(
     above: bool,
 ) {
     let limit = if above { option.max } else { option.min };
-    m.push("`");
-    m.push(knob.key());
-    m.push(" = ");
-    m.push_value(value);
-    m.push(if above {
-        "` is above the maximum "
+    let (side, write) = if above {
+        ("maximum", "write at most")
     } else {
-        "` is below the minimum "
-    });
-    m.push(platform);
-    m.push(" accepts for ");
-    m.push(option.name);
-    m.push(" (");
-    push_limit(m, limit, option.unit);
-    m.push(if above {
-        "); write at most "
-    } else {
-        "); write at least "
-    });
-    push_limit_literal(m, limit, option.unit);
+        ("minimum", "write at least")
+    };
+    say!(m; "`" key(knob) " = " val(value) "` is " str(if above { "above" } else { "below" })
+        " the " str(side) " " str(platform) " accepts for " str(option.name) " (" num(limit));
+    if !matches!(option.unit, Unit::Count) {
+        say!(m; " " str(option.unit.symbol()));
+    }
+    say!(m; "); " str(write) " ");
+    // The limit as the user would write it: `"32767s"` or `127`.
+    match option.unit.step_nanos() {
+        None => say!(m; num(limit)),
+        Some(step) => say!(m; "\"" dur(duration_from_nanos(limit as u128 * step as u128)) "\""),
+    }
 }
 
 pub(crate) const fn duration_from_nanos(nanos: u128) -> Duration {
@@ -629,32 +597,9 @@ pub(crate) const fn duration_from_nanos(nanos: u128) -> Duration {
     )
 }
 
-const fn push_limit(m: &mut Message, n: u64, unit: Unit) {
-    m.push_u64(n);
-    match unit {
-        Unit::Count => {}
-        _ => {
-            m.push(" ");
-            m.push(unit.symbol());
-        }
-    }
-}
-
-/// The limit as the user would write it: `"32767s"` or `127`.
-const fn push_limit_literal(m: &mut Message, n: u64, unit: Unit) {
-    match unit.step_nanos() {
-        None => m.push_u64(n),
-        Some(step) => {
-            m.push("\"");
-            m.push_duration(duration_from_nanos(n as u128 * step as u128));
-            m.push("\"");
-        }
-    }
-}
-
 const fn push_largest_term(m: &mut Message, policy: &Policy) {
     let (Some(timeout), Some(interval)) = (policy.timeout(), policy.interval()) else {
-        m.push("`timeout`");
+        say!(m; "`timeout`");
         return;
     };
     let probes = match policy.retries() {
@@ -662,13 +607,9 @@ const fn push_largest_term(m: &mut Message, policy: &Policy) {
         None => interval.as_nanos(),
     };
     if timeout.as_nanos() >= probes {
-        m.push("`timeout` (");
-        m.push_duration(timeout);
-        m.push("), the largest term");
+        say!(m; "`timeout` (" dur(timeout) "), the largest term");
     } else {
-        m.push("`interval` (");
-        m.push_duration(interval);
-        m.push(") or `retries`, whose product is the largest term");
+        say!(m; "`interval` (" dur(interval) ") or `retries`, whose product is the largest term");
     }
 }
 

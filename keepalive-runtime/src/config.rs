@@ -9,6 +9,9 @@ use keepalive_core::{OverrideError, PolicyOverride};
 /// regard to case or `-`/`_`; every variable with the prefix counts, so an unknown key (with
 /// a suggestion), a name that is not UTF-8, or one key under two names
 /// (`MYAPP_KEEPALIVE_TIMEOUT` and `MYAPP_KEEPALIVE_timeout`) is an error, never ignored.
+/// The prefix itself is matched as given, since variable names are case-sensitive; a
+/// variable that has it in another case and names a key (`myapp_keepalive_timeout`) is an
+/// error saying so. Errors name the variables (`MYAPP_KEEPALIVE_RETRIES`).
 ///
 /// The change goes through the type it changes, `C::policy_with`, which holds it to every
 /// rule the type's attribute enforced (its `max_detect`, its `bounds`):
@@ -34,10 +37,23 @@ fn from_vars(
     prefix: &str,
     vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
 ) -> Result<PolicyOverride, OverrideError> {
-    let mut change = PolicyOverride::new();
+    let mut change = PolicyOverride::new().with_env_prefix(prefix);
     let mut spellings = Spellings::default();
     for (name, value) in vars {
-        if !name.as_encoded_bytes().starts_with(prefix.as_bytes()) {
+        let bytes = name.as_encoded_bytes();
+        if !bytes.starts_with(prefix.as_bytes()) {
+            // A near miss: the prefix in another case, followed by a key.
+            let near = bytes.len() > prefix.len()
+                && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
+            if let (true, Some(name)) = (near, name.to_str()) {
+                let rest = name.get(prefix.len()..).unwrap_or_default();
+                if keepalive_core::policy_key(rest).is_ok() {
+                    return Err(OverrideError::PrefixCase {
+                        name: name.to_owned(),
+                        prefix: prefix.to_owned(),
+                    });
+                }
+            }
             continue;
         }
         let Some(name) = name.to_str() else {
@@ -47,7 +63,12 @@ fn from_vars(
         };
         let key = name[prefix.len()..].to_ascii_lowercase();
         let key = spellings.record(&key, name)?;
-        change.set(key, &value.to_string_lossy())?;
+        change
+            .set(key, &value.to_string_lossy())
+            .map_err(|error| OverrideError::Variable {
+                name: name.to_owned(),
+                error: Box::new(error),
+            })?;
     }
     Ok(change)
 }
@@ -340,6 +361,56 @@ mod tests {
             let e = from_vars("APP_KA_", vars(&[("APP_KA_RETRIES", value)])).unwrap_err();
             assert!(e.to_string().contains(message), "{value}: {e}");
         }
+    }
+
+    /// A rejected environment override names the variables and asks only for what an
+    /// override can do: here write `user_timeout`, not remove the type's `retries`.
+    #[test]
+    fn env_rejections_name_the_variable_and_advise_an_override() {
+        use keepalive_core::{LINUX, Policy};
+        let base = Policy::new()
+            .with_timeout(Duration::from_secs(60))
+            .with_interval(Duration::from_secs(5))
+            .with_retries(3);
+        let change = from_vars("KAT_", vars(&[("KAT_USER_TIMEOUT", "10s")])).unwrap();
+        let e = change.apply_to(base, Some(&LINUX)).unwrap_err().to_string();
+        assert!(
+            e.ends_with("; write `user_timeout = \"1m 15s\"` to match (the environment set `KAT_USER_TIMEOUT=\"10s\"`; the type's default: `timeout = \"1m\"`, `interval = \"5s\"`, `retries = 3`)"),
+            "{e}"
+        );
+        assert!(!e.contains("remove"), "{e}");
+        // The same change from code names keys.
+        let e = PolicyOverride::new()
+            .with_user_timeout(Duration::from_secs(10))
+            .apply_to(base, Some(&LINUX))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("(the override wrote `user_timeout = \"10s\"`;"),
+            "{e}"
+        );
+        // A value the grammar refuses names its variable too.
+        let e = from_vars("KAT_", vars(&[("KAT_RETRIES", "-0")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment variable `KAT_RETRIES`: keep-alive override `retries = \"-0\"`: expected a whole number of probes with no sign, such as 5; this one has a sign"
+        );
+    }
+
+    /// Variable names are case-sensitive (two variables on Unix), so `kat_timeout` is not
+    /// read under `KAT_`; it names a key, so it is reported rather than ignored.
+    #[test]
+    fn a_prefix_in_another_case_is_a_near_miss() {
+        let e = from_vars("KAT_", vars(&[("kat_timeout", "30s")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "environment variable `kat_timeout` is not read: it differs from the keep-alive prefix `KAT_` only in case, and variable names are case-sensitive; rename it `KAT_TIMEOUT` or unset it"
+        );
+        // Another program's variable that names no key is left alone.
+        assert_eq!(
+            from_vars("KAT_", vars(&[("kat_home", "/x"), ("KATX", "1")])),
+            Ok(PolicyOverride::new())
+        );
     }
 
     #[test]
