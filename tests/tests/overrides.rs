@@ -76,7 +76,7 @@ fn toml_cannot_turn_keep_alive_off_under_max_detect() {
     let e = connect(&change).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "keep-alive override rejected: `max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; remove one of them (the override wrote `enabled = false`)"
+        "keep-alive override rejected: the type's `max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; leave `enabled = false` out of the override (the override wrote `enabled = false`)"
     );
 }
 
@@ -119,7 +119,7 @@ fn a_user_timeout_shorter_than_the_probes_is_refused() {
     let e = DbConn::policy_with(&change).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "keep-alive override rejected: `user_timeout = \"10s\"` is shorter than timeout + interval × retries = 2h 10s, so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after 2h 1s, before `retries = 10` is reached; write `user_timeout = \"2h 10s\"` to match, or remove `retries` (the override wrote `user_timeout = \"10s\"`; the type's default: `timeout = \"2h\"`, `interval = \"1s\"`, `retries = 10`)"
+        "keep-alive override rejected: `user_timeout = \"10s\"` is shorter than timeout + interval × retries = 2h 10s, so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after 2h 1s, before `retries = 10` is reached; write `user_timeout = \"2h 10s\"` to match (the override wrote `user_timeout = \"10s\"`; the type's default: `timeout = \"2h\"`, `interval = \"1s\"`, `retries = 10`)"
     );
 }
 

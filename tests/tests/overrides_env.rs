@@ -43,7 +43,9 @@ fn environment_overrides_are_held_to_the_type_s_bounds() {
     let text = detect.to_string();
     assert!(
         text.contains("= 2m exceeds `max_detect = \"1m 40s\"`")
-            && text.contains("(the override wrote `timeout = \"1m 30s\"`, `user_timeout = \"2m\"`"),
+            && text.contains(
+                "(the environment set `APICONN_B_TIMEOUT=\"1m 30s\"`, `APICONN_B_USER_TIMEOUT=\"2m\"`"
+            ),
         "{text}"
     );
 
