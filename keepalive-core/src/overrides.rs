@@ -53,21 +53,16 @@ impl PolicyOverride {
     /// The longest environment prefix an override records.
     const PREFIX_CAPACITY: usize = 64;
 
-    const fn changes(
-        &self,
-    ) -> (
-        Option<bool>,
-        Option<Duration>,
-        Option<Duration>,
-        Option<u32>,
-        Option<Duration>,
-    ) {
+    /// What the override changes, without where it was read from.
+    const fn changes(&self) -> (Option<bool>, [Option<KnobValue>; 4]) {
         (
             self.enabled,
-            self.timeout,
-            self.interval,
-            self.retries,
-            self.user_timeout,
+            [
+                self.get(Knob::ALL[0]),
+                self.get(Knob::ALL[1]),
+                self.get(Knob::ALL[2]),
+                self.get(Knob::ALL[3]),
+            ],
         )
     }
 }
