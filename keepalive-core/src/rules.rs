@@ -23,7 +23,7 @@ use core::time::Duration;
 
 use crate::bounds::{BoundKind, BoundViolation, Bounds};
 use crate::knob::{Knob, KnobValue};
-use crate::platform::{InFlight, Platform, Support, Unit};
+use crate::platform::{InFlight, Platform, Support};
 use crate::policy::{DetectionError, Policy};
 pub use crate::violation::Topic;
 use crate::violation::Violation;
@@ -703,9 +703,6 @@ const fn round_up_to(d: Duration, support: Support) -> Duration {
         (nanos % 1_000_000_000) as u32,
     )
 }
-
-#[allow(dead_code)]
-const _UNIT_USED: Option<Unit> = None;
 
 #[cfg(test)]
 mod tests {
