@@ -3,7 +3,7 @@
 use core::fmt;
 use core::time::Duration;
 
-/// One setting of a [`Policy`], named as the attribute names it.
+/// One setting of a [`Policy`](crate::Policy), named as the attribute names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Knob {
     /// Idle time before the first probe (`timeout`).
