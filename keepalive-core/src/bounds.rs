@@ -170,11 +170,3 @@ impl Bounds {
         }
     }
 }
-
-impl core::fmt::Display for BoundViolation {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.message().as_str())
-    }
-}
-
-impl std::error::Error for BoundViolation {}

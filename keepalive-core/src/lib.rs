@@ -26,6 +26,7 @@ mod bounds;
 mod duration;
 pub mod keys;
 mod knob;
+mod messages;
 mod overrides;
 pub mod plan;
 mod platform;
@@ -39,6 +40,7 @@ pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
 pub use knob::{Knob, KnobValue};
+pub use messages::write_violations;
 pub use overrides::{OverrideError, PolicyOverride, Sides, policy_key};
 pub use plan::{ApplyPlan, Role, Step};
 pub use platform::{
@@ -47,4 +49,4 @@ pub use platform::{
 };
 pub use policy::{Detection, DetectionError, Policy};
 pub use text::{Message, SHOWN_CHARS, shown};
-pub use violation::{Certified, Violation, write_violations};
+pub use violation::{Certified, Violation};

@@ -7,11 +7,11 @@ use core::time::Duration;
 use crate::duration::{DurationError, parse_duration};
 use crate::keys;
 use crate::knob::{Knob, KnobValue};
+use crate::messages::Reader;
 use crate::platform::Platform;
 use crate::policy::Policy;
 use crate::rules::{self, Enforcement};
 use crate::text::{Text, shown};
-use crate::violation::Reader;
 use crate::violation::Violation;
 
 /// Changes to a [`Policy`]: each key either left alone or replaced.

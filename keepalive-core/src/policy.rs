@@ -107,23 +107,6 @@ pub enum DetectionError {
     Overflow,
 }
 
-impl fmt::Display for DetectionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DetectionError::Disabled => f.write_str("keep-alive is off"),
-            DetectionError::Missing(knob) => {
-                write!(
-                    f,
-                    "`{knob}` is left to the OS default, so the bound is unknown"
-                )
-            }
-            DetectionError::Overflow => f.write_str("timeout + interval × retries overflows"),
-        }
-    }
-}
-
-impl std::error::Error for DetectionError {}
-
 impl Policy {
     /// Keep-alive on, every timing left to the OS (`#[keepalive]` alone).
     pub const fn new() -> Self {

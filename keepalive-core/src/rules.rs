@@ -708,7 +708,7 @@ const fn round_up_to(d: Duration, support: Support) -> Duration {
 mod tests {
     use super::*;
     use super::{knob_on as check_knob_on, user_timeout_agrees as check_user_timeout};
-    use crate::violation::duration_from_nanos;
+    use crate::messages::duration_from_nanos;
 
     fn check_detection(policy: &Policy, bound: Duration) -> Option<Violation> {
         max_detect_violation(policy, None, bound, false)
