@@ -97,7 +97,9 @@ impl Spellings {
 /// A [`PolicyOverride`] read through serde, for a `[keepalive]` table in a configuration
 /// file: `timeout = "30s"`, `interval = "5s"`, `retries = 4`, `user_timeout = "50s"`,
 /// `enabled = true`. Keys are read without regard to case or `-`/`_`; an unknown key (with
-/// a suggestion) or one key in two spellings (`timeout` and `Timeout`) is an error. The
+/// a suggestion), one key in two spellings (`timeout` and `Timeout`) or a key with no value
+/// (JSON `null`, an empty YAML value: leave the key out to keep the type's default) is an
+/// error. The
 /// change then goes through the type it changes, `C::policy_with`, which holds it to every
 /// rule the type's attribute enforced ([`KeepAlivePolicy::policy_with`](crate::KeepAlivePolicy::policy_with)).
 ///
