@@ -191,7 +191,7 @@ pub(crate) fn apply_reported(
 /// [`check`], except that a knob with no option on the target is not a violation: the
 /// best-effort apply leaves it out and reports it.
 fn check_best_effort(policy: &Policy) -> Result<(), Error> {
-    enforce(policy, &Enforcement::new().best_effort(true))
+    enforce(policy, &Enforcement::new().with_best_effort(true))
 }
 
 pub(crate) fn check(policy: &Policy) -> Result<(), Error> {

@@ -34,7 +34,7 @@
 //! - [`KeepAlive::apply_keepalive`], [`apply_policy`], [`apply()`]: a policy onto a socket
 //!   as it is now (std, socket2, and with feature `tokio` the tokio TCP types).
 //! - [`read_back`]: a [`Report`] of what the kernel holds, option by option.
-//! - [`PolicyOverride`], [`overrides_from_env`] and, with feature `serde`, `PolicyConfig`:
+//! - [`PolicyOverride`], [`from_env`] and, with feature `serde`, `PolicyConfig`:
 //!   run-time changes to a library's defaults, checked by the attribute's rules.
 //! - [`status()`]: what keep-alive is doing on a connection now (one connection-info call);
 //!   [`Status::forecast`] says what happens next under a policy, [`Cause::of`] why a
@@ -57,7 +57,7 @@ mod sys;
 pub use apply::{apply, apply_best_effort, apply_policy, apply_unchecked};
 #[cfg(feature = "serde")]
 pub use config::PolicyConfig;
-pub use config::overrides_from_env;
+pub use config::from_env;
 #[cfg(feature = "tokio")]
 pub use connect::async_tokio;
 pub use connect::{Attempt, Connected, connect, connect_timeout, connect_with};
@@ -122,7 +122,7 @@ pub trait KeepAlivePolicy {
     /// What the type enforces beyond the platform's limits: `max_detect`,
     /// `detect_idle_only`, `bounds` and `best_effort` as the attribute wrote them. Run-time
     /// changes go through [`Self::policy_with`], which holds them to it.
-    const ENFORCEMENT: Enforcement = Enforcement::new().best_effort(Self::BEST_EFFORT);
+    const ENFORCEMENT: Enforcement = Enforcement::new().with_best_effort(Self::BEST_EFFORT);
 
     /// The type's policy with `change` applied (from code, a configuration file or the
     /// environment), checked by every rule the attribute enforced for this type: the
@@ -139,10 +139,10 @@ pub trait KeepAlivePolicy {
     ///             max_detect = "1m", best_effort = true)]
     /// struct Api;
     ///
-    /// let shorter = PolicyOverride::new().timeout(Duration::from_secs(20)).user_timeout(Duration::from_secs(40));
+    /// let shorter = PolicyOverride::new().with_timeout(Duration::from_secs(20)).with_user_timeout(Duration::from_secs(40));
     /// assert_eq!(Api::policy_with(&shorter)?.timeout(), Some(Duration::from_secs(20)));
     ///
-    /// let longer = PolicyOverride::new().timeout(Duration::from_secs(7200));
+    /// let longer = PolicyOverride::new().with_timeout(Duration::from_secs(7200));
     /// let refused = Api::policy_with(&longer).unwrap_err().to_string();
     /// assert!(refused.contains("exceeds `max_detect = \"1m\"`"), "{refused}");
     /// # Ok::<(), keepalive_runtime::Error>(())
