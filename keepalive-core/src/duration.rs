@@ -81,10 +81,10 @@ pub enum DurationErrorKind {
 /// write instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationError {
-    kind: DurationErrorKind,
-    offset: usize,
-    len: usize,
-    found: Text<16>,
+    pub(crate) kind: DurationErrorKind,
+    pub(crate) offset: usize,
+    pub(crate) len: usize,
+    pub(crate) found: Text<16>,
 }
 
 impl DurationError {
@@ -116,80 +116,7 @@ impl DurationError {
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
-
-    /// The message without the byte offset, for callers that point at the input
-    /// themselves (the attribute macro spans the literal).
-    ///
-    /// ```
-    /// let err = keepalive_core::parse_duration("5").unwrap_err();
-    /// assert_eq!(err.message().as_str(), "`5` has no unit; write \"5s\" (units: ms, s, m, h)");
-    /// ```
-    pub const fn message(&self) -> crate::text::Message {
-        let mut out = crate::text::Message::new();
-        self.write(&mut out);
-        out
-    }
-
-    /// The message, without the offset, as a const-evaluable string.
-    pub(crate) const fn write(&self, out: &mut crate::text::Message) {
-        let found = self.found.as_str();
-        match self.kind {
-            DurationErrorKind::Empty => {
-                out.push("empty duration; write a number with a unit, such as \"30s\"")
-            }
-            DurationErrorKind::ExpectedNumber => {
-                out.push("expected a number at `");
-                out.push(found);
-                out.push("`; a duration is a number with a unit, such as \"30s\" or \"1h 30m\"");
-            }
-            DurationErrorKind::Negative => {
-                out.push("a duration cannot be negative; remove the `-`");
-            }
-            DurationErrorKind::Fraction => {
-                out.push("fractions are not part of the grammar; use a smaller unit, such as \"1500ms\" for 1.5 s or \"90m\" for 1.5 h");
-            }
-            DurationErrorKind::MissingUnit { value } => {
-                out.push("`");
-                out.push(found);
-                out.push("` has no unit; write \"");
-                out.push_u64(value);
-                out.push("s\" (units: ms, s, m, h)");
-            }
-            DurationErrorKind::UnknownUnit { suggestion } => {
-                out.push("unknown unit `");
-                out.push(found);
-                match suggestion {
-                    Some(unit) => {
-                        out.push("`; write `");
-                        out.push(unit.symbol());
-                        out.push("`");
-                    }
-                    None => out.push("`; units are ms, s, m (or min) and h"),
-                }
-            }
-            DurationErrorKind::UnitOrder { unit, after } => {
-                out.push("`");
-                out.push(unit.symbol());
-                out.push("` after `");
-                out.push(after.symbol());
-                out.push("`; write each unit once, largest first, such as \"1h 30m\"");
-            }
-            DurationErrorKind::Overflow => {
-                out.push("duration too large: the total must fit in u64::MAX milliseconds")
-            }
-        }
-    }
 }
-
-impl fmt::Display for DurationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = crate::text::Message::new();
-        self.write(&mut out);
-        write!(f, "{} (at byte {})", out.as_str(), self.offset)
-    }
-}
-
-impl std::error::Error for DurationError {}
 
 const fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')

@@ -25,6 +25,8 @@
 mod bounds;
 mod duration;
 pub mod keys;
+mod knob;
+mod messages;
 mod overrides;
 pub mod plan;
 mod platform;
@@ -37,12 +39,14 @@ pub use bounds::{BoundKind, BoundViolation, Bounds};
 pub use duration::{
     DurationError, DurationErrorKind, FormattedDuration, TimeUnit, format_duration, parse_duration,
 };
+pub use knob::{Knob, KnobValue};
+pub use messages::write_violations;
 pub use overrides::{OverrideError, PolicyOverride, Sides, policy_key};
 pub use plan::{ApplyPlan, Role, Step};
 pub use platform::{
     ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, InFlight, LINUX, NETBSD, OPENBSD, OptionSpec,
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
-pub use policy::{Detection, DetectionError, Knob, KnobValue, Policy};
-pub use text::Message;
-pub use violation::{Certified, Violation, write_violations};
+pub use policy::{Detection, DetectionError, Policy};
+pub use text::{Message, SHOWN_CHARS, shown};
+pub use violation::{Certified, Violation};

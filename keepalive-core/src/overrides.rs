@@ -6,10 +6,12 @@ use core::time::Duration;
 
 use crate::duration::{DurationError, parse_duration};
 use crate::keys;
+use crate::knob::{Knob, KnobValue};
+use crate::messages::Reader;
 use crate::platform::Platform;
-use crate::policy::KnobValue;
-use crate::policy::{Knob, Policy};
+use crate::policy::Policy;
 use crate::rules::{self, Enforcement};
+use crate::text::{Text, shown};
 use crate::violation::Violation;
 
 /// Changes to a [`Policy`]: each key either left alone or replaced.
@@ -22,7 +24,7 @@ use crate::violation::Violation;
 ///     .with_timeout(Duration::from_secs(7200))
 ///     .with_interval(Duration::from_secs(1));
 ///
-/// let mut change = PolicyOverride::new().retries(4);
+/// let mut change = PolicyOverride::new().with_retries(4);
 /// change.set("timeout", "30s")?;
 /// let policy = change.apply_to(LIBRARY_DEFAULT, Some(&LINUX))?;
 /// assert_eq!(policy.timeout(), Some(Duration::from_secs(30)));
@@ -32,13 +34,51 @@ use crate::violation::Violation;
 /// assert_eq!(err.to_string(), "keep-alive override `timeout = \"2hrs\"`: unknown unit `hrs`; write `h` (at byte 1)");
 /// # Ok::<(), keepalive_core::OverrideError>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+///
+/// Two overrides are equal when they change the same keys to the same values, wherever
+/// they were read from.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct PolicyOverride {
     enabled: Option<bool>,
     timeout: Option<Duration>,
     interval: Option<Duration>,
     retries: Option<u32>,
     user_timeout: Option<Duration>,
+    /// The environment prefix the values were read under, if any, so that errors name the
+    /// variables ([`PolicyOverride::with_env_prefix`]).
+    env_prefix: Option<Text<{ PolicyOverride::PREFIX_CAPACITY }>>,
+}
+
+impl PolicyOverride {
+    /// The longest environment prefix an override records.
+    const PREFIX_CAPACITY: usize = 64;
+
+    /// What the override changes, without where it was read from.
+    const fn changes(&self) -> (Option<bool>, [Option<KnobValue>; 4]) {
+        (
+            self.enabled,
+            [
+                self.get(Knob::ALL[0]),
+                self.get(Knob::ALL[1]),
+                self.get(Knob::ALL[2]),
+                self.get(Knob::ALL[3]),
+            ],
+        )
+    }
+}
+
+impl PartialEq for PolicyOverride {
+    fn eq(&self, other: &Self) -> bool {
+        self.changes() == other.changes()
+    }
+}
+
+impl Eq for PolicyOverride {}
+
+impl core::hash::Hash for PolicyOverride {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.changes().hash(state);
+    }
 }
 
 /// A rejected override, naming the key and the rule.
@@ -111,6 +151,23 @@ pub enum OverrideError {
         /// The name, with each byte that is not UTF-8 shown as U+FFFD.
         name: String,
     },
+    /// An environment variable that would name a key but for the case of its prefix
+    /// (`kat_timeout` under `KAT_`): variables are case-sensitive (on Unix `kat_timeout`
+    /// and `KAT_TIMEOUT` are two variables), so it is not read, and said so rather than
+    /// ignored.
+    PrefixCase {
+        /// The variable's name.
+        name: String,
+        /// The prefix as given.
+        prefix: String,
+    },
+    /// A value read from an environment variable is rejected.
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// What is wrong with its value.
+        error: Box<OverrideError>,
+    },
 }
 
 /// The two sides of a rejected override.
@@ -129,18 +186,27 @@ impl fmt::Display for OverrideError {
                 key,
                 suggestion: Some(s),
             } => {
-                write!(f, "unknown keep-alive key `{key}`; did you mean `{s}`?")
+                write!(
+                    f,
+                    "unknown keep-alive key `{}`; did you mean `{s}`?",
+                    shown(key)
+                )
             }
             OverrideError::UnknownKey {
                 key,
                 suggestion: None,
             } => write!(
                 f,
-                "unknown keep-alive key `{key}`; the keys are {}",
+                "unknown keep-alive key `{}`; the keys are {}",
+                shown(key),
                 keys::POLICY_KEYS.join(", ")
             ),
             OverrideError::Duration { key, value, error } => {
-                write!(f, "keep-alive override `{key} = {value:?}`: {error}")
+                write!(
+                    f,
+                    "keep-alive override `{key} = {:?}`: {error}",
+                    shown(value)
+                )
             }
             OverrideError::Value {
                 key,
@@ -149,16 +215,20 @@ impl fmt::Display for OverrideError {
             } => {
                 write!(
                     f,
-                    "keep-alive override `{key} = {value:?}`: expected {expected}"
+                    "keep-alive override `{key} = {:?}`: expected {expected}",
+                    shown(value)
                 )
             }
             OverrideError::Duplicate { key, first, second } if first == second => write!(
                 f,
-                "keep-alive key `{key}` is set twice, both times as `{first}`; keep one"
+                "keep-alive key `{key}` is set twice, both times as `{}`; keep one",
+                shown(first)
             ),
             OverrideError::Duplicate { key, first, second } => write!(
                 f,
-                "keep-alive key `{key}` is set twice, as `{first}` and as `{second}`; keep one"
+                "keep-alive key `{key}` is set twice, as `{}` and as `{}`; keep one",
+                shown(first),
+                shown(second)
             ),
             OverrideError::WrongType {
                 key,
@@ -170,11 +240,35 @@ impl fmt::Display for OverrideError {
             ),
             OverrideError::NotUnicode { name } => write!(
                 f,
-                "environment variable `{name}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it"
+                "environment variable `{}` has the keep-alive prefix but a name that is not UTF-8; rename or unset it",
+                shown(name)
             ),
+            OverrideError::PrefixCase { name, prefix } => write!(
+                f,
+                "environment variable `{}` is not read: it differs from the keep-alive prefix `{}` only in case, and variable names are case-sensitive; rename it `{}{}` or unset it",
+                shown(name),
+                shown(prefix),
+                shown(prefix),
+                shown(
+                    &name
+                        .get(prefix.len()..)
+                        .unwrap_or_default()
+                        .to_ascii_uppercase()
+                ),
+            ),
+            OverrideError::Variable { name, error } => {
+                write!(f, "environment variable `{}`: {error}", shown(name))
+            }
             OverrideError::Invalid { violations, sides } => {
                 f.write_str("keep-alive override rejected: ")?;
-                crate::write_violations(f, violations, "; and ")?;
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; and ")?;
+                    }
+                    // Advice an override can follow: it writes keys, it cannot remove one
+                    // the type's default writes nor change what the type enforces.
+                    f.write_str(v.words(Reader::Override).as_str())?;
+                }
                 write_sides(f, &sides.change, &sides.base)
             }
             OverrideError::OnDisabledBase { knob } => write!(
@@ -200,6 +294,35 @@ impl OverrideError {
     }
 }
 
+/// `retries`' range, as an error says it when a count is past it.
+const RETRIES_RANGE: &str =
+    "a whole number of probes from 1 to 4294967295 (the largest u32); this one is out of range";
+
+/// What is wrong with a `retries` text that is not all digits, in the words of an error's
+/// "expected ...".
+fn not_a_count(value: &str) -> &'static str {
+    let digits = value.trim_start_matches(['+', '-']);
+    if digits.len() != value.len() {
+        "a whole number of probes with no sign, such as 5; this one has a sign"
+    } else if digits.contains(['e', 'E']) && digits.starts_with(|c: char| c.is_ascii_digit()) {
+        "a whole number of probes written out in digits, such as 100; an exponent is not read"
+    } else if digits.contains('.') && digits.starts_with(|c: char| c.is_ascii_digit()) {
+        "a whole number of probes, such as 5, not a fraction"
+    } else {
+        "a whole number of probes, such as 5"
+    }
+}
+
+/// Whether a text is a date or a time of day (TOML's `1979-05-27T07:32:00Z`, which a
+/// generic table hands over as text), so the error can say so rather than quote a unit.
+fn looks_like_date(value: &str) -> bool {
+    let b = value.as_bytes();
+    let digits =
+        |r: core::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    (digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-'))
+        || (digits(0..2) && b.get(2) == Some(&b':') && digits(3..5))
+}
+
 /// What a key takes, in words.
 fn expected(key: &str) -> &'static str {
     match key {
@@ -213,6 +336,7 @@ impl std::error::Error for OverrideError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             OverrideError::Duration { error, .. } => Some(error),
+            OverrideError::Variable { error, .. } => Some(error.as_ref()),
             OverrideError::Invalid { violations, .. } if violations.len() == 1 => {
                 Some(&violations[0])
             }
@@ -230,35 +354,46 @@ impl PolicyOverride {
             interval: None,
             retries: None,
             user_timeout: None,
+            env_prefix: None,
         }
     }
 
+    /// Records that the values were read from environment variables `<prefix><KEY>`, so
+    /// that a rejection names the variables (`MYAPP_KEEPALIVE_RETRIES=8`) rather than the
+    /// keys; the runtime's `from_env` does this. The name shown is the prefix and the key
+    /// in capitals. A prefix longer than 64 bytes is not recorded (errors then name keys).
+    pub fn with_env_prefix(mut self, prefix: &str) -> Self {
+        self.env_prefix = (prefix.len() <= Self::PREFIX_CAPACITY)
+            .then(|| Text::from_bytes(prefix.as_bytes(), 0, prefix.len()));
+        self
+    }
+
     /// Turns keep-alive on or (deliberately) off.
-    pub const fn enabled(mut self, enabled: bool) -> Self {
+    pub const fn with_enabled(mut self, enabled: bool) -> Self {
         self.enabled = Some(enabled);
         self
     }
 
     /// Replaces the idle time before the first probe.
-    pub const fn timeout(mut self, timeout: Duration) -> Self {
+    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Replaces the time between unanswered probes.
-    pub const fn interval(mut self, interval: Duration) -> Self {
+    pub const fn with_interval(mut self, interval: Duration) -> Self {
         self.interval = Some(interval);
         self
     }
 
     /// Replaces the number of unanswered probes.
-    pub const fn retries(mut self, retries: u32) -> Self {
+    pub const fn with_retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
     }
 
     /// Replaces the user timeout.
-    pub const fn user_timeout(mut self, user_timeout: Duration) -> Self {
+    pub const fn with_user_timeout(mut self, user_timeout: Duration) -> Self {
         self.user_timeout = Some(user_timeout);
         self
     }
@@ -276,6 +411,13 @@ impl PolicyOverride {
         let key = policy_key(key)?;
         let value = value.trim();
         let duration = || {
+            if looks_like_date(value) {
+                return Err(OverrideError::Value {
+                    key,
+                    value: value.to_owned(),
+                    expected: "a duration with a unit, such as \"30s\", not a date or a time of day",
+                });
+            }
             parse_duration(value).map_err(|error| OverrideError::Duration {
                 key,
                 value: value.to_owned(),
@@ -287,17 +429,18 @@ impl PolicyOverride {
             keys::INTERVAL => self.interval = Some(duration()?),
             keys::USER_TIMEOUT => self.user_timeout = Some(duration()?),
             keys::RETRIES => {
-                let error = || OverrideError::Value {
+                let error = |expected| OverrideError::Value {
                     key,
                     value: value.to_owned(),
-                    expected: "a whole number of probes with no sign, such as 5",
+                    expected,
                 };
                 // `str::parse` would take `+5`; the duration grammar takes no `+5s`.
-                if !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(error());
+                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+                    let count = value.parse().map_err(|_| error(RETRIES_RANGE))?;
+                    self.retries = Some(count);
+                } else {
+                    return Err(error(not_a_count(value)));
                 }
-                let count = value.parse().map_err(|_| error())?;
-                self.retries = Some(count);
             }
             _ => {
                 let on = match value {
@@ -328,7 +471,7 @@ impl PolicyOverride {
             (keys::RETRIES, Err(_)) => Err(OverrideError::Value {
                 key,
                 value: value.to_string(),
-                expected: "a whole number of probes from 1 to 4294967295",
+                expected: RETRIES_RANGE,
             }),
             (keys::ENABLED, _) => Err(OverrideError::Value {
                 key,
@@ -435,8 +578,14 @@ impl PolicyOverride {
 fn write_sides(f: &mut fmt::Formatter<'_>, change: &PolicyOverride, base: &Policy) -> fmt::Result {
     let mut wrote = Vec::new();
     let mut kept = Vec::new();
+    let prefix = change.env_prefix.as_ref().map(Text::as_str);
+    // `KAT_TIMEOUT="2h"` for a value from the environment, `timeout = "2h"` otherwise.
+    let written = |key: &str, value: &str| match prefix {
+        Some(prefix) => format!("`{prefix}{}={value}`", key.to_ascii_uppercase()),
+        None => format!("`{key} = {value}`"),
+    };
     if let Some(on) = change.enabled {
-        wrote.push(format!("`enabled = {on}`"));
+        wrote.push(written(keys::ENABLED, &on.to_string()));
     } else if !base.is_enabled() {
         kept.push("`enabled = false`".to_owned());
     }
@@ -447,12 +596,19 @@ fn write_sides(f: &mut fmt::Formatter<'_>, change: &PolicyOverride, base: &Polic
             format!("`{knob} = {}`", m.as_str())
         };
         match (change.get(knob), base.get(knob)) {
-            (Some(value), _) => wrote.push(shown(value)),
+            (Some(value), _) => {
+                let mut m = crate::Message::new();
+                m.push_value(value);
+                wrote.push(written(knob.key(), m.as_str()));
+            }
             (None, Some(value)) if change.enabled != Some(false) => kept.push(shown(value)),
             _ => {}
         }
     }
-    f.write_str(" (the override wrote ")?;
+    f.write_str(match prefix {
+        Some(_) => " (the environment set ",
+        None => " (the override wrote ",
+    })?;
     if wrote.is_empty() {
         f.write_str("nothing")?;
     } else {
@@ -517,7 +673,7 @@ mod tests {
         let e = o.set("retries", "many").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "keep-alive override `retries = \"many\"`: expected a whole number of probes with no sign, such as 5"
+            "keep-alive override `retries = \"many\"`: expected a whole number of probes, such as 5"
         );
         let e = o.set("enabled", "yes").unwrap_err();
         assert!(e.to_string().contains("expected true or false"));
@@ -526,7 +682,7 @@ mod tests {
         let e = o.set("retries", "+5").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "keep-alive override `retries = \"+5\"`: expected a whole number of probes with no sign, such as 5"
+            "keep-alive override `retries = \"+5\"`: expected a whole number of probes with no sign, such as 5; this one has a sign"
         );
         assert!(o.set("timeout", "+5s").is_err());
         let e = o.set_count("retries", -1).unwrap_err();
@@ -536,15 +692,15 @@ mod tests {
     #[test]
     fn the_type_s_bounds_hold_for_overrides() {
         use crate::rules::Enforcement;
-        let org = crate::Bounds::new("acme", "PRODUCTION").at_most_timeout(s(600));
-        let enforced = Enforcement::new().max_detect(s(120)).bounds(org);
+        let org = crate::Bounds::new("acme", "PRODUCTION").with_max_timeout(s(600));
+        let enforced = Enforcement::new().with_max_detect(s(120)).with_bounds(org);
         let base = Policy::new()
             .with_timeout(s(60))
             .with_interval(s(5))
             .with_retries(3)
             .with_user_timeout(s(75));
         let e = PolicyOverride::new()
-            .timeout(s(7200))
+            .with_timeout(s(7200))
             .apply_enforced(base, Some(&LINUX), &enforced)
             .unwrap_err();
         let text = e.to_string();
@@ -560,8 +716,8 @@ mod tests {
         );
         // Within the bounds: accepted.
         let ok = PolicyOverride::new()
-            .timeout(s(30))
-            .user_timeout(s(45))
+            .with_timeout(s(30))
+            .with_user_timeout(s(45))
             .apply_enforced(base, Some(&LINUX), &enforced);
         assert_eq!(ok.map(|p| p.timeout()), Ok(Some(s(30))));
     }
@@ -569,7 +725,7 @@ mod tests {
     #[test]
     fn a_timing_on_a_disabled_default_asks_to_turn_it_on() {
         let e = PolicyOverride::new()
-            .timeout(s(30))
+            .with_timeout(s(30))
             .apply_to(Policy::disabled(), None)
             .unwrap_err();
         assert_eq!(
@@ -581,7 +737,7 @@ mod tests {
     #[test]
     fn rules_apply_to_the_result() {
         let e = PolicyOverride::new()
-            .timeout(s(40_000))
+            .with_timeout(s(40_000))
             .apply_to(BASE, Some(&LINUX))
             .unwrap_err();
         assert!(
@@ -590,7 +746,7 @@ mod tests {
             "{e}"
         );
         let e = PolicyOverride::new()
-            .user_timeout(s(10))
+            .with_user_timeout(s(10))
             .apply_to(BASE, Some(&LINUX))
             .unwrap_err();
         assert!(
@@ -599,8 +755,8 @@ mod tests {
             "{e}"
         );
         let e = PolicyOverride::new()
-            .enabled(false)
-            .retries(2)
+            .with_enabled(false)
+            .with_retries(2)
             .apply_to(BASE, None)
             .unwrap_err();
         assert!(
@@ -610,16 +766,54 @@ mod tests {
         );
     }
 
+    /// `Display for Policy` read back as a key list, each `key = value` through
+    /// [`PolicyOverride::set`] (the attribute's key grammar as core has it), gives the same
+    /// policy.
+    #[test]
+    fn a_displayed_policy_reads_back_as_itself() {
+        fn read_back(text: &str) -> Policy {
+            let mut change = PolicyOverride::new();
+            for pair in text.split(", ") {
+                let (key, value) = pair.split_once(" = ").expect("key = value");
+                change.set(key, value.trim_matches('"')).expect(pair);
+            }
+            change.apply_to(Policy::new(), None).expect(text)
+        }
+        let shapes = [
+            BASE,
+            BASE.with_user_timeout(s(75)),
+            Policy::new().with_timeout(Duration::from_millis(5_400_250)),
+            Policy::new().with_interval(Duration::from_millis(1_500)),
+            Policy::new().with_retries(9),
+            Policy::new(),
+            Policy::disabled(),
+        ];
+        for policy in shapes {
+            let text = policy.to_string();
+            assert_eq!(read_back(&text), policy, "{text}");
+        }
+        assert_eq!(
+            BASE.with_user_timeout(s(75)).to_string(),
+            r#"timeout = "1m", interval = "5s", retries = 3, user_timeout = "1m 15s""#
+        );
+        assert_eq!(
+            Policy::new()
+                .with_timeout(Duration::from_millis(5_400_250))
+                .to_string(),
+            r#"timeout = "1h 30m 250ms""#
+        );
+    }
+
     #[test]
     fn enabled_switches_the_base() {
         let off = PolicyOverride::new()
-            .enabled(false)
+            .with_enabled(false)
             .apply_to(BASE, None)
             .unwrap();
         assert_eq!(off, Policy::disabled());
         let on = PolicyOverride::new()
-            .enabled(true)
-            .timeout(s(9))
+            .with_enabled(true)
+            .with_timeout(s(9))
             .apply_to(Policy::disabled(), None);
         assert_eq!(on, Ok(Policy::new().with_timeout(s(9))));
         assert_eq!(PolicyOverride::new().apply_to(BASE, None), Ok(BASE));

@@ -7,10 +7,10 @@
 //! ("Applying options": which options, in which order, on which socket, and their ranges),
 //! and each row's [`ApplyPlan`] holds that order as data.
 
+use crate::knob::Knob;
 use crate::plan::{
     APPLE_PLAN, ApplyPlan, FREEBSD_PLAN, INHERITING_PLAN, LINUX_PLAN, NETBSD_PLAN, OPENBSD_PLAN,
 };
-use crate::policy::Knob;
 use core::time::Duration;
 
 /// The unit a socket option takes.
@@ -548,5 +548,145 @@ mod tests {
     fn target_row_matches_the_host() {
         let expected = Platform::for_target_os(std::env::consts::OS);
         assert_eq!(TARGET, expected);
+    }
+}
+
+/// The plan of every row, read through the row's own option names (the plans are
+/// plan.rs's data; the names are this table's).
+#[cfg(test)]
+mod plan_tests {
+    use super::{PLATFORMS, Platform};
+    use crate::knob::Knob::{self, Timeout, UserTimeout};
+    use crate::plan::Step::{KeepAlive, Set};
+    use crate::plan::*;
+
+    fn row(os: &str) -> &'static Platform {
+        Platform::for_target_os(os).expect("a row")
+    }
+
+    /// The option names a plan's steps set, in order, by the row's own names.
+    fn names(row: &Platform, steps: Steps) -> Vec<&'static str> {
+        steps
+            .iter()
+            .map(|step| match step {
+                Set(knob) => row.support(*knob).option().map_or("-", |spec| spec.name),
+                KeepAlive(true) => "SO_KEEPALIVE=1",
+                KeepAlive(false) => "SO_KEEPALIVE=0",
+            })
+            .filter(|name| *name != "-")
+            .collect()
+    }
+
+    #[test]
+    fn linux_plan_is_every_timing_then_keepalive_and_nothing_after_accept() {
+        for os in ["linux", "android"] {
+            let linux = row(os);
+            let want = [
+                "TCP_KEEPIDLE",
+                "TCP_KEEPINTVL",
+                "TCP_KEEPCNT",
+                "TCP_USER_TIMEOUT",
+                "SO_KEEPALIVE=1",
+            ];
+            assert_eq!(names(linux, linux.apply.connected), want);
+            assert_eq!(names(linux, linux.apply.listener), want);
+            assert!(linux.apply.accepted.is_empty());
+        }
+    }
+
+    #[test]
+    fn apple_sets_so_keepalive_before_tcp_keepalive_on_a_connected_socket() {
+        let apple = row("macos");
+        let steps = apple.apply.connected;
+        let on = position(steps, KeepAlive(true), 0).expect("SO_KEEPALIVE is set");
+        let idle_after = position(steps, Set(Timeout), on + 1);
+        assert!(idle_after.is_some(), "TCP_KEEPALIVE after SO_KEEPALIVE");
+        // Every timing still comes before SO_KEEPALIVE once, so a refusal of one leaves
+        // keep-alive as it was.
+        for knob in Knob::ALL {
+            assert!(position(steps, Set(knob), 0).unwrap() < on, "{knob}");
+        }
+        assert_eq!(
+            names(apple, steps),
+            [
+                "TCP_KEEPALIVE",
+                "TCP_KEEPINTVL",
+                "TCP_KEEPCNT",
+                "TCP_RXT_CONNDROPTIME",
+                "SO_KEEPALIVE=1",
+                "TCP_KEEPALIVE",
+            ]
+        );
+    }
+
+    #[test]
+    fn apple_listener_has_no_idle_time_and_accept_sets_it() {
+        let apple = row("ios");
+        assert!(!apple.apply.sets(Role::Listener, Timeout));
+        assert!(!apple.apply.sets(Role::Listener, UserTimeout));
+        assert_eq!(
+            names(apple, apple.apply.accepted),
+            ["TCP_KEEPALIVE", "TCP_RXT_CONNDROPTIME"]
+        );
+    }
+
+    #[test]
+    fn listener_on_netbsd_carries_no_timings() {
+        let netbsd = row("netbsd");
+        for knob in Knob::ALL {
+            assert!(!netbsd.apply.sets(Role::Listener, knob), "{knob}");
+        }
+        assert_eq!(names(netbsd, netbsd.apply.listener), ["SO_KEEPALIVE=1"]);
+        // Accepted sockets get every timing with SO_KEEPALIVE off around them, so the
+        // timer is armed at the idle time, not the interval.
+        assert_eq!(
+            names(netbsd, netbsd.apply.accepted),
+            [
+                "SO_KEEPALIVE=0",
+                "TCP_KEEPIDLE",
+                "TCP_KEEPINTVL",
+                "TCP_KEEPCNT",
+                "SO_KEEPALIVE=1"
+            ]
+        );
+        let on = position(netbsd.apply.connected, KeepAlive(true), 0).unwrap();
+        assert_eq!(on, netbsd.apply.connected.len() - 1, "timings first");
+    }
+
+    #[test]
+    fn freebsd_sets_the_user_timeout_again_after_accept() {
+        let freebsd = row("freebsd");
+        assert_eq!(names(freebsd, freebsd.apply.accepted), ["TCP_MAXUNACKTIME"]);
+    }
+
+    /// Every option of every row reaches every kind of socket: set on a connected socket,
+    /// and on an accepted one either inherited from the listener or set after accept; and
+    /// SO_KEEPALIVE is turned on, last or before a final re-arm only.
+    #[test]
+    fn every_plan_covers_every_option_of_its_row() {
+        for row in PLATFORMS {
+            let plan = row.apply;
+            for knob in Knob::ALL {
+                if row.support(knob).option().is_some() {
+                    assert!(plan.carries(Role::Connected, knob), "{} {knob}", row.name);
+                    assert!(plan.carries(Role::Accepted, knob), "{} {knob}", row.name);
+                }
+            }
+            for steps in [plan.connected, plan.listener, plan.accepted] {
+                assert!(steps.len() <= MAX_STEPS, "{}", row.name);
+            }
+            for steps in [plan.connected, plan.listener] {
+                assert!(
+                    position(steps, KeepAlive(true), 0).is_some(),
+                    "{}",
+                    row.name
+                );
+                assert!(
+                    position(steps, KeepAlive(false), 0).is_none(),
+                    "{}",
+                    row.name
+                );
+            }
+        }
     }
 }

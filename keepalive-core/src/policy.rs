@@ -3,55 +3,9 @@
 use core::fmt;
 use core::time::Duration;
 
+use crate::knob::{Knob, KnobValue};
 use crate::platform::{InFlight, Platform};
-
-/// One setting of a [`Policy`], named as the attribute names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Knob {
-    /// Idle time before the first probe (`timeout`).
-    Timeout,
-    /// Time between unanswered probes (`interval`).
-    Interval,
-    /// Unanswered probes before the connection is dropped (`retries`).
-    Retries,
-    /// Longest time sent data may stay unacknowledged (`user_timeout`).
-    UserTimeout,
-}
-
-impl Knob {
-    /// Every knob, in the order the runtime applies them.
-    pub const ALL: [Knob; 4] = [
-        Knob::Timeout,
-        Knob::Interval,
-        Knob::Retries,
-        Knob::UserTimeout,
-    ];
-
-    /// The key that sets this knob in `#[keepalive(...)]` and in configuration files.
-    pub const fn key(self) -> &'static str {
-        match self {
-            Knob::Timeout => crate::keys::TIMEOUT,
-            Knob::Interval => crate::keys::INTERVAL,
-            Knob::Retries => crate::keys::RETRIES,
-            Knob::UserTimeout => crate::keys::USER_TIMEOUT,
-        }
-    }
-}
-
-impl fmt::Display for Knob {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
-}
-
-/// The value of one knob.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KnobValue {
-    /// A time (`timeout`, `interval`, `user_timeout`).
-    Time(Duration),
-    /// A count (`retries`).
-    Count(u32),
-}
+use crate::text::Message;
 
 /// A TCP keep-alive policy: keep-alive on with some timings written out (the rest left as
 /// the OS has them), or deliberately off.
@@ -83,6 +37,50 @@ impl Default for Policy {
     }
 }
 
+/// The policy in the attribute's own syntax, each written knob in the attribute's order:
+/// `timeout = "2h", interval = "1s", retries = 5` (and `user_timeout = ...`). A disabled
+/// policy starts with `enabled = false`. A policy that writes no knob and leaves keep-alive
+/// on (`Policy::new()`, the attribute alone) shows as `enabled = true`, which the attribute
+/// reads as that same policy, so the text is never empty. Durations are in the grammar of
+/// [`format_duration`](crate::format_duration): whole milliseconds, as the attribute writes
+/// them.
+///
+/// ```
+/// use core::time::Duration;
+/// use keepalive_core::Policy;
+///
+/// let policy = Policy::new()
+///     .with_timeout(Duration::from_secs(7200))
+///     .with_interval(Duration::from_secs(1))
+///     .with_retries(5);
+/// assert_eq!(policy.to_string(), r#"timeout = "2h", interval = "1s", retries = 5"#);
+/// assert_eq!(Policy::disabled().to_string(), "enabled = false");
+/// assert_eq!(Policy::new().to_string(), "enabled = true");
+/// ```
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        if !self.enabled {
+            f.write_str("enabled = false")?;
+            first = false;
+        }
+        for knob in Knob::ALL {
+            let Some(value) = self.get(knob) else {
+                continue;
+            };
+            let mut shown = Message::new();
+            shown.push_value(value);
+            let separator = if first { "" } else { ", " };
+            write!(f, "{separator}{knob} = {}", shown.as_str())?;
+            first = false;
+        }
+        if first {
+            f.write_str("enabled = true")?;
+        }
+        Ok(())
+    }
+}
+
 /// The worst-case time to detect a dead peer on one target ([`Policy::detection_on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Detection {
@@ -108,23 +106,6 @@ pub enum DetectionError {
     /// The sum does not fit in a [`Duration`].
     Overflow,
 }
-
-impl fmt::Display for DetectionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DetectionError::Disabled => f.write_str("keep-alive is off"),
-            DetectionError::Missing(knob) => {
-                write!(
-                    f,
-                    "`{knob}` is left to the OS default, so the bound is unknown"
-                )
-            }
-            DetectionError::Overflow => f.write_str("timeout + interval × retries overflows"),
-        }
-    }
-}
-
-impl std::error::Error for DetectionError {}
 
 impl Policy {
     /// Keep-alive on, every timing left to the OS (`#[keepalive]` alone).

@@ -12,7 +12,7 @@
 //!     .with_timeout(Duration::from_secs(30))
 //!     .with_interval(Duration::from_secs(5))
 //!     .with_retries(4);
-//! let strict = Enforcement::new().max_detect(Duration::from_secs(60));
+//! let strict = Enforcement::new().with_max_detect(Duration::from_secs(60));
 //! let found = check(&policy, Some(&LINUX), &strict);
 //! // Linux does not probe while sent data is unacknowledged: the bound needs user_timeout.
 //! assert!(found.first().unwrap().to_string().contains("user_timeout = \"50s\""));
@@ -21,9 +21,11 @@
 
 use core::time::Duration;
 
-use crate::bounds::{Bounds, bound_violation};
-use crate::platform::{InFlight, Platform, Support, Unit};
-use crate::policy::{DetectionError, Knob, KnobValue, Policy};
+use crate::bounds::{BoundKind, BoundViolation, Bounds};
+use crate::knob::{Knob, KnobValue};
+use crate::platform::{InFlight, Platform, Support};
+use crate::policy::{DetectionError, Policy};
+pub use crate::violation::Topic;
 use crate::violation::Violation;
 
 /// What a type enforces beyond the platform's limits: the attribute's `max_detect`,
@@ -50,33 +52,33 @@ impl Enforcement {
 
     /// `max_detect`: a bound on the worst-case dead-peer detection time, idle or with data in
     /// flight.
-    pub const fn max_detect(mut self, bound: Duration) -> Self {
+    pub const fn with_max_detect(mut self, bound: Duration) -> Self {
         self.max_detect = Some(bound);
         self
     }
 
     /// `detect_idle_only = true`: `max_detect` is stated for idle connections only, so it
     /// does not need a per-socket bound on retransmission.
-    pub const fn detect_idle_only(mut self, idle_only: bool) -> Self {
+    pub const fn with_detect_idle_only(mut self, idle_only: bool) -> Self {
         self.idle_only = idle_only;
         self
     }
 
     /// `bounds = ...`: an organisation's limits.
-    pub const fn bounds(mut self, bounds: Bounds) -> Self {
+    pub const fn with_bounds(mut self, bounds: Bounds) -> Self {
         self.bounds = Some(bounds);
         self
     }
 
     /// `best_effort = true`: a knob the target has no option for is left out at run time
     /// and reported, not a violation, unless a bound rests on it.
-    pub const fn best_effort(mut self, best_effort: bool) -> Self {
+    pub const fn with_best_effort(mut self, best_effort: bool) -> Self {
         self.best_effort = best_effort;
         self
     }
 
     /// The `max_detect` bound, if any.
-    pub const fn max_detect_bound(&self) -> Option<Duration> {
+    pub const fn max_detect(&self) -> Option<Duration> {
         self.max_detect
     }
 
@@ -86,7 +88,7 @@ impl Enforcement {
     }
 
     /// The organisation's bounds, if any.
-    pub const fn bounds_in_force(&self) -> Option<Bounds> {
+    pub const fn bounds(&self) -> Option<Bounds> {
         self.bounds
     }
 
@@ -168,67 +170,6 @@ impl From<Violations> for Vec<Violation> {
     }
 }
 
-/// What a violation is about, for pointing an error at the token that caused it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Topic {
-    /// A knob's own value (zero, range, granularity, support).
-    Knob(Knob),
-    /// `user_timeout` against `retries`.
-    UserTimeout,
-    /// `max_detect` (and `detect_idle_only`).
-    Detection,
-    /// `bounds`.
-    Bounds,
-    /// Anything.
-    Any,
-}
-
-impl Topic {
-    const fn covers(self, v: &Violation) -> bool {
-        match (self, v.topic()) {
-            (Topic::Any, _) => true,
-            (Topic::Knob(a), Topic::Knob(b)) => a as u8 == b as u8,
-            (Topic::UserTimeout, Topic::UserTimeout)
-            | (Topic::Detection, Topic::Detection)
-            | (Topic::Bounds, Topic::Bounds) => true,
-            _ => false,
-        }
-    }
-}
-
-impl Violation {
-    /// What the violation is about: the rule that found it.
-    pub const fn topic(&self) -> Topic {
-        use crate::violation::Certified;
-        match self {
-            Violation::DisabledWith { knob }
-            | Violation::Zero { knob }
-            | Violation::Unsupported { knob, .. }
-            | Violation::Granularity { knob, .. }
-            | Violation::BelowMin { knob, .. }
-            | Violation::AboveMax { knob, .. } => Topic::Knob(*knob),
-            Violation::ProbeSpanWraps { .. } => Topic::Knob(Knob::Retries),
-            Violation::UserTimeoutDisagrees { .. } | Violation::UserTimeoutNeeds { .. } => {
-                Topic::UserTimeout
-            }
-            Violation::DetectionNeeds { .. }
-            | Violation::DetectionDisabled
-            | Violation::DetectionAbove { .. }
-            | Violation::DetectionOverflow
-            | Violation::DetectionInFlight { .. }
-            | Violation::BestEffortUncertified {
-                bound: Certified::MaxDetect,
-                ..
-            } => Topic::Detection,
-            Violation::Bound(_)
-            | Violation::BestEffortUncertified {
-                bound: Certified::Bounds(_),
-                ..
-            } => Topic::Bounds,
-        }
-    }
-}
-
 /// The one rule driver: every rule, in order, for `policy` on `platform` (`None`: only the
 /// rules that hold on every platform) under what the type enforces.
 ///
@@ -270,7 +211,12 @@ pub const fn check(
         }
     }
     if let Some(bound) = enforcement.max_detect {
-        found.push(detection(policy, platform, bound, enforcement.idle_only));
+        found.push(max_detect_violation(
+            policy,
+            platform,
+            bound,
+            enforcement.idle_only,
+        ));
     }
     if let Some(bounds) = &enforcement.bounds {
         found.push(bound_violation(policy, platform, bounds));
@@ -479,26 +425,48 @@ const fn user_timeout_agrees(policy: &Policy) -> Option<Violation> {
     })
 }
 
+/// How a policy misses a detection bound: the one finding of the detection rule, which
+/// [`max_detect_violation`] reports for `max_detect` and [`bound_violation`] for an
+/// organisation's detection bound.
+#[derive(Clone, Copy)]
+enum Missed {
+    /// Keep-alive is off.
+    Disabled,
+    /// A term of the probe sequence is left to the OS.
+    Needs(Knob),
+    /// The worst case does not fit in a `Duration`.
+    Overflow,
+    /// The worst case, idle or with data in flight, exceeds the bound.
+    Above { worst: Duration, in_flight: bool },
+    /// Nothing the policy sets bounds a connection with data in flight on the platform.
+    InFlight {
+        platform: &'static str,
+        in_flight: InFlight,
+        option: Option<&'static str>,
+        suggested: Duration,
+    },
+}
+
 /// The detection rule, for `max_detect` and for an organisation's detection bound alike:
 /// keep-alive on, every term of the probe sequence written, the idle worst case within
 /// `bound`, and (unless `idle_only`) the worst case with data in flight on `platform` too.
-pub(crate) const fn detection(
+const fn detection(
     policy: &Policy,
     platform: Option<&Platform>,
     bound: Duration,
     idle_only: bool,
-) -> Option<Violation> {
+) -> Option<Missed> {
     if !policy.is_enabled() {
-        return Some(Violation::DetectionDisabled);
+        return Some(Missed::Disabled);
     }
     // Every term written, even where user_timeout makes retries moot: a reader of the
     // attribute sees the whole sequence.
     let probes_end = match policy.probe_sequence_end() {
         Ok(end) => end,
         Err(DetectionError::Missing(missing)) => {
-            return Some(Violation::DetectionNeeds { missing });
+            return Some(Missed::Needs(missing));
         }
-        Err(_) => return Some(Violation::DetectionOverflow),
+        Err(_) => return Some(Missed::Overflow),
     };
     let in_flight = match platform {
         Some(platform) => platform.in_flight,
@@ -508,13 +476,11 @@ pub(crate) const fn detection(
     };
     let worst = match policy.detection_with(in_flight) {
         Ok(d) => d,
-        Err(_) => return Some(Violation::DetectionOverflow),
+        Err(_) => return Some(Missed::Overflow),
     };
     if worst.idle.as_nanos() > bound.as_nanos() {
-        return Some(Violation::DetectionAbove {
+        return Some(Missed::Above {
             worst: worst.idle,
-            bound,
-            policy: *policy,
             in_flight: false,
         });
     }
@@ -522,14 +488,12 @@ pub(crate) const fn detection(
         return None;
     }
     match (worst.in_flight, platform) {
-        (Some(d), _) if d.as_nanos() > bound.as_nanos() => Some(Violation::DetectionAbove {
+        (Some(d), _) if d.as_nanos() > bound.as_nanos() => Some(Missed::Above {
             worst: d,
-            bound,
-            policy: *policy,
             in_flight: true,
         }),
         (Some(_), _) | (None, None) => None,
-        (None, Some(platform)) => Some(Violation::DetectionInFlight {
+        (None, Some(platform)) => Some(Missed::InFlight {
             platform: platform.name,
             in_flight: platform.in_flight,
             option: match platform.user_timeout {
@@ -539,6 +503,188 @@ pub(crate) const fn detection(
             suggested: round_up_to(probes_end, platform.user_timeout),
         }),
     }
+}
+
+/// The detection rule's finding against `max_detect = bound`.
+const fn max_detect_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bound: Duration,
+    idle_only: bool,
+) -> Option<Violation> {
+    let Some(missed) = detection(policy, platform, bound, idle_only) else {
+        return None;
+    };
+    Some(match missed {
+        Missed::Disabled => Violation::DetectionDisabled,
+        Missed::Needs(missing) => Violation::DetectionNeeds { missing },
+        Missed::Overflow => Violation::DetectionOverflow,
+        Missed::Above { worst, in_flight } => Violation::DetectionAbove {
+            worst,
+            bound,
+            policy: *policy,
+            in_flight,
+        },
+        Missed::InFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        } => Violation::DetectionInFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        },
+    })
+}
+
+/// The first bound `policy` breaks on `platform` (`None`: the bounds that hold on every
+/// platform), as a [`Violation::Bound`]. The detection bound goes through the same rule as
+/// `max_detect`, [`detection`].
+const fn bound_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bounds: &Bounds,
+) -> Option<Violation> {
+    match first_broken(policy, platform, bounds) {
+        Some(v) => Some(Violation::Bound(v)),
+        None => None,
+    }
+}
+
+pub(crate) const fn first_broken(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    bounds: &Bounds,
+) -> Option<BoundViolation> {
+    if !policy.is_enabled() {
+        if bounds.require_enabled {
+            return Some(BoundViolation {
+                kind: BoundKind::RequireEnabled,
+                value: None,
+                limit: None,
+                bounds: *bounds,
+            });
+        }
+        return None;
+    }
+    if let Some(v) = time_above(policy.timeout(), bounds.max_timeout, Knob::Timeout, bounds) {
+        return Some(v);
+    }
+    if let Some(v) = time_above(
+        policy.interval(),
+        bounds.max_interval,
+        Knob::Interval,
+        bounds,
+    ) {
+        return Some(v);
+    }
+    if let Some(v) = count_bound(policy.retries(), bounds.min_retries, false, bounds) {
+        return Some(v);
+    }
+    if let Some(v) = count_bound(policy.retries(), bounds.max_retries, true, bounds) {
+        return Some(v);
+    }
+    let user_timeout = policy.user_timeout();
+    if let Some(v) = time_above(
+        user_timeout,
+        bounds.max_user_timeout,
+        Knob::UserTimeout,
+        bounds,
+    ) {
+        return Some(v);
+    }
+    let Some(limit) = bounds.max_detection else {
+        return None;
+    };
+    let limit_kv = Some(KnobValue::Time(limit));
+    let (kind, value, limit) = match detection(policy, platform, limit, false) {
+        None => return None,
+        Some(Missed::Needs(missing)) => (BoundKind::Required(missing), None, limit_kv),
+        Some(Missed::Above { worst, .. }) => (
+            BoundKind::MaxDetection,
+            Some(KnobValue::Time(worst)),
+            limit_kv,
+        ),
+        Some(Missed::InFlight {
+            platform,
+            in_flight,
+            option,
+            suggested,
+        }) => (
+            BoundKind::InFlight {
+                platform,
+                in_flight,
+                option,
+            },
+            None,
+            Some(KnobValue::Time(suggested)),
+        ),
+        // Keep-alive off is `RequireEnabled`, above; an overflow has no value to show.
+        Some(Missed::Disabled | Missed::Overflow) => (BoundKind::MaxDetection, None, limit_kv),
+    };
+    Some(BoundViolation {
+        kind,
+        value,
+        limit,
+        bounds: *bounds,
+    })
+}
+
+const fn time_above(
+    value: Option<Duration>,
+    limit: Option<Duration>,
+    knob: Knob,
+    b: &Bounds,
+) -> Option<BoundViolation> {
+    let Some(limit) = limit else {
+        return None;
+    };
+    let value_kv = match value {
+        Some(v) => Some(KnobValue::Time(v)),
+        None => None,
+    };
+    let kind = match value {
+        None => BoundKind::Required(knob),
+        Some(v) if v.as_nanos() > limit.as_nanos() => BoundKind::AtMost(knob),
+        Some(_) => return None,
+    };
+    Some(BoundViolation {
+        kind,
+        value: value_kv,
+        limit: Some(KnobValue::Time(limit)),
+        bounds: *b,
+    })
+}
+
+/// `retries` against a lower (`at_most == false`) or upper bound, if the bounds set one.
+const fn count_bound(
+    value: Option<u32>,
+    limit: Option<u32>,
+    at_most: bool,
+    bounds: &Bounds,
+) -> Option<BoundViolation> {
+    let Some(limit) = limit else {
+        return None;
+    };
+    let (kind, value) = match value {
+        None => (BoundKind::Required(Knob::Retries), None),
+        Some(n) if at_most && n > limit => (BoundKind::AtMost(Knob::Retries), Some(n)),
+        Some(n) if !at_most && n < limit => (BoundKind::AtLeast(Knob::Retries), Some(n)),
+        Some(_) => return None,
+    };
+    let value = match value {
+        Some(n) => Some(KnobValue::Count(n)),
+        None => None,
+    };
+    let limit = Some(KnobValue::Count(limit));
+    Some(BoundViolation {
+        kind,
+        value,
+        limit,
+        bounds: *bounds,
+    })
 }
 
 /// `d` rounded up to the grid of `support`'s unit, so the suggestion is a value the option
@@ -558,17 +704,14 @@ const fn round_up_to(d: Duration, support: Support) -> Duration {
     )
 }
 
-#[allow(dead_code)]
-const _UNIT_USED: Option<Unit> = None;
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use super::{knob_on as check_knob_on, user_timeout_agrees as check_user_timeout};
-    use crate::violation::duration_from_nanos;
+    use crate::messages::duration_from_nanos;
 
     fn check_detection(policy: &Policy, bound: Duration) -> Option<Violation> {
-        detection(policy, None, bound, false)
+        max_detect_violation(policy, None, bound, false)
     }
     use crate::platform::{APPLE, FREEBSD, ILLUMOS, LINUX, NETBSD, OPENBSD, WINDOWS};
 
@@ -872,7 +1015,7 @@ mod tests {
             .with_timeout(s(1))
             .with_interval(s(1))
             .with_retries(3);
-        let strict = Enforcement::new().max_detect(s(10));
+        let strict = Enforcement::new().with_max_detect(s(10));
         let on = |p: &Policy, row| check(p, Some(row), &strict).first();
         let v = on(&p, &LINUX).unwrap();
         assert_eq!(
@@ -893,7 +1036,7 @@ mod tests {
         assert_eq!(on(&p, &APPLE), None);
         assert_eq!(on(&p, &crate::FREEBSD), None);
         // Stated idle-only: nothing more needed anywhere.
-        let idle = strict.detect_idle_only(true);
+        let idle = strict.with_detect_idle_only(true);
         assert!(check(&p, Some(&LINUX), &idle).is_empty());
         // A user timeout past the bound is the in-flight worst case (Windows, no agreement rule).
         let v = on(&p.with_user_timeout(s(30)), &WINDOWS).unwrap();
@@ -934,11 +1077,11 @@ mod tests {
             .with_interval(s(1))
             .with_retries(3)
             .with_user_timeout(s(13));
-        let loose = Enforcement::new().best_effort(true);
+        let loose = Enforcement::new().with_best_effort(true);
         // FreeBSD has no user timeout: left out, fine.
         assert!(check(&p, Some(&crate::FREEBSD), &loose).is_empty());
         // max_detect does not rest on it there: the keep-alive timer covers data in flight.
-        let bounded = loose.max_detect(s(60));
+        let bounded = loose.with_max_detect(s(60));
         assert!(check(&p, Some(&crate::FREEBSD), &bounded).is_empty());
         // It rests on every term of the probe sequence.
         let v = check(&p, Some(&OPENBSD), &bounded).first().unwrap();
@@ -955,13 +1098,82 @@ mod tests {
             "{v}"
         );
         // OpenBSD lacks every timing: refused by max_detect and by bounds.
-        let org = crate::Bounds::new("acme", "PROD").at_most_timeout(s(600));
-        let v = check(&p, Some(&OPENBSD), &loose.bounds(org))
+        let org = crate::Bounds::new("acme", "PROD").with_max_timeout(s(600));
+        let v = check(&p, Some(&OPENBSD), &loose.with_bounds(org))
             .first()
             .unwrap();
         assert!(
             v.to_string().contains("acme::PROD rests on `timeout`"),
             "{v}"
         );
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    const fn s(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    const ORG: Bounds = Bounds::new("acme-policy", "PRODUCTION")
+        .with_enabled_required()
+        .with_max_timeout(s(600))
+        .with_min_retries(3)
+        .with_max_detection(s(120));
+
+    fn check_bounds(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
+        first_broken(policy, None, bounds)
+    }
+
+    #[test]
+    fn the_detection_bound_covers_data_in_flight() {
+        let ok = Policy::new()
+            .with_timeout(s(60))
+            .with_interval(s(10))
+            .with_retries(5);
+        // Linux: keep-alive does not probe with data in flight; TCP_USER_TIMEOUT must bound it.
+        let v = first_broken(&ok, Some(&crate::LINUX), &ORG).unwrap();
+        assert_eq!(
+            v.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: its detection bound covers connections with data in flight, and Linux sends no keep-alive probe while sent data is unacknowledged; bound that case with `user_timeout = \"1m 50s\"` (TCP_USER_TIMEOUT)"
+        );
+        let bounded = ok.with_user_timeout(s(110));
+        assert_eq!(first_broken(&bounded, Some(&crate::LINUX), &ORG), None);
+        // macOS: the keep-alive timer counts from the last segment received either way.
+        assert_eq!(first_broken(&ok, Some(&crate::APPLE), &ORG), None);
+        assert!(ORG.rests_on(Knob::UserTimeout, &crate::LINUX));
+        assert!(!ORG.rests_on(Knob::UserTimeout, &crate::FREEBSD));
+        assert!(!Bounds::new("a", "B").rests_on(Knob::Timeout, &crate::LINUX));
+    }
+
+    #[test]
+    fn each_bound() {
+        let ok = Policy::new()
+            .with_timeout(s(60))
+            .with_interval(s(10))
+            .with_retries(5);
+        assert_eq!(check_bounds(&ok, &ORG), None);
+        let off = check_bounds(&Policy::disabled(), &ORG).unwrap();
+        assert_eq!(
+            off.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: keep-alive is required; remove `enabled = false`"
+        );
+        let long = check_bounds(&ok.with_timeout(s(7200)), &ORG).unwrap();
+        assert_eq!(
+            long.to_string(),
+            "this policy breaks acme-policy::PRODUCTION: `timeout = \"2h\"` is above its maximum of \"10m\"; write at most \"10m\""
+        );
+        let few = check_bounds(&ok.with_retries(2), &ORG).unwrap();
+        assert_eq!(few.kind, BoundKind::AtLeast(Knob::Retries));
+        let slow = check_bounds(&ok.with_interval(s(20)), &ORG).unwrap();
+        assert_eq!(slow.kind, BoundKind::MaxDetection);
+        assert!(
+            slow.to_string()
+                .contains("detection \"2m 40s\" exceeds the bound of \"2m\"")
+        );
+        let missing = check_bounds(&ok.without(Knob::Timeout), &ORG).unwrap();
+        assert_eq!(missing.kind, BoundKind::Required(Knob::Timeout));
     }
 }

@@ -4,7 +4,7 @@
 use core::time::Duration;
 
 /// A short copy of (a prefix of) some input bytes, kept inline so errors stay `Copy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Text<const N: usize> {
     bytes: [u8; N],
     len: usize,
@@ -36,6 +36,33 @@ impl<const N: usize> Text<N> {
         }
     }
 }
+
+/// Appends pieces to a [`Message`] in `const` context, in order: a string literal as it is,
+/// `key(k)` a knob's key, `dur(d)` a duration and `val(v)` a knob's value as a user writes
+/// them, `num(n)` a number, `str(s)` any other string. The one way messages are written.
+macro_rules! say {
+    ($m:ident;) => {()};
+    ($m:ident; $s:literal $($rest:tt)*) => {{ $m.push($s); say!($m; $($rest)*) }};
+    ($m:ident; key($k:expr) $($rest:tt)*) => {{ $m.push($k.key()); say!($m; $($rest)*) }};
+    ($m:ident; dur($d:expr) $($rest:tt)*) => {{ $m.push_duration($d); say!($m; $($rest)*) }};
+    ($m:ident; val($v:expr) $($rest:tt)*) => {{ $m.push_value($v); say!($m; $($rest)*) }};
+    ($m:ident; num($n:expr) $($rest:tt)*) => {{ $m.push_u64($n as u64); say!($m; $($rest)*) }};
+    ($m:ident; str($s:expr) $($rest:tt)*) => {{ $m.push($s); say!($m; $($rest)*) }};
+}
+pub(crate) use say;
+
+/// User input as a message quotes it: cut after [`SHOWN_CHARS`] characters with `…`, so a
+/// megabyte value (from a file, the environment or an attribute) is not echoed back whole.
+/// The one rule for the macro's errors and the run-time ones.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..cut])),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// How many characters of user input a message quotes ([`shown`]).
+pub const SHOWN_CHARS: usize = 40;
 
 /// A message under construction. Long enough for every message of this crate; anything
 /// beyond the capacity is cut on a character boundary rather than lost with a panic.

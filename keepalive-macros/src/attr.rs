@@ -583,14 +583,10 @@ fn trailing_tokens(cx: &Ctxt, key: &str, expr: &Expr, rest: TokenStream) {
     cx.error_spanned_by(quote::quote!(#expr #rest), message);
 }
 
-/// User text as a message quotes it: cut after 40 characters, so a megabyte value is not
-/// echoed back whole.
+/// User text as a message quotes it: keepalive-core's one rule ([`keepalive_core::shown`]),
+/// so a megabyte value is not echoed back whole.
 pub(crate) fn shown(text: &str) -> String {
-    const MAX: usize = 40;
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    keepalive_core::shown(text).into_owned()
 }
 
 /// The expression inside the invisible groups that `macro_rules!` wraps around a `literal`,

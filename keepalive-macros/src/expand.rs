@@ -646,11 +646,11 @@ fn enforcement_expr(attrs: &Attrs, p: &TokenStream, span: Span) -> TokenStream {
     let mut expr = quote_spanned!(span=> #p::enforcement(#best_effort, #idle_only));
     if let Some(bound) = &attrs.max_detect {
         let bound = respan(duration(bound, p), span);
-        expr = quote_spanned!(span=> #expr.max_detect(#bound));
+        expr = quote_spanned!(span=> #expr.with_max_detect(#bound));
     }
     if let Some(bounds) = &attrs.bounds {
         let bounds = respan(bounds.to_token_stream(), span);
-        expr = quote_spanned!(span=> #expr.bounds(#bounds));
+        expr = quote_spanned!(span=> #expr.with_bounds(#bounds));
     }
     expr
 }

@@ -105,11 +105,11 @@ impl Intent {
                 // Core's driver for the host's target (Linux): with data in flight the
                 // bound needs the user timeout there.
                 let enforcement =
-                    Enforcement::new().max_detect(core::time::Duration::from_millis(bound));
+                    Enforcement::new().with_max_detect(core::time::Duration::from_millis(bound));
                 let holds = |e: &Enforcement| check(&intent.policy(), Some(&LINUX), e).is_empty();
                 if holds(&enforcement) {
                     intent.max_detect_ms = Some(bound);
-                } else if holds(&enforcement.detect_idle_only(true)) {
+                } else if holds(&enforcement.with_detect_idle_only(true)) {
                     // Without a user timeout the bound holds for idle connections only, and
                     // the attribute must say so.
                     intent.max_detect_ms = Some(bound);

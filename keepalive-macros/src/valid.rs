@@ -67,13 +67,13 @@ pub(crate) fn literal_policy(attrs: &Attrs) -> Policy {
 /// `detect_idle_only`, `best_effort`. `bounds` is a path, checked by constant evaluation.
 fn literal_enforcement(attrs: &Attrs) -> Enforcement {
     let mut enforcement = Enforcement::new()
-        .best_effort(attrs.best_effort)
-        .detect_idle_only(attrs.detect_idle_only);
+        .with_best_effort(attrs.best_effort)
+        .with_detect_idle_only(attrs.detect_idle_only);
     match &attrs.max_detect {
-        Some(Value::Lit { value, .. }) => enforcement = enforcement.max_detect(*value),
+        Some(Value::Lit { value, .. }) => enforcement = enforcement.with_max_detect(*value),
         // Unknown until constant evaluation; any bound makes the presence-based rules
         // (every term written, keep-alive on) checkable now.
-        Some(Value::Const { .. }) => enforcement = enforcement.max_detect(Duration::MAX),
+        Some(Value::Const { .. }) => enforcement = enforcement.with_max_detect(Duration::MAX),
         None => {}
     }
     enforcement

@@ -13,7 +13,6 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use keepalive_runtime::config::format_duration;
-use keepalive_runtime::platform::{Knob, KnobValue};
 use keepalive_runtime::prelude::*;
 use keepalive_runtime::status::read_back;
 use keepalive_runtime::{Listener, Policy, connect};
@@ -44,20 +43,7 @@ struct FastConn {
 const IN_NETNS: &str = "KEEPALIVE_DEMO_IN_NETNS";
 
 fn show_policy(name: &str, policy: &Policy) {
-    print!(
-        "{name}: keep-alive {}",
-        if policy.is_enabled() { "on" } else { "off" }
-    );
-    for knob in Knob::ALL {
-        match policy.get(knob) {
-            Some(KnobValue::Time(d)) => {
-                print!(", {knob} {}", format_duration(d))
-            }
-            Some(KnobValue::Count(n)) => print!(", {knob} {n}"),
-            None => print!(", {knob} left to the OS"),
-        }
-    }
-    println!();
+    println!("{name}: {policy}");
     match policy.worst_case_detection() {
         Ok(d) => println!(
             "worst-case dead-peer detection (timeout + interval x retries): {}",

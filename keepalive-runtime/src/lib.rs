@@ -290,7 +290,7 @@ impl<P: ?Sized> core::fmt::Debug for CheckedPolicy<P> {
 }
 impl<P: ?Sized> core::fmt::Display for CheckedPolicy<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(&self.policy, f) // MERGE: Display from core
+        core::fmt::Display::fmt(&self.policy, f)
     }
 }
 impl<P: ?Sized> core::ops::Deref for CheckedPolicy<P> {

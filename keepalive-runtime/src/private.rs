@@ -43,8 +43,8 @@ pub const fn literal_policy(
 /// attribute appends those).
 pub const fn enforcement(best_effort: bool, idle_only: bool) -> Enforcement {
     Enforcement::new()
-        .best_effort(best_effort)
-        .detect_idle_only(idle_only)
+        .with_best_effort(best_effort)
+        .with_detect_idle_only(idle_only)
 }
 
 /// Core's rule driver on a type's own `POLICY` and `ENFORCEMENT` for the target being

@@ -61,8 +61,8 @@ fn toml_overrides_reach_the_kernel() {
 #[test]
 fn builder_overrides_keep_the_rest_of_the_defaults() {
     let change = PolicyOverride::new()
-        .timeout(Duration::from_secs(45))
-        .retries(3);
+        .with_timeout(Duration::from_secs(45))
+        .with_retries(3);
     let (conn, _server) = connect(&change).unwrap();
     let k = kernel(conn.stream());
     // interval is the library's 1 s; timeout and retries are the application's.
@@ -76,7 +76,7 @@ fn toml_cannot_turn_keep_alive_off_under_max_detect() {
     let e = connect(&change).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "keep-alive override rejected: `max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; remove one of them (the override wrote `enabled = false`)"
+        "keep-alive override rejected: the type's `max_detect` with `enabled = false`: with keep-alive off a silent peer is never detected; leave `enabled = false` out of the override (the override wrote `enabled = false`)"
     );
 }
 
@@ -115,11 +115,11 @@ fn an_out_of_range_value_is_refused_before_any_socket() {
 
 #[test]
 fn a_user_timeout_shorter_than_the_probes_is_refused() {
-    let change = PolicyOverride::new().user_timeout(Duration::from_secs(10));
+    let change = PolicyOverride::new().with_user_timeout(Duration::from_secs(10));
     let e = DbConn::policy_with(&change).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "keep-alive override rejected: `user_timeout = \"10s\"` is shorter than timeout + interval × retries = 2h 10s, so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after 2h 1s, before `retries = 10` is reached; write `user_timeout = \"2h 10s\"` to match, or remove `retries` (the override wrote `user_timeout = \"10s\"`; the type's default: `timeout = \"2h\"`, `interval = \"1s\"`, `retries = 10`)"
+        "keep-alive override rejected: `user_timeout = \"10s\"` is shorter than timeout + interval × retries = 2h 10s, so the user timeout wins (Linux TCP_USER_TIMEOUT replaces TCP_KEEPCNT) and the connection ends after 2h 1s, before `retries = 10` is reached; write `user_timeout = \"2h 10s\"` to match (the override wrote `user_timeout = \"10s\"`; the type's default: `timeout = \"2h\"`, `interval = \"1s\"`, `retries = 10`)"
     );
 }
 
@@ -151,8 +151,8 @@ fn a_toml_override_cannot_break_max_detect() {
     // Dropping the user timeout that bounds data in flight is refused too.
     let e = ApiConn::policy_with(
         &PolicyOverride::new()
-            .enabled(true)
-            .user_timeout(Duration::from_secs(200)),
+            .with_enabled(true)
+            .with_user_timeout(Duration::from_secs(200)),
     )
     .unwrap_err();
     assert!(e.to_string().contains("max_detect"), "{e}");

@@ -7,7 +7,7 @@
 mod support;
 
 use keepalive_defaults_lib::ApiConn;
-use keepalive_runtime::{KeepAlivePolicy, overrides_from_env};
+use keepalive_runtime::{KeepAlivePolicy, from_env};
 use support::{api_conn_kernel_with_30s_timeout_60s_user_timeout, connect_accepted, kernel};
 
 fn set(vars: &[(&str, &str)]) {
@@ -30,7 +30,7 @@ fn environment_overrides_are_held_to_the_type_s_bounds() {
         ("APICONN_C_USER_TIMEOUT", "60s"),
     ]);
 
-    let bound = ApiConn::policy_with(&overrides_from_env("APICONN_A_").unwrap()).unwrap_err();
+    let bound = ApiConn::policy_with(&from_env("APICONN_A_").unwrap()).unwrap_err();
     let text = bound.to_string();
     assert!(
         text.contains(
@@ -39,15 +39,17 @@ fn environment_overrides_are_held_to_the_type_s_bounds() {
         "{text}"
     );
 
-    let detect = ApiConn::policy_with(&overrides_from_env("APICONN_B_").unwrap()).unwrap_err();
+    let detect = ApiConn::policy_with(&from_env("APICONN_B_").unwrap()).unwrap_err();
     let text = detect.to_string();
     assert!(
         text.contains("= 2m exceeds `max_detect = \"1m 40s\"`")
-            && text.contains("(the override wrote `timeout = \"1m 30s\"`, `user_timeout = \"2m\"`"),
+            && text.contains(
+                "(the environment set `APICONN_B_TIMEOUT=\"1m 30s\"`, `APICONN_B_USER_TIMEOUT=\"2m\"`"
+            ),
         "{text}"
     );
 
-    let change = overrides_from_env("APICONN_C_").unwrap();
+    let change = from_env("APICONN_C_").unwrap();
     let (conn, _server) = connect_accepted(|addr| ApiConn::connect(addr, &change)).unwrap();
     assert_eq!(
         kernel(conn.stream()),

@@ -2,7 +2,7 @@
 use keepalive_runtime::prelude::*;
 
 const CAPPED: keepalive_runtime::Bounds =
-    keepalive_runtime::Bounds::new("my-org", "CAPPED").at_most_timeout(core::time::Duration::from_secs(600));
+    keepalive_runtime::Bounds::new("my-org", "CAPPED").with_max_timeout(core::time::Duration::from_secs(600));
 
 #[keepalive(r#timeout = "30s", interval = "5s", retries = 5u8)]
 struct Typed {

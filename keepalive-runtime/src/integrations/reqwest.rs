@@ -411,7 +411,7 @@ mod tests {
             impl KeepAlivePolicy for $name {
                 const POLICY: Policy = $policy;
                 const APPLY: ApplyAt = ApplyAt::BeforeConnect;
-                const ENFORCEMENT: Enforcement = Enforcement::new().best_effort(true);
+                const ENFORCEMENT: Enforcement = Enforcement::new().with_best_effort(true);
             }
             impl ConnectPolicy for $name {}
         };

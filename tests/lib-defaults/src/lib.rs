@@ -27,8 +27,8 @@ pub struct DbConn {
 /// The limits an organisation publishes for its production services, as it would in a
 /// crate of its own.
 pub const PRODUCTION: Bounds = Bounds::new("keepalive-defaults-lib", "PRODUCTION")
-    .at_most_retries(5)
-    .max_detection(Duration::from_secs(120));
+    .with_max_retries(5)
+    .with_max_detection(Duration::from_secs(120));
 
 /// An API connection held to [`PRODUCTION`] and to its own `max_detect`: an application's
 /// override (code, configuration file, environment) can change its timings but never

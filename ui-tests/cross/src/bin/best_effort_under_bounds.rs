@@ -10,7 +10,7 @@ use core::time::Duration;
 use keepalive_runtime::{Bounds, keepalive};
 
 const PRODUCTION: Bounds =
-    Bounds::new("acme", "PRODUCTION").at_most_user_timeout(Duration::from_secs(60));
+    Bounds::new("acme", "PRODUCTION").with_max_user_timeout(Duration::from_secs(60));
 
 #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s",
             bounds = PRODUCTION, best_effort = true)]
