@@ -105,7 +105,8 @@ impl Spellings {
 /// rule the type's attribute enforced ([`KeepAlivePolicy::policy_with`](crate::KeepAlivePolicy::policy_with)).
 ///
 /// ```
-/// use keepalive_runtime::{PolicyConfig, PolicyOverride};
+/// use keepalive_runtime::PolicyOverride;
+/// use keepalive_runtime::config::PolicyConfig;
 ///
 /// let table: PolicyConfig = toml::from_str("timeout = \"30s\"\nretries = 4")?;
 /// let change: PolicyOverride = table.into();

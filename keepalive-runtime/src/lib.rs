@@ -215,7 +215,8 @@ pub trait KeepAlivePolicy {
 /// use keepalive_runtime::{CheckedPolicy, Policy};
 /// use std::time::Duration;
 ///
-/// #[keepalive(timeout = "30s", max_detect = "2m")]
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4, max_detect = "2m",
+///             detect_idle_only = true)]
 /// struct Api;
 ///
 /// let from_config = Policy::new().with_timeout(Duration::from_secs(45)).with_interval(Duration::from_secs(5)).with_retries(3);
