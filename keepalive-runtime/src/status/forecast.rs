@@ -25,11 +25,13 @@ impl Status {
     /// without a probe, so one already idle that long when the policy is applied is
     /// dropped at the timer's next run ([`Outlook::DropDue`]). The states keep-alive runs
     /// in are the kernel's too (FIN-wait-1 and closing on the BSDs and XNU, FIN-wait-2 on
-    /// XNU). Kernel timers far in the future fire late
-    /// by up to about an eighth of their delay (Linux's timer wheel coarsens with
-    /// distance), so a 2 h idle time can end minutes past its mark; the times here are
-    /// those of the schedule, measured within 10 % + 0.2 s for timers of seconds
-    /// (`tests/tests/status_dead_peer.rs`).
+    /// XNU).
+    ///
+    /// Every `dead_within` is an upper bound, not the schedule: kernel timers fire late,
+    /// Linux's by up to about an eighth of their delay plus a tick (its timer wheel files a
+    /// timer in a bucket whose width grows with the delay), so each bound adds an eighth
+    /// of the timers still to run and 20 ms per timer (PLATFORMS.md, S-Slack). Measured against cut peers
+    /// in `tests/tests/status_dead_peer.rs`: no connection outlives it.
     pub fn forecast(&self, policy: &Policy) -> Forecast {
         Forecast {
             status: *self,
@@ -111,8 +113,11 @@ pub enum Outlook {
     Paused {
         /// Segments sent and not acknowledged.
         unacked_segments: u32,
-        /// Time since the peer last acknowledged anything.
-        unacknowledged_for: Option<Duration>,
+        /// Time since the peer last acknowledged anything (a keep-alive probe included):
+        /// not how long the data has waited, which can be much less.
+        since_ack_received: Option<Duration>,
+        /// Time since data was last sent, retransmissions included.
+        since_data_sent: Option<Duration>,
         /// Retransmissions of the oldest unacknowledged segment.
         retransmits: Option<u32>,
         /// The policy's user timeout, if it has one.
@@ -160,6 +165,23 @@ pub enum Outlook {
     Unreported,
 }
 
+/// A kernel timer of delay `d` fires up to `d / TIMER_SLACK_DIVISOR` late (Linux's timer
+/// wheel, kernel/time/timer.c: level `n` has buckets of `8^n` ticks and holds delays from
+/// about `8^(n+1)` ticks, so the rounding is under an eighth of the delay; PLATFORMS.md,
+/// S-Slack). The BSDs' and XNU's callouts are held to the same allowance, not measured.
+pub(crate) const TIMER_SLACK_DIVISOR: u32 = 8;
+
+/// What each timer can fire late beyond its share of the delay: two ticks at the coarsest
+/// common tick rate (HZ = 100, 10 ms): the bucket's own tick and the softirq's.
+pub(crate) const TIMER_TICK_SLACK: Duration = Duration::from_millis(20);
+
+/// The most the timers still to run can fire late in all: the one armed now (up to
+/// `armed` ago, so its whole delay counts), those after it (`remaining` in all), and a
+/// tick allowance for each of `firings`.
+pub(crate) fn timer_slack(armed: Duration, remaining: Duration, firings: u32) -> Duration {
+    armed.saturating_add(remaining) / TIMER_SLACK_DIVISOR + TIMER_TICK_SLACK.saturating_mul(firings)
+}
+
 impl Outlook {
     fn of(status: &Status, policy: &Policy) -> Outlook {
         if !policy.is_enabled() {
@@ -173,7 +195,8 @@ impl Outlook {
             let user_timeout = policy.user_timeout();
             return Outlook::Paused {
                 unacked_segments: unacked,
-                unacknowledged_for: status.since_ack_received,
+                since_ack_received: status.since_ack_received,
+                since_data_sent: status.since_data_sent,
                 retransmits: status.retransmits,
                 user_timeout,
                 dead_within: paused_bound(status, user_timeout),
@@ -211,10 +234,11 @@ impl Outlook {
             if let (Some(limit), Some(t), Some(i)) = (idle_limit, timeout, policy.interval())
                 && idle >= limit
             {
+                let run = t.max(i);
                 return Outlook::DropDue {
                     idle,
                     limit,
-                    within: t.max(i),
+                    within: run.saturating_add(timer_slack(run, Duration::ZERO, 1)),
                 };
             }
             // No user timeout takes part: the timer tests the idle time alone.
@@ -245,19 +269,34 @@ impl Outlook {
         let anchored = worst.map(|w| w.saturating_sub(idle));
         let consistent = match (probes, timeout, policy.interval()) {
             // The timer wheel fires a timer this far out up to about an eighth late.
-            (Some(0), Some(t), _) => idle < t + t / 8 + Duration::from_millis(20),
-            (Some(n), Some(t), Some(i)) => idle + Duration::from_millis(20) >= t + i * (n - 1),
+            (Some(0), Some(t), _) => idle < t.saturating_add(timer_slack(t, Duration::ZERO, 1)),
+            (Some(n), Some(t), Some(i)) => {
+                idle.saturating_add(TIMER_TICK_SLACK) >= t.saturating_add(i.saturating_mul(n - 1))
+            }
             _ => true,
         };
-        let dead_within = if consistent {
+        let schedule = if consistent {
             anchored
         } else {
             match (probes, of, timeout, policy.interval()) {
                 (Some(0), _, _, _) => worst,
-                (Some(n), Some(of), _, Some(i)) => Some(i * (of.saturating_sub(n) + 1)),
+                (Some(n), Some(of), _, Some(i)) => {
+                    Some(i.saturating_mul(of.saturating_sub(n).saturating_add(1)))
+                }
                 _ => None,
             }
         };
+        // The timer armed now: the idle time's (no probe yet) or an interval's. Every probe
+        // still to go, and the run that declares the connection dead, is a timer of its own.
+        let armed = match (probing, timeout, policy.interval()) {
+            (false, Some(t), _) => t,
+            (true, _, Some(i)) => i,
+            _ => Duration::ZERO,
+        };
+        let firings = of.map_or(1, |of| {
+            of.saturating_sub(probes.unwrap_or(0)).saturating_add(1)
+        });
+        let dead_within = schedule.map(|s| s.saturating_add(timer_slack(armed, s, firings)));
         if probing {
             Outlook::Probing {
                 unanswered: probes,
@@ -344,7 +383,8 @@ impl fmt::Display for Outlook {
             }
             Outlook::Paused {
                 unacked_segments,
-                unacknowledged_for,
+                since_ack_received,
+                since_data_sent,
                 retransmits,
                 user_timeout,
                 dead_within,
@@ -354,8 +394,12 @@ impl fmt::Display for Outlook {
                     "keep-alive paused: {unacked_segments} {} unacknowledged",
                     plural(unacked_segments, "segment", "segments")
                 )?;
-                if let Some(d) = unacknowledged_for {
-                    write!(f, " for {}", Secs(d))?;
+                // Each figure as what it is: the last ACK can be much older than the data.
+                if let Some(d) = since_data_sent {
+                    write!(f, ", data last sent {} ago", Secs(d))?;
+                }
+                if let Some(d) = since_ack_received {
+                    write!(f, ", last ACK received {} ago", Secs(d))?;
                 }
                 if let Some(n) = retransmits.filter(|n| *n > 0) {
                     write!(
@@ -442,17 +486,31 @@ impl fmt::Display for Outlook {
 /// `rto/2 + rto/4 + ... + rto/2^(r-1)` before the last one, `rto` being the current,
 /// doubled timeout; where the timeouts did not double (capped at 120 s), that sum is less
 /// than the time that really passed, so the result errs on the long side.
+///
+/// The retransmission timer fires late as every kernel timer does ([`timer_slack`]): the
+/// bound adds the slack of the one armed now and of those still to run, at most one per
+/// doubling of the current timeout until the user timeout.
 fn paused_bound(status: &Status, user_timeout: Option<Duration>) -> Option<Duration> {
     let user_timeout = user_timeout?;
     let sent = status.since_data_sent?;
     let rto = status.rto?;
-    match status.retransmits? {
-        0 => Some((user_timeout + rto * 2).saturating_sub(sent)),
+    let schedule = match status.retransmits? {
+        0 => user_timeout
+            .saturating_add(rto.saturating_mul(2))
+            .saturating_sub(sent),
         r => {
-            let since_first = sent + (rto - rto / (1u32 << (r - 1).min(31)));
-            Some(user_timeout.saturating_sub(since_first))
+            let since_first = sent.saturating_add(rto - rto / (1u32 << (r - 1).min(31)));
+            user_timeout.saturating_sub(since_first)
         }
-    }
+    };
+    let doublings = match rto.as_nanos() {
+        0 => 64,
+        n => 128 - (schedule.as_nanos() / n).leading_zeros(),
+    };
+    // The timer armed now went out with the last send, for at most the current timeout:
+    // Linux clamps it to what is left of the user timeout (`tcp_clamp_rto_to_user_timeout`).
+    let armed = rto.min(sent.saturating_add(schedule));
+    Some(schedule.saturating_add(timer_slack(armed, schedule, doublings + 1)))
 }
 
 /// `policy` as apply sets it on `platform`: with `best_effort`, less each knob the platform
@@ -478,6 +536,12 @@ mod tests {
 
     const SECS: fn(u64) -> Duration = Duration::from_secs;
 
+    /// The bound a forecast gives for a schedule of `schedule` from now, the timer armed
+    /// now of `armed`, and `firings` timers to run: the schedule and their slack.
+    fn bound(schedule: Duration, armed: Duration, firings: u32) -> Duration {
+        schedule + (armed + schedule) / 8 + Duration::from_millis(20) * firings
+    }
+
     #[test]
     fn forecasts_read_as_sentences() {
         let policy = Policy::new()
@@ -487,18 +551,18 @@ mod tests {
         let idle = linux_status(0, 35_000, 0, 0).forecast(&policy);
         assert_eq!(
             idle.to_string(),
-            "idle 35.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 15s"
+            "idle 35.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 32s"
         );
         let probing = linux_status(2, 80_000, 0, 0).forecast(&policy);
         assert_eq!(
             probing.to_string(),
-            "2 of 5 probes unanswered; declared dead in at most 30.0 s"
+            "2 of 5 probes unanswered; declared dead in at most 35.1 s"
         );
-        assert_eq!(probing.dead_within(), Some(SECS(30)));
+        assert_eq!(probing.dead_within(), Some(bound(SECS(30), SECS(10), 4)));
         let paused = linux_status(0, 4_200, 3, 2).forecast(&policy.with_user_timeout(SECS(20)));
         assert_eq!(
             paused.to_string(),
-            "keep-alive paused: 3 segments unacknowledged for 4.2 s, 2 retransmissions; the user timeout drops the connection in at most 15.7 s"
+            "keep-alive paused: 3 segments unacknowledged, data last sent 4.2 s ago, last ACK received 4.2 s ago, 2 retransmissions; the user timeout drops the connection in at most 17.8 s"
         );
         let unbounded = linux_status(0, 4_200, 3, 2).forecast(&policy);
         assert_eq!(unbounded.dead_within(), None);
@@ -520,7 +584,7 @@ mod tests {
             .with_interval(SECS(10))
             .with_retries(5);
         let late = linux_status(0, 90_000, 0, 0).forecast(&policy);
-        assert_eq!(late.dead_within(), Some(SECS(110)));
+        assert_eq!(late.dead_within(), Some(bound(SECS(110), SECS(60), 6)));
     }
 
     /// A best-effort policy's user timeout, which NetBSD has no option for, does not bound
@@ -540,13 +604,16 @@ mod tests {
         // Without best_effort the policy compiled only where every knob has an option.
         assert_eq!(as_set_on(policy, false, Some(netbsd)), policy);
         let idle = linux_status(0, 0, 0, 0);
-        assert_eq!(idle.forecast(&there).dead_within(), Some(SECS(110)));
+        assert_eq!(
+            idle.forecast(&there).dead_within(),
+            Some(bound(SECS(110), SECS(60), 6))
+        );
         // Where the policy is set whole, Linux's TCP_USER_TIMEOUT also ends the probing;
         // Windows' TCP_MAXRT bounds retransmission only, so the probes bound an idle peer.
         let whole = if cfg!(any(target_os = "linux", target_os = "android")) {
-            SECS(70)
+            bound(SECS(70), SECS(60), 2)
         } else {
-            SECS(110)
+            bound(SECS(110), SECS(60), 6)
         };
         assert_eq!(idle.forecast(&policy).dead_within(), Some(whole));
     }
@@ -573,7 +640,11 @@ mod tests {
             .with_interval(SECS(10))
             .with_retries(5);
         let forecast = now.forecast(&short);
-        assert_eq!(forecast.dead_within(), Some(SECS(75)), "{forecast}");
+        assert_eq!(
+            forecast.dead_within(),
+            Some(bound(SECS(75), SECS(60), 6)),
+            "{forecast}"
+        );
         let default_idle = Policy::new()
             .with_timeout(SECS(7_200))
             .with_interval(SECS(75))
@@ -613,7 +684,7 @@ mod tests {
             Outlook::DropDue {
                 idle: SECS(200),
                 limit: SECS(110),
-                within: SECS(60),
+                within: bound(SECS(60), SECS(60), 1) - SECS(60) / 8,
             }
         );
         assert!(overdue.to_string().contains("without a probe"), "{overdue}");
@@ -625,17 +696,17 @@ mod tests {
                     unanswered: None,
                     of: Some(5),
                     dead_within: Some(d)
-                } if *d == SECS(30)
+                } if *d == bound(SECS(30), SECS(10), 6)
             ),
             "{probing}"
         );
         // A user timeout does not take part in the BSDs' keep-alive timer.
         let with_user = policy.with_user_timeout(SECS(70));
         let idle = freebsd_status(TcpState::Established, SECS(35)).forecast(&with_user);
-        assert_eq!(idle.dead_within(), Some(SECS(75)));
+        assert_eq!(idle.dead_within(), Some(bound(SECS(75), SECS(60), 6)));
         // Linux, overdue by the same margin, sends its first probe and counts from there.
         let linux = linux_status(0, 200_000, 0, 0).forecast(&policy);
-        assert_eq!(linux.dead_within(), Some(SECS(110)));
+        assert_eq!(linux.dead_within(), Some(bound(SECS(110), SECS(60), 6)));
     }
 
     /// The states each kernel's timer runs in: FIN-wait-1 and closing on the BSDs and

@@ -35,8 +35,11 @@ impl fmt::Display for Secs {
         if self.0 < Duration::from_secs(60) {
             write!(f, "{:.1} s", self.0.as_secs_f64())
         } else {
-            let whole =
-                Duration::from_secs(self.0.as_secs() + u64::from(self.0.subsec_millis() >= 500));
+            let whole = Duration::from_secs(
+                self.0
+                    .as_secs()
+                    .saturating_add(u64::from(self.0.subsec_millis() >= 500)),
+            );
             write!(f, "{}", format_duration(whole))
         }
     }
