@@ -184,7 +184,8 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// Reads back what the kernel holds for the socket field and compares it with
     /// [`Self::POLICY`](KeepAlivePolicy::POLICY). See [`read_back`].
     fn keepalive_report(&self) -> Result<Report, Error> {
-        read_back(self.socket()?, &Self::POLICY)
+        let sock = self.socket()?.sock_ref();
+        readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT).map(|(r, _)| r)
     }
 
     /// What keep-alive is doing on the socket field's connection now, next to
@@ -193,7 +194,11 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// call, no allocation. See [`status()`] and [`Status::forecast`].
     fn keepalive_status(&self) -> Result<Forecast, StatusError> {
         let socket = self.socket().map_err(StatusError::from_socket)?;
-        let policy = status::as_set_on(Self::POLICY, Self::BEST_EFFORT, TARGET);
+        let sock = socket.sock_ref();
+        let held = readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT)
+            .map_err(StatusError::from_socket)?
+            .1;
+        let policy = status::as_set_on(held, Self::BEST_EFFORT, TARGET);
         status(socket).map(|now| now.forecast(&policy))
     }
 

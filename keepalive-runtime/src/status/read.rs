@@ -451,7 +451,7 @@ impl fmt::Display for Status {
 /// # #[cfg(target_os = "linux")] {
 /// assert_eq!(now.probes(), Some(0));
 /// assert!(forecast.to_string().starts_with(
-///     "idle 0.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 1m 50"
+///     "idle 0.0 s of 1m before the first probe; if the peer is gone, declared dead in at most 2m 11s"
 /// ));
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
