@@ -29,9 +29,7 @@ impl DbConn {
     fn connect(addr: SocketAddr, overrides: &PolicyOverride) -> Result<DbConn, Error> {
         let policy = Self::policy_with(overrides)?;
         let socket = keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)?;
-        Ok(DbConn {
-            stream: socket.into(),
-        })
+        Ok(DbConn { stream: socket })
     }
 }
 
@@ -151,8 +149,6 @@ fn keepalive_off_on_the_socket_is_forecast_as_off() {
     let stream =
         keepalive_runtime::connect_with(server.local_addr().unwrap(), &plain, Apply::BeforeConnect)
             .unwrap();
-    let conn = DbConn {
-        stream: stream.into(),
-    };
+    let conn = DbConn { stream };
     assert!(conn.keepalive_report().unwrap().all_match());
 }
