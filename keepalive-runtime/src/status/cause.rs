@@ -4,7 +4,7 @@ use core::fmt;
 use std::io;
 
 use super::plural;
-use super::read::Status;
+use super::read::{Status, TcpState};
 
 /// Why a connection died, from the error of the failed read or write and a status read
 /// right after it. Only what measurements tell apart: on Linux, a connection whose
@@ -28,6 +28,14 @@ pub enum Cause {
     /// Timed out, and the status does not say whether probes or retransmissions did it
     /// (the OS does not report those counters, or no status was read).
     TimedOut,
+    /// Timed out, but the kernel did not end this connection: the status read after the
+    /// error shows it still in a live state (established, say). The timeout came from the
+    /// application or a library (a `tokio::time::timeout`, a read deadline), not from
+    /// keep-alive or retransmission. A status read before the error cannot tell this.
+    NotEndedByKernel {
+        /// The state the connection is still in.
+        state: TcpState,
+    },
     /// The peer reset the connection (ECONNRESET).
     Reset,
     /// The connection was already closed when it was used: the peer closed it (a read
@@ -76,6 +84,13 @@ impl Cause {
         let Some(status) = after else {
             return Cause::TimedOut;
         };
+        // A connection the kernel ended is closed by then (measured on Linux: `closed`
+        // after keep-alive and user timeouts alike, `tests/tests/status_dead_peer.rs`).
+        if let Some(state) = status.state
+            && !matches!(state, TcpState::Closed | TcpState::TimeWait)
+        {
+            return Cause::NotEndedByKernel { state };
+        }
         // Measured on Linux: after a keep-alive death the status shows the probes sent and
         // no retransmission; after a user or retransmission timeout, retransmissions.
         match (status.probes, status.retransmits) {
@@ -113,6 +128,10 @@ impl fmt::Display for Cause {
             Cause::TimedOut => f.write_str(
                 "timed out (keep-alive probes or retransmissions; this OS does not say which)",
             ),
+            Cause::NotEndedByKernel { state } => write!(
+                f,
+                "timed out, but not by the kernel: the connection is still {state}; the timeout came from the application or a library, not from keep-alive or retransmission"
+            ),
             Cause::Reset => f.write_str("reset by the peer"),
             Cause::Closed => f.write_str(
                 "closed: the peer closed or reset the connection before this use (or this side shut it down)",
@@ -135,8 +154,13 @@ mod tests {
     #[test]
     fn causes_from_errno_and_the_status_after() {
         let timed_out = io::Error::from(io::ErrorKind::TimedOut);
-        let after_probes = linux_status(4, 6_000, 0, 0);
-        let after_retransmissions = linux_status(0, 4_400, 0, 4);
+        // As measured after the kernel ended a connection: closed.
+        let closed = |s: Status| Status {
+            state: Some(TcpState::Closed),
+            ..s
+        };
+        let after_probes = closed(linux_status(4, 6_000, 0, 0));
+        let after_retransmissions = closed(linux_status(0, 4_400, 0, 4));
         assert_eq!(
             Cause::of(&timed_out, Some(&after_probes)),
             Cause::KeepAliveUnanswered { probes: Some(4) }
@@ -159,6 +183,41 @@ mod tests {
         assert_eq!(
             Cause::of(&other, None),
             Cause::Other(io::ErrorKind::PermissionDenied)
+        );
+    }
+
+    /// An application's own timeout (a deadline around a read) on a live loopback
+    /// connection: the status read after it shows the connection established with nothing
+    /// sent unanswered, so the kernel did not end it, and the cause says so instead of
+    /// blaming probes or retransmissions.
+    #[test]
+    fn an_application_timeout_on_a_live_connection_is_not_the_kernels() {
+        let (client, _server) = pair();
+        let deadline = io::Error::new(io::ErrorKind::TimedOut, "deadline elapsed");
+        let Ok(after) = status(&client) else {
+            return; // No status call on this OS (or build): nothing to read.
+        };
+        if after.state().is_none() {
+            return;
+        }
+        assert_eq!(after.state(), Some(TcpState::Established), "{after}");
+        let cause = Cause::of(&deadline, Some(&after));
+        assert_eq!(
+            cause,
+            Cause::NotEndedByKernel {
+                state: TcpState::Established
+            }
+        );
+        let text = cause.to_string();
+        assert!(
+            text.starts_with(
+                "timed out, but not by the kernel: the connection is still established"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("keep-alive probes or retransmissions"),
+            "{text}"
         );
     }
 
