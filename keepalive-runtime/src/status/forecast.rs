@@ -179,7 +179,8 @@ pub(crate) const TIMER_TICK_SLACK: Duration = Duration::from_millis(20);
 /// `armed` ago, so its whole delay counts), those after it (`remaining` in all), and a
 /// tick allowance for each of `firings`.
 pub(crate) fn timer_slack(armed: Duration, remaining: Duration, firings: u32) -> Duration {
-    armed.saturating_add(remaining) / TIMER_SLACK_DIVISOR + TIMER_TICK_SLACK.saturating_mul(firings)
+    (armed.saturating_add(remaining) / TIMER_SLACK_DIVISOR)
+        .saturating_add(TIMER_TICK_SLACK.saturating_mul(firings))
 }
 
 impl Outlook {
