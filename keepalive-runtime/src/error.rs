@@ -292,8 +292,34 @@ impl From<OverrideError> for Error {
     }
 }
 
+/// An OS error converts to itself: its code ([`io::Error::raw_os_error`]) and kind
+/// survive `?`, so a loop that tests for EMFILE, ENOBUFS or EINTR after `?` still can
+/// (for [`Error::Connect`], the last attempt's OS error, as said below). The context this
+/// `Error` adds (the call, the option, what was already set) is then only in the `Error`:
+/// log it before `?` where it matters. Every other error keeps its message, with the
+/// nearest kind.
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
+        match e {
+            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. }
+                if source.raw_os_error().is_some() =>
+            {
+                return source;
+            }
+            // The last attempt's error says most about why the whole connect failed.
+            Error::Connect { mut attempts }
+                if attempts
+                    .last()
+                    .and_then(|a| a.error.io_error())
+                    .is_some_and(|s| s.raw_os_error().is_some()) =>
+            {
+                return attempts.pop().map_or_else(
+                    || io::Error::from(io::ErrorKind::NotFound),
+                    |a| io::Error::from(a.error),
+                );
+            }
+            _ => {}
+        }
         let kind = match &e {
             Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
                 source.kind()
@@ -303,7 +329,6 @@ impl From<Error> for io::Error {
             }
             Error::Unsupported { .. } | Error::Unavailable { .. } => io::ErrorKind::Unsupported,
             Error::NoSocket => io::ErrorKind::NotConnected,
-            // The last attempt's error says most about why the whole connect failed.
             Error::Connect { attempts } => attempts.last().map_or(io::ErrorKind::NotFound, |a| {
                 a.error
                     .io_error()
