@@ -55,7 +55,7 @@ pub enum Cause {
 
 impl Cause {
     /// Names what ended the connection: `error` is the error of the failed read or write,
-    /// `after` the [`status()`] read right after it (or the last one taken).
+    /// `after` the [`status()`](super::status()) read right after it (or the last one taken).
     ///
     /// ```no_run
     /// # use std::io::Read;
