@@ -14,6 +14,16 @@ mod read;
 pub use cause::Cause;
 pub(crate) use forecast::as_set_on;
 pub use forecast::{Forecast, Outlook};
+// What each OS's status call (sys/conn_info.rs) fills in; no call, no use.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_vendor = "apple",
+    windows
+))]
 pub(crate) use read::Kernel;
 #[cfg(any(target_os = "freebsd", target_os = "openbsd"))]
 pub(crate) use read::MICROS_U32_WRAP;
