@@ -28,10 +28,14 @@ impl Status {
     /// XNU).
     ///
     /// Every `dead_within` is an upper bound, not the schedule: kernel timers fire late,
-    /// Linux's by up to about an eighth of their delay plus a tick (its timer wheel files a
-    /// timer in a bucket whose width grows with the delay), so each bound adds an eighth
-    /// of the timers still to run and 20 ms per timer (PLATFORMS.md, S-Slack). Measured against cut peers
-    /// in `tests/tests/status_dead_peer.rs`: no connection outlives it.
+    /// Linux's by up to about an eighth of their delay plus a tick (its timer wheel files
+    /// a timer in a bucket whose width grows with the delay), so each bound adds an eighth
+    /// of the timers still to run and 20 ms per timer (PLATFORMS.md, S-Slack). Measured
+    /// against cut peers (`tests/tests/status_dead_peer.rs`, `load_dead_peers.rs`): no
+    /// connection outlived it. The one case it cannot see is the one above: a policy
+    /// applied to a connection already idle, until its first probe (Linux arms the timer
+    /// afresh when SO_KEEPALIVE is switched on, which apply writes last), where the end
+    /// can come up to that earlier idle time later.
     pub fn forecast(&self, policy: &Policy) -> Forecast {
         Forecast {
             status: *self,
