@@ -12,10 +12,21 @@ use std::time::Duration;
 
 use keepalive_core::{PLATFORMS, rules};
 use keepalive_runtime::{
-    Apply, Cause, Enforcement, Knob, KnobValue, Policy, PolicyOverride, Status, TARGET, apply,
-    apply_best_effort, apply_unchecked, connect_with, format_duration, read_back, status,
+    Apply, Cause, Enforcement, KeepAlivePolicy, Knob, KnobValue, Policy, PolicyOverride, Status,
+    TARGET, apply, apply_best_effort, apply_unchecked, connect_with, format_duration, read_back,
+    status,
 };
 use proptest::prelude::*;
+
+/// A type with every rule a change can break: `max_detect`, idle and in flight.
+#[keepalive_runtime::keepalive(
+    timeout = "30s",
+    interval = "5s",
+    retries = 4,
+    user_timeout = "50s",
+    max_detect = "1m"
+)]
+struct Bounded;
 
 /// Durations at the edges (zero, a nanosecond, whole seconds near `u64::MAX`,
 /// `Duration::MAX`) and in between.
@@ -203,7 +214,8 @@ proptest! {
         // On the connected socket and on the listener: a value or a typed error.
         for result in [
             apply(&s.client, &p).map(|a| a.to_string()),
-            apply_best_effort(&s.client, &p).map(|b| b.to_string()),
+            apply_best_effort(&s.client, &p)
+                .map(|b| format!("{b} {:?}", b.effective(&p))),
             apply_unchecked(&s.client, &p).map(|a| a.to_string()),
             apply(&s.listener, &p).map(|a| a.to_string()),
         ] {
@@ -216,6 +228,15 @@ proptest! {
             }
         }
 
+        // Through a type: its rules and the target's.
+        match Bounded::policy_with(&c) {
+            Ok(q) => {
+                let _ = exercise_policy(&q);
+            }
+            Err(e) => {
+                let _ = (e.to_string(), std::io::Error::from(e).kind());
+            }
+        }
         for base in [p, Policy::new(), Policy::disabled()] {
             for platform in [None, TARGET] {
                 match c.apply_to(base, platform) {
