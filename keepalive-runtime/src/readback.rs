@@ -259,9 +259,9 @@ fn compared_with(report: &Report, policy: &Policy) -> Report {
 /// The policy a socket holds, from `report` (read against `given`, the policy its type
 /// declares): keep-alive off is a disabled policy; otherwise each knob the kernel reports
 /// where `given` sets it, or where the kernel holds what only a setter leaves (a user
-/// timeout other than 0). A knob the OS cannot read, or one `given` leaves to the OS
-/// whose value is the OS's, keeps `given`'s value. A user timeout of 0 (Linux) or no
-/// limit (Windows) is none.
+/// timeout other than 0 on Linux). A knob the OS cannot read, or one `given` leaves to
+/// the OS whose value is the OS's, keeps `given`'s value. A user timeout of 0 (Linux) or
+/// no limit (Windows) is none.
 pub(crate) fn held_policy(report: &Report, given: &Policy) -> Policy {
     if actual(report.keepalive().state) == Some(Value::Flag(false)) {
         return Policy::disabled();
@@ -278,7 +278,14 @@ pub(crate) fn held_policy(report: &Report, given: &Policy) -> Policy {
         let none = |v: Value| {
             knob == Knob::UserTimeout && matches!(v, Value::Unlimited | Value::Time(Duration::ZERO))
         };
-        if given.get(knob).is_none() && (knob != Knob::UserTimeout || none(actual)) {
+        // A knob `given` leaves to the OS is taken only where the OS's own value cannot be
+        // mistaken for a setter's: Linux's TCP_USER_TIMEOUT, 0 until set. Elsewhere the
+        // OS's defaults are not known here (Windows' TCP_MAXRT, Apple's
+        // TCP_RXT_CONNDROPTIME), so the knob stays the OS's.
+        let os_unset_is_zero = cfg!(any(target_os = "linux", target_os = "android"));
+        if given.get(knob).is_none()
+            && (knob != Knob::UserTimeout || !os_unset_is_zero || none(actual))
+        {
             return held;
         }
         match actual {

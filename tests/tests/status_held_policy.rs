@@ -152,3 +152,42 @@ fn keepalive_off_on_the_socket_is_forecast_as_off() {
     let conn = DbConn { stream };
     assert!(conn.keepalive_report().unwrap().all_match());
 }
+
+/// A knob the type leaves to the OS and the override sets: Linux holds no user timeout
+/// (0) until one is set, so a user timeout the kernel holds is the one given.
+#[test]
+fn an_overridden_user_timeout_the_type_leaves_out_is_reported() {
+    #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+    struct Api {
+        stream: TcpStream,
+    }
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let change = PolicyOverride::new().user_timeout(secs(50));
+    let policy = Api::policy_with(&change).expect("a valid change");
+    let stream = keepalive_runtime::connect_with(
+        server.local_addr().unwrap(),
+        &policy,
+        Apply::BeforeConnect,
+    )
+    .unwrap();
+    let _accepted = server.accept().unwrap();
+    assert_eq!(support::kernel(&stream).user_timeout_ms, 50_000);
+    let conn = Api { stream };
+    let report = conn.keepalive_report().expect("report");
+    assert!(report.all_match(), "{report}");
+    assert_eq!(
+        report.knob(keepalive_runtime::Knob::UserTimeout).state,
+        State::Matches(Value::Time(secs(50)))
+    );
+    // A socket of the type as declared: the OS's 0, left to the OS.
+    let plain = keepalive_runtime::connect::<Api>(server.local_addr().unwrap())
+        .unwrap()
+        .stream;
+    let _accepted = server.accept().unwrap();
+    let report = Api { stream: plain }.keepalive_report().unwrap();
+    assert!(report.all_match(), "{report}");
+    assert!(matches!(
+        report.knob(keepalive_runtime::Knob::UserTimeout).state,
+        State::NotSet(_)
+    ));
+}
