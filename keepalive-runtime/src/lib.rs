@@ -185,7 +185,7 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// [`Self::POLICY`](KeepAlivePolicy::POLICY). See [`read_back`].
     fn keepalive_report(&self) -> Result<Report, Error> {
         let sock = self.socket()?.sock_ref();
-        readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT).map(|(r, _)| r)
+        readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT)
     }
 
     /// What keep-alive is doing on the socket field's connection now, next to
@@ -194,12 +194,12 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// call, no allocation. See [`status()`] and [`Status::forecast`].
     fn keepalive_status(&self) -> Result<Forecast, StatusError> {
         let socket = self.socket().map_err(StatusError::from_socket)?;
-        let sock = socket.sock_ref();
-        let held = readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT)
-            .map_err(StatusError::from_socket)?
-            .1;
-        let policy = status::as_set_on(held, Self::BEST_EFFORT, TARGET);
-        status(socket).map(|now| now.forecast(&policy))
+        let now = status(socket)?;
+        // What the kernel holds, as the report reads it: a run-time `policy_with` change
+        // included, the type's values for what this OS cannot read.
+        let (_, held) =
+            readback::held(&socket.sock_ref(), &Self::POLICY).map_err(StatusError::from_socket)?;
+        Ok(now.forecast(&status::as_set_on(held, Self::BEST_EFFORT, TARGET)))
     }
 
     /// Why the connection died, from the error of its failed read or write: the status is

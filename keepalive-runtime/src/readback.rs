@@ -307,22 +307,26 @@ pub(crate) fn held_report(
     given: &Policy,
     platform: Option<&Platform>,
     enforcement: &Enforcement,
-) -> Result<(Report, Policy), Error> {
+) -> Result<Report, Error> {
+    let (read, held) = held(sock, given)?;
+    if held == *given {
+        return Ok(read);
+    }
+    Ok(match rules::check(&held, platform, enforcement).first() {
+        None => compared_with(&read, &held),
+        Some(rule) => Report {
+            broken: Some(rule),
+            ..read
+        },
+    })
+}
+
+/// The options `sock` holds (one `getsockopt` each, no allocation), compared with `given`,
+/// and the policy they make ([`held_policy`]).
+pub(crate) fn held(sock: &SockRef<'_>, given: &Policy) -> Result<(Report, Policy), Error> {
     let read = read_sock(sock, given)?;
     let held = held_policy(&read, given);
-    if held == *given {
-        return Ok((read, held));
-    }
-    match rules::check(&held, platform, enforcement).first() {
-        None => Ok((compared_with(&read, &held), held)),
-        Some(rule) => Ok((
-            Report {
-                broken: Some(rule),
-                ..read
-            },
-            held,
-        )),
-    }
+    Ok((read, held))
 }
 
 #[cfg(test)]
