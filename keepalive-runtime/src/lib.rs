@@ -184,7 +184,8 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// Reads back what the kernel holds for the socket field and compares it with
     /// [`Self::POLICY`](KeepAlivePolicy::POLICY). See [`read_back`].
     fn keepalive_report(&self) -> Result<Report, Error> {
-        read_back(self.socket()?, &Self::POLICY)
+        let sock = self.socket()?.sock_ref();
+        readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT)
     }
 
     /// What keep-alive is doing on the socket field's connection now, next to
@@ -193,8 +194,12 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// call, no allocation. See [`status()`] and [`Status::forecast`].
     fn keepalive_status(&self) -> Result<Forecast, StatusError> {
         let socket = self.socket().map_err(StatusError::from_socket)?;
-        let policy = status::as_set_on(Self::POLICY, Self::BEST_EFFORT, TARGET);
-        status(socket).map(|now| now.forecast(&policy))
+        let now = status(socket)?;
+        // What the kernel holds, as the report reads it: a run-time `policy_with` change
+        // included, the type's values for what this OS cannot read.
+        let (_, held) =
+            readback::held(&socket.sock_ref(), &Self::POLICY).map_err(StatusError::from_socket)?;
+        Ok(now.forecast(&status::as_set_on(held, Self::BEST_EFFORT, TARGET)))
     }
 
     /// Why the connection died, from the error of its failed read or write: the status is
