@@ -34,6 +34,9 @@ pub(crate) fn os_error_name(code: i32) -> Option<&'static str> {
     }
 }
 
+/// How many of a failed connect's attempts its message lists.
+const SHOWN_ATTEMPTS: usize = 8;
+
 /// Why a policy was not (fully) applied, or a socket could not be read or connected.
 ///
 /// The caller's socket is never closed or dropped by a failure; [`Error::already_set`]
@@ -239,7 +242,7 @@ impl fmt::Display for Error {
                 }
                 write!(
                     f,
-                    "; already set: {already_set}; apply_best_effort leaves it out and reports it"
+                    "; already set: {already_set}; a policy type with `best_effort = true` leaves it out and reports it"
                 )
             }
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
@@ -250,7 +253,9 @@ impl fmt::Display for Error {
             }
             Error::Connect { attempts } => {
                 f.write_str("connect failed: ")?;
-                for (i, attempt) in attempts.iter().enumerate() {
+                // A name can resolve to any number of addresses (a hostile resolver's
+                // answer among them): the message lists a bounded few and counts the rest.
+                for (i, attempt) in attempts.iter().enumerate().take(SHOWN_ATTEMPTS) {
                     if i > 0 {
                         f.write_str("; ")?;
                     }
@@ -262,6 +267,9 @@ impl fmt::Display for Error {
                         } => write!(f, "{}: {source}", attempt.addr)?,
                         other => write!(f, "{}: {other}", attempt.addr)?,
                     }
+                }
+                if let Some(more) = attempts.len().checked_sub(SHOWN_ATTEMPTS).filter(|n| *n > 0) {
+                    write!(f, "; … and {more} more addresses ({} in all)", attempts.len())?;
                 }
                 Ok(())
             }
@@ -292,8 +300,34 @@ impl From<OverrideError> for Error {
     }
 }
 
+/// An OS error converts to itself: its code ([`io::Error::raw_os_error`]) and kind
+/// survive `?`, so a loop that tests for EMFILE, ENOBUFS or EINTR after `?` still can
+/// (for [`Error::Connect`], the last attempt's OS error, as said below). The context this
+/// `Error` adds (the call, the option, what was already set) is then only in the `Error`:
+/// log it before `?` where it matters. Every other error keeps its message, with the
+/// nearest kind.
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
+        match e {
+            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. }
+                if source.raw_os_error().is_some() =>
+            {
+                return source;
+            }
+            // The last attempt's error says most about why the whole connect failed.
+            Error::Connect { mut attempts }
+                if attempts
+                    .last()
+                    .and_then(|a| a.error.io_error())
+                    .is_some_and(|s| s.raw_os_error().is_some()) =>
+            {
+                return attempts.pop().map_or_else(
+                    || io::Error::from(io::ErrorKind::NotFound),
+                    |a| io::Error::from(a.error),
+                );
+            }
+            _ => {}
+        }
         let kind = match &e {
             Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
                 source.kind()
@@ -303,7 +337,6 @@ impl From<Error> for io::Error {
             }
             Error::Unsupported { .. } | Error::Unavailable { .. } => io::ErrorKind::Unsupported,
             Error::NoSocket => io::ErrorKind::NotConnected,
-            // The last attempt's error says most about why the whole connect failed.
             Error::Connect { attempts } => attempts.last().map_or(io::ErrorKind::NotFound, |a| {
                 a.error
                     .io_error()
@@ -311,5 +344,32 @@ impl From<Error> for io::Error {
             }),
         };
         io::Error::new(kind, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name that resolved to a thousand addresses, none of which connected: the message
+    /// lists eight and counts the rest.
+    #[test]
+    fn a_connect_message_lists_a_bounded_few_attempts() {
+        let attempts = (0..1_000u16)
+            .map(|port| crate::Attempt {
+                addr: std::net::SocketAddr::from(([192, 0, 2, 1], port)),
+                error: Error::Io {
+                    during: "connect",
+                    source: io::Error::from(io::ErrorKind::ConnectionRefused),
+                },
+            })
+            .collect();
+        let text = Error::Connect { attempts }.to_string();
+        assert!(text.len() < 600, "{} bytes: {text}", text.len());
+        assert_eq!(text.matches("192.0.2.1:").count(), SHOWN_ATTEMPTS, "{text}");
+        assert!(
+            text.ends_with("; … and 992 more addresses (1000 in all)"),
+            "{text}"
+        );
     }
 }

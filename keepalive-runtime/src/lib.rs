@@ -110,7 +110,7 @@ pub mod platform {
 }
 
 use socket::KeepAliveSocket;
-use status::{Cause, Forecast, Report, StatusError, read_back};
+use status::{Cause, Forecast, Report, StatusError};
 
 /// When a connect path sets the options (`apply = "..."` in the attribute). Never while a
 /// connect is in progress: Windows answers WSAEINVAL there.
@@ -320,20 +320,31 @@ pub trait KeepAlive: KeepAlivePolicy {
     /// reconnects).
     fn socket(&self) -> Result<&Self::Socket, Error>;
 
-    /// Reads back what the kernel holds for the socket field and compares it with
-    /// [`Self::POLICY`](KeepAlivePolicy::POLICY). See [`status::read_back`].
+    /// What the kernel holds for the socket field, option by option (one getsockopt each),
+    /// compared with the policy the socket was given: the values it holds when they pass
+    /// the type's rules (its `ENFORCEMENT` and the target's limits, as
+    /// [`policy_with`](KeepAlivePolicy::policy_with) checks them), so a connection made
+    /// with a run-time change reports that change; otherwise
+    /// [`Self::POLICY`](KeepAlivePolicy::POLICY), with the broken rule in
+    /// [`Report::broken_rule`](status::Report::broken_rule). See [`status::read_back`].
     fn keepalive_report(&self) -> Result<Report, Error> {
-        read_back(self.socket()?, &Self::POLICY)
+        let sock = self.socket()?.sock_ref();
+        readback::held_report(&sock, &Self::POLICY, TARGET, &Self::ENFORCEMENT)
     }
 
-    /// What keep-alive is doing on the socket field's connection now, next to
-    /// [`Self::POLICY`](KeepAlivePolicy::POLICY) as this OS sets it (with
-    /// `best_effort = true`, less the knobs it has no option for): one connection-info
-    /// call, no allocation. See [`status()`] and [`Status::forecast`](status::Status::forecast).
+    /// What keep-alive is doing on the socket field's connection now, under the policy the
+    /// socket holds (read back as [`keepalive_report`](Self::keepalive_report) reads it, so
+    /// a run-time change is included; the type's values for what this OS cannot read): the
+    /// OS's connection-info call plus one getsockopt per option, no allocation. See
+    /// [`status()`] and [`Status::forecast`](status::Status::forecast).
     fn keepalive_status(&self) -> Result<Forecast, StatusError> {
         let socket = self.socket().map_err(StatusError::from_socket)?;
-        let policy = status::as_set_on(Self::POLICY, Self::ENFORCEMENT.is_best_effort(), TARGET);
-        status(socket).map(|now| now.forecast(&policy))
+        let now = status(socket)?;
+        // What the kernel holds, as the report reads it: a run-time `policy_with` change
+        // included, the type's values for what this OS cannot read.
+        let (_, held) =
+            readback::held(&socket.sock_ref(), &Self::POLICY).map_err(StatusError::from_socket)?;
+        Ok(now.forecast(&status::as_set_on(held, Self::ENFORCEMENT.is_best_effort(), TARGET)))
     }
 
     /// Why the connection died, from the error of its failed read or write: the status is

@@ -1,7 +1,8 @@
 //! 1 000 dead peers at once: inside a private network namespace (`unshare -n`), 1 000
 //! loopback connections get `timeout = 1s, interval = 1s, retries = 3` (worst case 4 s),
 //! `lo` goes down, and one epoll set waits for every connection to fail with ETIMEDOUT.
-//! Each must be detected within [bound, bound × 1.25 + 0.5 s], counted from its own apply.
+//! Each must be detected within [bound, bound × 1.25 + 0.5 s], counted from its own apply,
+//! and within the `dead_within` its status gave right after the apply.
 //!
 //! The test re-runs itself, alone, in a child started by `unshare -n`, so the namespace
 //! touches nothing outside. Without the privilege it prints why it skipped, unless
@@ -139,9 +140,13 @@ fn a_thousand_dead_peers_are_each_detected_within_the_bound() {
             }
             let epoll = Epoll::new();
             let mut applied_at = Vec::with_capacity(PEERS);
+            // The status's bound, read right after each apply: no connection may outlive it.
+            let mut dead_within = Vec::with_capacity(PEERS);
             for (i, peer) in peers.iter().enumerate() {
                 peer.apply_keepalive().expect("apply");
                 applied_at.push(Instant::now());
+                let forecast = peer.keepalive_status().expect("status");
+                dead_within.push(forecast.dead_within().expect("a bound"));
                 epoll.add(peer.stream.as_raw_fd(), i);
             }
             ip_link_lo("down");
@@ -180,6 +185,22 @@ fn a_thousand_dead_peers_are_each_detected_within_the_bound() {
             );
 
             let mut times: Vec<Duration> = detected.into_iter().map(Option::unwrap).collect();
+            // How far within the status's bound each died (negative: outlived it).
+            let margins: Vec<f64> = times
+                .iter()
+                .zip(&dead_within)
+                .map(|(lived, bound)| secs(*bound) - secs(*lived))
+                .collect();
+            let outlived = margins.iter().filter(|m| **m < 0.0).count();
+            let least = margins.iter().copied().fold(f64::INFINITY, f64::min);
+            println!(
+                "status bound {:.3}..{:.3} s; outlived by {outlived} of {PEERS}; least margin {least:.3} s; \
+                 latest death {:.3} s past the schedule",
+                secs(*dead_within.iter().min().unwrap()),
+                secs(*dead_within.iter().max().unwrap()),
+                secs(*times.iter().max().unwrap()) - secs(bound),
+            );
+            assert_eq!(outlived, 0, "connections outlived the status's dead_within");
             times.sort();
             let (min, median, max) = (times[0], times[PEERS / 2], times[PEERS - 1]);
             println!(

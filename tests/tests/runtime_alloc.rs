@@ -72,3 +72,47 @@ fn apply_allocates_nothing() {
     // The counter works.
     assert!(allocations_during(|| drop(vec![1u8; 16])) > 0);
 }
+
+/// A connection's status and report read the policy its socket holds (a run-time
+/// override here) and still allocate nothing, the rules' check included.
+#[test]
+fn status_and_report_of_a_held_policy_allocate_nothing() {
+    use keepalive_runtime::prelude::*;
+
+    #[keepalive(
+        timeout = "2h",
+        interval = "1s",
+        retries = 10,
+        max_detect = "3h",
+        detect_idle_only = true
+    )]
+    struct DbConn {
+        stream: std::net::TcpStream,
+    }
+    let (client, _server) = support::pair();
+    let held = DbConn::policy_with(
+        &keepalive_runtime::PolicyOverride::new().timeout(Duration::from_secs(30)),
+    )
+    .unwrap();
+    apply(&client, &held).unwrap();
+    let conn = DbConn { stream: client };
+    assert_eq!(
+        allocations_during(|| {
+            assert!(conn.keepalive_status().is_ok());
+            assert!(conn.keepalive_report().unwrap().all_match());
+        }),
+        0
+    );
+    // Past the type's bound: the report names the rule, still without allocating.
+    apply_unchecked(
+        &conn.stream,
+        &held.with_timeout(Duration::from_secs(4 * 3600)),
+    )
+    .unwrap();
+    assert_eq!(
+        allocations_during(|| {
+            assert!(conn.keepalive_report().unwrap().broken_rule().is_some());
+        }),
+        0
+    );
+}

@@ -3,7 +3,8 @@
 //! every 100 ms until a blocking read fails, and then the cause is named from that error.
 //!
 //! - idle, peer cut: unanswered probes rise one per interval, and each prediction of the
-//!   time to death is within 10 % + 0.2 s of the measured one;
+//!   time to death is a bound the connection never outlives, within a quarter + 0.3 s of
+//!   the measured time;
 //! - cut mid-write: keep-alive paused with unacknowledged data, no probe; with a user
 //!   timeout the connection dies within the bound the status gave;
 //! - causes: probes unanswered, data unacknowledged, reset by the peer, unreachable;
@@ -135,7 +136,11 @@ fn write_unacknowledged(client: &mut TcpStream) {
 }
 
 /// Prints how far the farthest prediction of the time to death was from the measured
-/// one, then asserts that every prediction is within 10 % + 0.2 s of it.
+/// one, then asserts that every prediction is a bound: the connection never outlived it
+/// (the forecast includes the kernel's timer slack), and it is no looser than a quarter of
+/// the measured time plus 0.3 s (the slack allowed is an eighth of the timers still to run
+/// and 20 ms each, PLATFORMS.md S-Slack), and with data in flight before the first
+/// retransmission, one retransmission timeout more.
 fn assert_predictions_close(death: &Death, start: Instant) {
     let worst = death
         .samples
@@ -154,10 +159,19 @@ fn assert_predictions_close(death: &Death, start: Instant) {
     for s in &death.samples {
         let predicted = s.outlook.dead_within().expect("a bound");
         let measured = death.at - s.at;
-        let slack = measured.mul_f64(0.1) + Duration::from_millis(200);
+        // With data in flight and no retransmission yet, the status cannot tell a tail-loss
+        // probe from the application's own send, so the bound allows one more timeout.
+        let unseen_probe = match s.outlook {
+            Outlook::Paused {
+                retransmits: Some(0),
+                ..
+            } => s.status.rto().unwrap_or_default(),
+            _ => Duration::ZERO,
+        };
+        let loose = measured / 4 + Duration::from_millis(300) + unseen_probe;
         assert!(
-            predicted.abs_diff(measured) <= slack,
-            "at {:.2} s: predicted {predicted:?}, measured {measured:?} ({})",
+            measured <= predicted && predicted - measured <= loose,
+            "at {:.2} s: bound {predicted:?}, measured {measured:?} ({})",
             (s.at - start).as_secs_f64(),
             s.text
         );
@@ -402,5 +416,50 @@ fn a_live_connection_shows_no_probes() {
             now.since_last_received().unwrap() < Duration::from_millis(1_300),
             "{now}"
         );
+    });
+}
+
+/// Data written to a peer that vanished after the connection sat idle: the last ACK is
+/// as old as the idle time, the data is fresh. The status names each figure as what it is
+/// and never calls the time since the last ACK the time the data has waited.
+#[test]
+fn paused_keepalive_says_which_figure_is_the_last_ack() {
+    in_private_netns("paused_keepalive_says_which_figure_is_the_last_ack", || {
+        let policy = QUICK_PROBES_AND_USER_TIMEOUT.with_timeout(Duration::from_secs(3));
+        let policy = policy.with_user_timeout(Duration::from_secs(6));
+        let peer = Peer::new();
+        let (mut client, _server) = connect(&peer, &policy);
+        std::thread::sleep(Duration::from_millis(1_500));
+        peer.vanish();
+        write_unacknowledged(&mut client);
+        let now = status(&client).expect("status");
+        let forecast = now.forecast(&policy);
+        let text = forecast.to_string();
+        println!("{now} => {text}");
+        let since_ack = now
+            .since_ack_received()
+            .expect("Linux reports the last ACK");
+        let since_sent = now.since_data_sent().expect("Linux reports the last send");
+        assert!(since_ack >= Duration::from_millis(1_400), "{now}");
+        assert!(since_sent < Duration::from_millis(300), "{now}");
+        assert!(!text.contains("unacknowledged for"), "{text}");
+        assert!(
+            text.starts_with(&format!(
+                "keep-alive paused: 1 segment unacknowledged, data last sent {:.1} s ago, last ACK received {:.1} s ago",
+                since_sent.as_secs_f64(),
+                since_ack.as_secs_f64()
+            )),
+            "{text}"
+        );
+        let Outlook::Paused {
+            since_ack_received,
+            since_data_sent,
+            ..
+        } = *forecast.outlook()
+        else {
+            panic!("not paused: {text}");
+        };
+        assert_eq!(since_ack_received, Some(since_ack));
+        assert_eq!(since_data_sent, Some(since_sent));
     });
 }
