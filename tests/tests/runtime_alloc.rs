@@ -1,7 +1,7 @@
 //! Applying a policy makes no heap allocation (checked with a counting allocator).
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
