@@ -7,7 +7,7 @@
 #![cfg(windows)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use keepalive_runtime::{Error, Knob, Policy, State, apply, apply_best_effort, read_back};

@@ -153,7 +153,7 @@ pub mod sockopt {
     // SAFETY: as above.
     unsafe impl Plain for libc::linger {}
     // SAFETY: as above.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(target_os = "linux")]
     unsafe impl Plain for libc::tcp_info {}
 
     /// `getsockopt(level, name)` into a zeroed `T`, and how many bytes of it the kernel

@@ -11,6 +11,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::process::Command;
 
+#[cfg(unix)]
 pub use keepalive_runtime::__sockopt as sockopt;
 
 /// The five keep-alive options as the kernel holds them.
