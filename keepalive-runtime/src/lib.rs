@@ -53,6 +53,8 @@ mod readback;
 mod socket;
 mod status;
 mod sys;
+#[doc(hidden)] // Raw get/setsockopt for this workspace's tests and benches; not an API.
+pub use sys::sockopt as __sockopt;
 
 pub use apply::{apply, apply_best_effort, apply_policy, apply_unchecked};
 #[cfg(feature = "serde")]
