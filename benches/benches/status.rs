@@ -11,7 +11,6 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 mod linux {
     use std::hint::black_box;
     use std::net::{TcpListener, TcpStream};
-    use std::os::fd::AsRawFd;
     use std::time::Instant;
 
     use keepalive_benches::{
@@ -26,23 +25,16 @@ mod linux {
         baseline: "raw getsockopt",
     };
 
-    /// `getsockopt(TCP_INFO)` by hand into libc's `tcp_info`: what an application without
-    /// this crate would write.
+    /// `getsockopt(TCP_INFO)` into libc's `tcp_info`, the bare system call (through
+    /// keepalive-runtime's hidden raw wrapper): what an application without this crate
+    /// would write.
     pub(super) fn raw_tcp_info(stream: &TcpStream) -> libc::tcp_info {
-        // SAFETY: tcp_info is plain integers; all-zero is a valid value.
-        let mut info: libc::tcp_info = unsafe { core::mem::zeroed() };
-        let mut len = size_of::<libc::tcp_info>() as libc::socklen_t;
-        // SAFETY: `info` and `len` are live locals; `len` is the size of `info`.
-        let rc = unsafe {
-            libc::getsockopt(
-                stream.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_INFO,
-                (&raw mut info).cast(),
-                &mut len,
-            )
-        };
-        assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+        let (info, _) = keepalive_runtime::__sockopt::get::<libc::tcp_info>(
+            stream,
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+        )
+        .expect("TCP_INFO");
         info
     }
 

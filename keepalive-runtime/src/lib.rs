@@ -64,6 +64,8 @@ mod readback;
 pub mod socket;
 pub mod status;
 mod sys;
+#[doc(hidden)] // Raw get/setsockopt for this workspace's tests and benches; not an API.
+pub use sys::sockopt as __sockopt;
 
 use keepalive_core::TARGET;
 use keepalive_core::rules::Enforcement;

@@ -5,7 +5,7 @@
 
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{BufReader, BufWriter};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -289,6 +289,7 @@ fn each_address_is_tried_in_order_and_each_error_kept() {
 #[test]
 fn connect_timeout_against_a_full_accept_queue() {
     support::netns::in_private_netns(
+        module_path!(),
         "connect_timeout_against_a_full_accept_queue",
         full_accept_queue,
     );

@@ -9,7 +9,7 @@
 //! probe while sent data is unacknowledged) and the user timeout alone.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -31,21 +31,9 @@ const PROBES: Policy = Policy::new()
 
 /// The kernel's current retransmission timeout of `stream` (TCP_INFO `tcpi_rto`, µs).
 fn rto(stream: &TcpStream) -> Duration {
-    use std::os::fd::AsRawFd;
-    // SAFETY: tcp_info is plain integers, for which all zero bytes are a valid value.
-    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-    let mut len = size_of::<libc::tcp_info>() as libc::socklen_t;
-    // SAFETY: `info` and `len` are live locals and `len` holds the size of `info`.
-    let rc = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            (&raw mut info).cast(),
-            &mut len,
-        )
-    };
-    assert_eq!(rc, 0, "TCP_INFO: {}", std::io::Error::last_os_error());
+    let (info, _) =
+        support::sockopt::get::<libc::tcp_info>(stream, libc::IPPROTO_TCP, libc::TCP_INFO)
+            .expect("TCP_INFO");
     Duration::from_micros(u64::from(info.tcpi_rto))
 }
 
@@ -77,6 +65,7 @@ fn wait_for_death(
 #[test]
 fn an_idle_peer_cut_on_its_side_dies_at_the_end_of_the_probes() {
     in_private_netns(
+        module_path!(),
         "an_idle_peer_cut_on_its_side_dies_at_the_end_of_the_probes",
         || {
             let peer = Peer::new();
@@ -98,52 +87,60 @@ fn an_idle_peer_cut_on_its_side_dies_at_the_end_of_the_probes() {
 
 #[test]
 fn a_peer_cut_mid_write_is_not_bounded_by_keepalive() {
-    in_private_netns("a_peer_cut_mid_write_is_not_bounded_by_keepalive", || {
-        // What the crate says: nothing bounds this case without a user timeout, which is
-        // why max_detect requires one on Linux.
-        assert_eq!(PROBES.detection_on(&LINUX).unwrap().in_flight, None);
-        let peer = Peer::new();
-        let (mut client, _server) = connect(&peer, &PROBES);
-        peer.vanish();
-        let start = Instant::now();
-        client.write_all(&[7u8; 1024]).unwrap();
-        let guard = s(15);
-        let (elapsed, err) = wait_for_death(&mut client, start, guard);
-        println!(
-            "data in flight, 1 s + 3 × 1 s, no user timeout: {err} after {:.2} s (keep-alive would have ended it after 4 s)",
-            elapsed.as_secs_f64()
-        );
-        // The read timeout ended the wait (EAGAIN), not the kernel (ETIMEDOUT).
-        assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err:?}");
-        assert!(elapsed >= guard);
-    });
+    in_private_netns(
+        module_path!(),
+        "a_peer_cut_mid_write_is_not_bounded_by_keepalive",
+        || {
+            // What the crate says: nothing bounds this case without a user timeout, which is
+            // why max_detect requires one on Linux.
+            assert_eq!(PROBES.detection_on(&LINUX).unwrap().in_flight, None);
+            let peer = Peer::new();
+            let (mut client, _server) = connect(&peer, &PROBES);
+            peer.vanish();
+            let start = Instant::now();
+            client.write_all(&[7u8; 1024]).unwrap();
+            let guard = s(15);
+            let (elapsed, err) = wait_for_death(&mut client, start, guard);
+            println!(
+                "data in flight, 1 s + 3 × 1 s, no user timeout: {err} after {:.2} s (keep-alive would have ended it after 4 s)",
+                elapsed.as_secs_f64()
+            );
+            // The read timeout ended the wait (EAGAIN), not the kernel (ETIMEDOUT).
+            assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err:?}");
+            assert!(elapsed >= guard);
+        },
+    );
 }
 
 #[test]
 fn a_peer_cut_mid_write_dies_at_the_user_timeout() {
-    in_private_netns("a_peer_cut_mid_write_dies_at_the_user_timeout", || {
-        let policy = PROBES.with_user_timeout(s(4));
-        let bound = policy.detection_on(&LINUX).unwrap().in_flight.unwrap();
-        let peer = Peer::new();
-        let (mut client, _server) = connect(&peer, &policy);
-        peer.vanish();
-        let start = Instant::now();
-        client.write_all(&[7u8; 1024]).unwrap();
-        let first_rto = rto(&client);
-        let (elapsed, err) = wait_for_death(&mut client, start, s(60));
-        println!(
-            "data in flight, user_timeout 4 s: {err} after {:.2} s (bound {:.2} s; first retransmission timeout {:.2} s)",
-            elapsed.as_secs_f64(),
-            bound.as_secs_f64(),
-            first_rto.as_secs_f64()
-        );
-        assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT), "{err:?}");
-        assert!(elapsed >= bound.mul_f64(0.95), "{elapsed:?}");
-        // Linux checks the user timeout when the retransmission timer fires, so the end
-        // lands after it: a retransmission timeout or so on a quiet host (4.42 s measured
-        // with a 0.2 s timeout), seconds later on a loaded one, whose timeouts grow. The
-        // bound here is the contrast with the case above, where nothing ended the
-        // connection within 15 s.
-        assert!(elapsed < s(15), "{elapsed:?}");
-    });
+    in_private_netns(
+        module_path!(),
+        "a_peer_cut_mid_write_dies_at_the_user_timeout",
+        || {
+            let policy = PROBES.with_user_timeout(s(4));
+            let bound = policy.detection_on(&LINUX).unwrap().in_flight.unwrap();
+            let peer = Peer::new();
+            let (mut client, _server) = connect(&peer, &policy);
+            peer.vanish();
+            let start = Instant::now();
+            client.write_all(&[7u8; 1024]).unwrap();
+            let first_rto = rto(&client);
+            let (elapsed, err) = wait_for_death(&mut client, start, s(60));
+            println!(
+                "data in flight, user_timeout 4 s: {err} after {:.2} s (bound {:.2} s; first retransmission timeout {:.2} s)",
+                elapsed.as_secs_f64(),
+                bound.as_secs_f64(),
+                first_rto.as_secs_f64()
+            );
+            assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT), "{err:?}");
+            assert!(elapsed >= bound.mul_f64(0.95), "{elapsed:?}");
+            // Linux checks the user timeout when the retransmission timer fires, so the end
+            // lands after it: a retransmission timeout or so on a quiet host (4.42 s measured
+            // with a 0.2 s timeout), seconds later on a loaded one, whose timeouts grow. The
+            // bound here is the contrast with the case above, where nothing ended the
+            // connection within 15 s.
+            assert!(elapsed < s(15), "{elapsed:?}");
+        },
+    );
 }

@@ -5,7 +5,7 @@
 //! on the test's own thread.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};

@@ -9,7 +9,7 @@
 //! `CI=true`, where it fails instead.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
@@ -119,6 +119,7 @@ fn secs(d: Duration) -> f64 {
 #[test]
 fn a_thousand_dead_peers_are_each_detected_within_the_bound() {
     in_private_netns(
+        module_path!(),
         "a_thousand_dead_peers_are_each_detected_within_the_bound",
         || {
             let bound = Peer::POLICY.worst_case_detection().unwrap();

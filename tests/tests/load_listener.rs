@@ -5,10 +5,11 @@
 //!
 //! Connections are kept open 1 000 at a time (fewer if the descriptor limit is low), and
 //! each batch is closed server side first, so TIME_WAIT stays on the listener's port and
-//! does not use up the client's ephemeral ports.
+//! does not use up the client's ephemeral ports. The test runs alone in a child process
+//! (`support::alone`): the descriptor count is the whole process's.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -62,6 +63,15 @@ fn raise_nofile(want: u64) -> u64 {
 
 #[test]
 fn ten_thousand_accepted_connections_inherit_the_listener_policy() {
+    support::alone(
+        module_path!(),
+        "ten_thousand_accepted_connections_inherit_the_listener_policy",
+        &[],
+        ten_thousand,
+    );
+}
+
+fn ten_thousand() {
     let start = Instant::now();
     let baseline = open_descriptors();
     let limit = raise_nofile(2 * BATCH as u64 + 256);

@@ -3,7 +3,7 @@
 //! raw getsockopt, and every invalid override is refused with a message naming the key.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

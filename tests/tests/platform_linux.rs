@@ -11,22 +11,7 @@ use keepalive_core::{Knob, TARGET, Unit};
 
 fn set(fd: i32, name: libc::c_int, value: i64) -> io::Result<()> {
     let value = value as libc::c_int;
-    // SAFETY: `fd` is an open socket for the duration of the call and `value` is a c_int
-    // that outlives it; the length passed is its size.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            name,
-            (&raw const value).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    crate::support::sockopt::set(&fd, libc::IPPROTO_TCP, name, &value)
 }
 
 fn option_constant(name: &str) -> libc::c_int {

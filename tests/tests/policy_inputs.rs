@@ -88,19 +88,19 @@ fn change() -> impl Strategy<Value = PolicyOverride> {
         .prop_map(|(enabled, timeout, interval, retries, user_timeout)| {
             let mut c = PolicyOverride::new();
             if let Some(e) = enabled {
-                c = c.enabled(e);
+                c = c.with_enabled(e);
             }
             if let Some(t) = timeout {
-                c = c.timeout(t);
+                c = c.with_timeout(t);
             }
             if let Some(i) = interval {
-                c = c.interval(i);
+                c = c.with_interval(i);
             }
             if let Some(r) = retries {
-                c = c.retries(r);
+                c = c.with_retries(r);
             }
             if let Some(u) = user_timeout {
-                c = c.user_timeout(u);
+                c = c.with_user_timeout(u);
             }
             c
         })
@@ -170,11 +170,11 @@ fn exercise_policy(p: &Policy) -> String {
         }
         for enforcement in [
             Enforcement::new(),
-            Enforcement::new().best_effort(true),
-            Enforcement::new().max_detect(Duration::from_secs(60)),
+            Enforcement::new().with_best_effort(true),
+            Enforcement::new().with_max_detect(Duration::from_secs(60)),
             Enforcement::new()
-                .max_detect(Duration::MAX)
-                .detect_idle_only(true),
+                .with_max_detect(Duration::MAX)
+                .with_detect_idle_only(true),
         ] {
             for v in rules::check(p, platform, &enforcement).iter() {
                 out += &v.to_string();
@@ -247,7 +247,7 @@ proptest! {
                         let _ = e.to_string();
                     }
                 }
-                let enforced = Enforcement::new().max_detect(Duration::from_secs(3600));
+                let enforced = Enforcement::new().with_max_detect(Duration::from_secs(3600));
                 if let Err(e) = c.apply_enforced(base, platform, &enforced) {
                     let _ = e.to_string();
                 }

@@ -1,7 +1,7 @@
 //! Applying a policy makes no heap allocation (checked with a counting allocator).
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -91,7 +91,7 @@ fn status_and_report_of_a_held_policy_allocate_nothing() {
     }
     let (client, _server) = support::pair();
     let held = DbConn::policy_with(
-        &keepalive_runtime::PolicyOverride::new().timeout(Duration::from_secs(30)),
+        &keepalive_runtime::PolicyOverride::new().with_timeout(Duration::from_secs(30)),
     )
     .unwrap();
     apply(&client, &held).unwrap();

@@ -6,7 +6,7 @@
 //! for that it prints why it skipped, unless `CI=true`, where it fails instead.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{ErrorKind, Read};
 use std::net::{TcpListener, TcpStream};
@@ -69,6 +69,7 @@ fn assert_detected_within_bound(policy: &Policy, what: &str) {
 #[test]
 fn dead_peer_detected_within_timeout_plus_interval_times_retries() {
     in_private_netns(
+        module_path!(),
         "dead_peer_detected_within_timeout_plus_interval_times_retries",
         || {
             let policy = Policy::new()
@@ -83,7 +84,7 @@ fn dead_peer_detected_within_timeout_plus_interval_times_retries() {
 
 #[test]
 fn user_timeout_ends_the_connection() {
-    in_private_netns("user_timeout_ends_the_connection", || {
+    in_private_netns(module_path!(), "user_timeout_ends_the_connection", || {
         // No retries: TCP_USER_TIMEOUT alone ends it, at the first probe past 2.5 s.
         let policy = Policy::new()
             .with_timeout(Duration::from_secs(1))
@@ -96,26 +97,30 @@ fn user_timeout_ends_the_connection() {
 
 #[test]
 fn a_longer_user_timeout_keeps_probing_past_retries() {
-    in_private_netns("a_longer_user_timeout_keeps_probing_past_retries", || {
-        // retries 3 alone would end at 4 s; TCP_USER_TIMEOUT 6.5 s replaces the count and
-        // the connection ends at the first probe past it, 7 s. The rules refuse this
-        // disagreement, so it goes to the kernel unchecked.
-        let policy = Policy::new()
-            .with_timeout(Duration::from_secs(1))
-            .with_interval(Duration::from_secs(1))
-            .with_retries(3)
-            .with_user_timeout(Duration::from_millis(6500));
-        assert!(keepalive_core::rules::validate(&policy, keepalive_core::TARGET).is_err());
-        let bound = policy.worst_case_detection().unwrap();
-        assert_eq!(bound, Duration::from_secs(7));
-        let (elapsed, err) = vanish_with(&policy, keepalive_runtime::apply_unchecked);
-        let upper = bound.mul_f64(1.25) + Duration::from_millis(500);
-        println!(
-            "retries 3 with user_timeout 6.5s: dead peer detected after {:.3} s (4 s without the user timeout, worst case {:.3} s): {err}",
-            elapsed.as_secs_f64(),
-            bound.as_secs_f64()
-        );
-        assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT));
-        assert!(elapsed >= bound && elapsed <= upper, "{elapsed:?}");
-    });
+    in_private_netns(
+        module_path!(),
+        "a_longer_user_timeout_keeps_probing_past_retries",
+        || {
+            // retries 3 alone would end at 4 s; TCP_USER_TIMEOUT 6.5 s replaces the count and
+            // the connection ends at the first probe past it, 7 s. The rules refuse this
+            // disagreement, so it goes to the kernel unchecked.
+            let policy = Policy::new()
+                .with_timeout(Duration::from_secs(1))
+                .with_interval(Duration::from_secs(1))
+                .with_retries(3)
+                .with_user_timeout(Duration::from_millis(6500));
+            assert!(keepalive_core::rules::validate(&policy, keepalive_core::TARGET).is_err());
+            let bound = policy.worst_case_detection().unwrap();
+            assert_eq!(bound, Duration::from_secs(7));
+            let (elapsed, err) = vanish_with(&policy, keepalive_runtime::apply_unchecked);
+            let upper = bound.mul_f64(1.25) + Duration::from_millis(500);
+            println!(
+                "retries 3 with user_timeout 6.5s: dead peer detected after {:.3} s (4 s without the user timeout, worst case {:.3} s): {err}",
+                elapsed.as_secs_f64(),
+                bound.as_secs_f64()
+            );
+            assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT));
+            assert!(elapsed >= bound && elapsed <= upper, "{elapsed:?}");
+        },
+    );
 }

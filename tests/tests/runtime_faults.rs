@@ -3,7 +3,7 @@
 //! caller's socket open, usable, and not half-configured.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::mem::ManuallyDrop;

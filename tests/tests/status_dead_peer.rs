@@ -11,7 +11,7 @@
 //! - a live, healthy connection shows no probes.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -191,69 +191,74 @@ fn print_samples(samples: &[Sample], start: Instant) {
 
 #[test]
 fn idle_peer_cut_probes_rise_and_death_is_predicted() {
-    in_private_netns("idle_peer_cut_probes_rise_and_death_is_predicted", || {
-        let policy = Policy::new()
-            .with_timeout(Duration::from_secs(2))
-            .with_interval(Duration::from_secs(1))
-            .with_retries(4);
-        let peer = Peer::new();
-        // The kernel counts the idle time from the last segment received, the handshake:
-        // between `connected` and `start`.
-        let connected = Instant::now();
-        let (client, _server) = connect(&peer, &policy);
-        let start = Instant::now();
-        peer.vanish();
-        let death = watch_until_death(&client, &policy, Duration::from_secs(30));
-        print_samples(&death.samples, start);
-        let lived = death.at - start;
-        println!(
-            "dead after {:.3} s: {} -> {}",
-            lived.as_secs_f64(),
-            death.error,
-            death.cause()
-        );
-        println!("status after: {}", death.after);
+    in_private_netns(
+        module_path!(),
+        "idle_peer_cut_probes_rise_and_death_is_predicted",
+        || {
+            let policy = Policy::new()
+                .with_timeout(Duration::from_secs(2))
+                .with_interval(Duration::from_secs(1))
+                .with_retries(4);
+            let peer = Peer::new();
+            // The kernel counts the idle time from the last segment received, the handshake:
+            // between `connected` and `start`.
+            let connected = Instant::now();
+            let (client, _server) = connect(&peer, &policy);
+            let start = Instant::now();
+            peer.vanish();
+            let death = watch_until_death(&client, &policy, Duration::from_secs(30));
+            print_samples(&death.samples, start);
+            let lived = death.at - start;
+            println!(
+                "dead after {:.3} s: {} -> {}",
+                lived.as_secs_f64(),
+                death.error,
+                death.cause()
+            );
+            println!("status after: {}", death.after);
 
-        // Unanswered probes rise one per interval: 1 at 2 s, ..., 4 at 5 s.
-        for k in 1..=4u32 {
-            let first = death
+            // Unanswered probes rise one per interval: 1 at 2 s, ..., 4 at 5 s.
+            for k in 1..=4u32 {
+                let first = death
+                    .samples
+                    .iter()
+                    .find(|s| s.status.probes() == Some(k))
+                    .unwrap_or_else(|| panic!("no sample showed {k} unanswered probes"));
+                let expected = Duration::from_secs(2) + Duration::from_secs(1) * (k - 1);
+                let (earliest, latest) = (first.at - connected, first.at - start);
+                assert!(
+                    earliest >= expected && latest <= expected + POLL + Duration::from_millis(200),
+                    "probe {k} first seen {latest:?} after the cut, expected {expected:?}"
+                );
+                assert!(
+                    matches!(first.outlook, Outlook::Probing { unanswered: Some(n), of: Some(4), .. } if n == k),
+                    "{}",
+                    first.text
+                );
+            }
+            // Never more than `retries`, never a step down while the peer is silent.
+            let counts: Vec<u32> = death
                 .samples
                 .iter()
-                .find(|s| s.status.probes() == Some(k))
-                .unwrap_or_else(|| panic!("no sample showed {k} unanswered probes"));
-            let expected = Duration::from_secs(2) + Duration::from_secs(1) * (k - 1);
-            let (earliest, latest) = (first.at - connected, first.at - start);
-            assert!(
-                earliest >= expected && latest <= expected + POLL + Duration::from_millis(200),
-                "probe {k} first seen {latest:?} after the cut, expected {expected:?}"
-            );
-            assert!(
-                matches!(first.outlook, Outlook::Probing { unanswered: Some(n), of: Some(4), .. } if n == k),
-                "{}",
-                first.text
-            );
-        }
-        // Never more than `retries`, never a step down while the peer is silent.
-        let counts: Vec<u32> = death
-            .samples
-            .iter()
-            .map(|s| s.status.probes().unwrap())
-            .collect();
-        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
-        assert!(counts.iter().all(|n| *n <= 4), "{counts:?}");
+                .map(|s| s.status.probes().unwrap())
+                .collect();
+            assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+            assert!(counts.iter().all(|n| *n <= 4), "{counts:?}");
 
-        assert_predictions_close(&death, start);
-        assert_eq!(death.error.raw_os_error(), Some(libc::ETIMEDOUT));
-        assert_eq!(
-            death.cause(),
-            Cause::KeepAliveUnanswered { probes: Some(4) }
-        );
-    });
+            assert_predictions_close(&death, start);
+            assert_eq!(death.error.raw_os_error(), Some(libc::ETIMEDOUT));
+            assert_eq!(
+                death.cause(),
+                Cause::KeepAliveUnanswered { probes: Some(4) }
+            );
+        },
+    );
 }
 
 #[test]
 fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
     in_private_netns(
+        module_path!(),
         "cut_mid_write_shows_keepalive_paused_until_the_user_timeout",
         || {
             let policy = QUICK_PROBES_AND_USER_TIMEOUT;
@@ -304,50 +309,54 @@ fn cut_mid_write_shows_keepalive_paused_until_the_user_timeout() {
 
 #[test]
 fn cut_mid_write_without_user_timeout_is_unbounded() {
-    in_private_netns("cut_mid_write_without_user_timeout_is_unbounded", || {
-        let policy = QUICK_PROBES;
-        let peer = Peer::new();
-        let (mut client, _server) = connect(&peer, &policy);
-        let start = Instant::now();
-        peer.vanish();
-        write_unacknowledged(&mut client);
-        // Twice the idle connection's worst case: no probe, no death.
-        let samples = watch_while_alive(&client, &policy, Duration::from_secs(8));
-        for sample in &samples {
-            assert_eq!(sample.status.probes(), Some(0), "{}", sample.status);
-            assert!(
-                matches!(
-                    sample.outlook,
-                    Outlook::Paused {
-                        dead_within: None,
-                        ..
-                    }
-                ),
-                "{}",
-                sample.text
+    in_private_netns(
+        module_path!(),
+        "cut_mid_write_without_user_timeout_is_unbounded",
+        || {
+            let policy = QUICK_PROBES;
+            let peer = Peer::new();
+            let (mut client, _server) = connect(&peer, &policy);
+            let start = Instant::now();
+            peer.vanish();
+            write_unacknowledged(&mut client);
+            // Twice the idle connection's worst case: no probe, no death.
+            let samples = watch_while_alive(&client, &policy, Duration::from_secs(8));
+            for sample in &samples {
+                assert_eq!(sample.status.probes(), Some(0), "{}", sample.status);
+                assert!(
+                    matches!(
+                        sample.outlook,
+                        Outlook::Paused {
+                            dead_within: None,
+                            ..
+                        }
+                    ),
+                    "{}",
+                    sample.text
+                );
+            }
+            let now = status(&client).unwrap();
+            let forecast = now.forecast(&policy);
+            println!(
+                "after {:.1} s: {now} => {forecast}",
+                start.elapsed().as_secs_f64()
             );
-        }
-        let now = status(&client).unwrap();
-        let forecast = now.forecast(&policy);
-        println!(
-            "after {:.1} s: {now} => {forecast}",
-            start.elapsed().as_secs_f64()
-        );
-        assert_eq!(now.probes(), Some(0));
-        assert!(now.retransmits().unwrap() > 0, "{now}");
-        assert_eq!(forecast.dead_within(), None);
-        assert!(
-            forecast
-                .to_string()
-                .contains("nothing bounds this: no user_timeout"),
-            "{forecast}"
-        );
-    });
+            assert_eq!(now.probes(), Some(0));
+            assert!(now.retransmits().unwrap() > 0, "{now}");
+            assert_eq!(forecast.dead_within(), None);
+            assert!(
+                forecast
+                    .to_string()
+                    .contains("nothing bounds this: no user_timeout"),
+                "{forecast}"
+            );
+        },
+    );
 }
 
 #[test]
 fn a_peer_reset_is_named() {
-    in_private_netns("a_peer_reset_is_named", || {
+    in_private_netns(module_path!(), "a_peer_reset_is_named", || {
         let policy = QUICK_PROBES;
         let peer = Peer::new();
         let (client, server) = connect(&peer, &policy);
@@ -366,35 +375,39 @@ fn a_peer_reset_is_named() {
 
 #[test]
 fn a_host_gone_from_the_link_is_unreachable() {
-    in_private_netns("a_host_gone_from_the_link_is_unreachable", || {
-        let policy = QUICK_PROBES_AND_USER_TIMEOUT;
-        let peer = Peer::new();
-        let (mut client, _server) = connect(&peer, &policy);
-        // The peer's host is gone from the link: it answers nothing, ARP included, and
-        // this side has forgotten its address. The kernel's ARP gives up after three
-        // probes and reports the host unreachable to the connection (a soft error); the
-        // user timeout ends the connection with it.
-        peer.vanish();
-        support::netns::run(&["ip", "neigh", "flush", "dev", "ka-near"]);
-        write_unacknowledged(&mut client);
-        let death = watch_until_death(&client, &policy, Duration::from_secs(30));
-        let cause = death.cause();
-        println!("{} -> {cause}; status after: {}", death.error, death.after);
-        assert!(
-            matches!(
-                death.error.raw_os_error(),
-                Some(libc::EHOSTUNREACH | libc::ENETUNREACH)
-            ),
-            "{:?}",
-            death.error
-        );
-        assert_eq!(cause, Cause::Unreachable);
-    });
+    in_private_netns(
+        module_path!(),
+        "a_host_gone_from_the_link_is_unreachable",
+        || {
+            let policy = QUICK_PROBES_AND_USER_TIMEOUT;
+            let peer = Peer::new();
+            let (mut client, _server) = connect(&peer, &policy);
+            // The peer's host is gone from the link: it answers nothing, ARP included, and
+            // this side has forgotten its address. The kernel's ARP gives up after three
+            // probes and reports the host unreachable to the connection (a soft error); the
+            // user timeout ends the connection with it.
+            peer.vanish();
+            support::netns::run(&["ip", "neigh", "flush", "dev", "ka-near"]);
+            write_unacknowledged(&mut client);
+            let death = watch_until_death(&client, &policy, Duration::from_secs(30));
+            let cause = death.cause();
+            println!("{} -> {cause}; status after: {}", death.error, death.after);
+            assert!(
+                matches!(
+                    death.error.raw_os_error(),
+                    Some(libc::EHOSTUNREACH | libc::ENETUNREACH)
+                ),
+                "{:?}",
+                death.error
+            );
+            assert_eq!(cause, Cause::Unreachable);
+        },
+    );
 }
 
 #[test]
 fn a_live_connection_shows_no_probes() {
-    in_private_netns("a_live_connection_shows_no_probes", || {
+    in_private_netns(module_path!(), "a_live_connection_shows_no_probes", || {
         let policy = QUICK_PROBES;
         let peer = Peer::new();
         let (client, _server) = connect(&peer, &policy);
@@ -424,26 +437,29 @@ fn a_live_connection_shows_no_probes() {
 /// and never calls the time since the last ACK the time the data has waited.
 #[test]
 fn paused_keepalive_says_which_figure_is_the_last_ack() {
-    in_private_netns("paused_keepalive_says_which_figure_is_the_last_ack", || {
-        let policy = QUICK_PROBES_AND_USER_TIMEOUT.with_timeout(Duration::from_secs(3));
-        let policy = policy.with_user_timeout(Duration::from_secs(6));
-        let peer = Peer::new();
-        let (mut client, _server) = connect(&peer, &policy);
-        std::thread::sleep(Duration::from_millis(1_500));
-        peer.vanish();
-        write_unacknowledged(&mut client);
-        let now = status(&client).expect("status");
-        let forecast = now.forecast(&policy);
-        let text = forecast.to_string();
-        println!("{now} => {text}");
-        let since_ack = now
-            .since_ack_received()
-            .expect("Linux reports the last ACK");
-        let since_sent = now.since_data_sent().expect("Linux reports the last send");
-        assert!(since_ack >= Duration::from_millis(1_400), "{now}");
-        assert!(since_sent < Duration::from_millis(300), "{now}");
-        assert!(!text.contains("unacknowledged for"), "{text}");
-        assert!(
+    in_private_netns(
+        module_path!(),
+        "paused_keepalive_says_which_figure_is_the_last_ack",
+        || {
+            let policy = QUICK_PROBES_AND_USER_TIMEOUT.with_timeout(Duration::from_secs(3));
+            let policy = policy.with_user_timeout(Duration::from_secs(6));
+            let peer = Peer::new();
+            let (mut client, _server) = connect(&peer, &policy);
+            std::thread::sleep(Duration::from_millis(1_500));
+            peer.vanish();
+            write_unacknowledged(&mut client);
+            let now = status(&client).expect("status");
+            let forecast = now.forecast(&policy);
+            let text = forecast.to_string();
+            println!("{now} => {text}");
+            let since_ack = now
+                .since_ack_received()
+                .expect("Linux reports the last ACK");
+            let since_sent = now.since_data_sent().expect("Linux reports the last send");
+            assert!(since_ack >= Duration::from_millis(1_400), "{now}");
+            assert!(since_sent < Duration::from_millis(300), "{now}");
+            assert!(!text.contains("unacknowledged for"), "{text}");
+            assert!(
             text.starts_with(&format!(
                 "keep-alive paused: 1 segment unacknowledged, data last sent {:.1} s ago, last ACK received {:.1} s ago",
                 since_sent.as_secs_f64(),
@@ -451,15 +467,16 @@ fn paused_keepalive_says_which_figure_is_the_last_ack() {
             )),
             "{text}"
         );
-        let Outlook::Paused {
-            since_ack_received,
-            since_data_sent,
-            ..
-        } = *forecast.outlook()
-        else {
-            panic!("not paused: {text}");
-        };
-        assert_eq!(since_ack_received, Some(since_ack));
-        assert_eq!(since_data_sent, Some(since_sent));
-    });
+            let Outlook::Paused {
+                since_ack_received,
+                since_data_sent,
+                ..
+            } = *forecast.outlook()
+            else {
+                panic!("not paused: {text}");
+            };
+            assert_eq!(since_ack_received, Some(since_ack));
+            assert_eq!(since_data_sent, Some(since_sent));
+        },
+    );
 }

@@ -4,7 +4,7 @@
 //! socket holding a policy the type's rules refuse reports the rule it breaks.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
@@ -40,7 +40,7 @@ fn secs(n: u64) -> Duration {
 #[test]
 fn a_30s_override_is_what_status_and_report_describe() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
-    let change = PolicyOverride::new().timeout(secs(30)).retries(4);
+    let change = PolicyOverride::new().with_timeout(secs(30)).with_retries(4);
     let conn = DbConn::connect(server.local_addr().unwrap(), &change).expect("connect");
     let _accepted = server.accept().unwrap();
 
@@ -132,7 +132,7 @@ fn a_held_policy_past_the_types_bound_names_the_rule() {
 #[test]
 fn keepalive_off_on_the_socket_is_forecast_as_off() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
-    let change = PolicyOverride::new().timeout(secs(30));
+    let change = PolicyOverride::new().with_timeout(secs(30));
     let conn = DbConn::connect(server.local_addr().unwrap(), &change).expect("connect");
     let _accepted = server.accept().unwrap();
     socket2::SockRef::from(&conn.stream)
@@ -162,7 +162,7 @@ fn an_overridden_user_timeout_the_type_leaves_out_is_reported() {
         stream: TcpStream,
     }
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
-    let change = PolicyOverride::new().user_timeout(secs(50));
+    let change = PolicyOverride::new().with_user_timeout(secs(50));
     let policy = Api::policy_with(&change).expect("a valid change");
     let stream = keepalive_runtime::connect_with(
         server.local_addr().unwrap(),

@@ -11,7 +11,7 @@
 //!   status forecast.
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::io::{ErrorKind, Write};
 use std::net::{TcpListener, TcpStream};
@@ -107,6 +107,7 @@ fn fill_until_the_window_closes(client: &mut TcpStream) {
 #[test]
 fn data_queued_behind_a_closed_window_pauses_keep_alive() {
     in_private_netns(
+        module_path!(),
         "data_queued_behind_a_closed_window_pauses_keep_alive",
         || {
             let peer = Peer::new();
@@ -160,7 +161,7 @@ fn data_queued_behind_a_closed_window_pauses_keep_alive() {
 /// the kernel ends the connection then.
 #[test]
 fn keep_alive_runs_in_fin_wait_2() {
-    in_private_netns("keep_alive_runs_in_fin_wait_2", || {
+    in_private_netns(module_path!(), "keep_alive_runs_in_fin_wait_2", || {
         let peer = Peer::new();
         let listener = peer.listen();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();

@@ -7,24 +7,19 @@
 #![cfg(windows)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use keepalive_runtime::{Error, Knob, Policy, State, apply, apply_best_effort, read_back};
 use socket2::SockRef;
+
+use crate::support::pair;
 
 /// WSAENOPROTOOPT: "an unknown, invalid or unsupported option".
 const WSAENOPROTOOPT: i32 = 10042;
 
 const fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
-}
-
-fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    (client, server)
 }
 
 fn keepalive_on(s: &TcpStream) -> bool {

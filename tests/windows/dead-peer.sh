@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Acceptance (b): the dead-peer test for the Windows build, inside a private network
-# namespace. The Windows side (windows_harness.rs, wine_dead_peer) connects over loopback,
+# namespace. The Windows side (windows_harness::wine_dead_peer) connects over loopback,
 # applies timeout 1 s, interval 2 s, retries 3 with apply_best_effort and prints READY;
 # this script then sets `lo` down and samples the Linux kernel's keep-alive timer with `ss`
 # while the Windows side blocks on a read and times how long the stack takes to give up.
@@ -10,14 +10,14 @@
 # kernel under Wine behaves as such a Windows; the bound is 1 s + 10 × 2 s = 21 s.
 #
 # Needs root (unshare -n). Otherwise it says loudly that it skipped, or fails if CI=true.
-#   usage: dead-peer.sh <windows_harness .exe>   (env as for ./wine-runner, minus WINEPREFIX)
+#   usage: dead-peer.sh <test .exe holding windows_harness>   (env as for ./wine-runner, minus WINEPREFIX)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "dead-peer: FAIL: $*" >&2; exit 1; }
 
 # shellcheck source=ss-timer.lib
 . "$here/ss-timer.lib"
-in_private_netns "the Windows dead-peer test" "$0" "${1:?usage: dead-peer.sh <windows_harness .exe>}"
+in_private_netns "the Windows dead-peer test" "$0" "${1:?usage: dead-peer.sh <test .exe holding windows_harness>}"
 exe=$2
 ip link set lo up
 sysctl -qw net.ipv4.tcp_keepalive_probes=10
@@ -38,7 +38,7 @@ sample() { # every 100 ms until the connection is gone: "<ms left> <probes sent>
   done
 }
 
-coproc WIN { "$here/wine-runner" "$exe" --ignored --exact wine_dead_peer --nocapture --test-threads=1 2>&1; }
+coproc WIN { "$here/wine-runner" "$exe" --ignored --exact windows_harness::wine_dead_peer --nocapture --test-threads=1 2>&1; }
 # An own copy of the coprocess's output: bash drops WIN once it exits.
 exec {from_win}<&"${WIN[0]}"
 win_pid=$WIN_PID

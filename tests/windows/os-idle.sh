@@ -8,14 +8,14 @@
 # interval at its 1 s default) did.
 #
 # Needs root (unshare -n). Otherwise it says loudly that it skipped, or fails if CI=true.
-#   usage: os-idle.sh <windows_harness .exe>   (env as for ./wine-runner, minus WINEPREFIX)
+#   usage: os-idle.sh <test .exe holding windows_harness>   (env as for ./wine-runner, minus WINEPREFIX)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "os-idle: FAIL: $*" >&2; exit 1; }
 
 # shellcheck source=ss-timer.lib
 . "$here/ss-timer.lib"
-in_private_netns "the OS idle-time check" "$0" "${1:?usage: os-idle.sh <windows_harness .exe>}"
+in_private_netns "the OS idle-time check" "$0" "${1:?usage: os-idle.sh <test .exe holding windows_harness>}"
 exe=$2
 ip link set lo up
 sysctl -qw net.ipv4.tcp_keepalive_time=600

@@ -2,18 +2,18 @@
 # Acceptance (a): the Windows build applies a policy to a loopback connection under Wine,
 # and the Linux kernel underneath (Wine maps Winsock onto Linux sockets) shows that
 # connection's keep-alive timer, read with `ss`, within the expected range.
-#   usage: ss-timer.sh <windows_harness .exe> [<mode> <min_ms> <max_ms>]
+#   usage: ss-timer.sh <test .exe holding windows_harness> [<mode> <min_ms> <max_ms>]
 #   mode: both (timeout 37 s, interval 7 s; the default), timeout (37 s alone), bare
 #   env as for ./wine-runner
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-exe=${1:?usage: ss-timer.sh <windows_harness .exe> [<mode> <min_ms> <max_ms>]}
+exe=${1:?usage: ss-timer.sh <test .exe holding windows_harness> [<mode> <min_ms> <max_ms>]}
 mode=${2:-both} min_ms=${3:-30000} max_ms=${4:-37000}
 fail() { echo "ss-timer: FAIL ($mode): $*" >&2; exit 1; }
 # shellcheck source=ss-timer.lib
 . "$here/ss-timer.lib"
 
-coproc WIN { KEEPALIVE_HOLD=$mode "$here/wine-runner" "$exe" --ignored --exact wine_hold_for_ss --nocapture --test-threads=1 2>&1; }
+coproc WIN { KEEPALIVE_HOLD=$mode "$here/wine-runner" "$exe" --ignored --exact windows_harness::wine_hold_for_ss --nocapture --test-threads=1 2>&1; }
 # Own copies of the coprocess's pipes: bash drops WIN once it exits.
 exec {from_win}<&"${WIN[0]}" {to_win}>&"${WIN[1]}"
 win_pid=$WIN_PID

@@ -80,9 +80,6 @@ fn required<F>(value: Option<F>, call: &'static str, len: usize) -> Result<F, St
     target_vendor = "apple"
 ))]
 mod unix {
-    use std::io;
-    use std::os::fd::AsRawFd;
-
     use socket2::SockRef;
 
     use super::Got;
@@ -96,31 +93,14 @@ mod unix {
         name: libc::c_int,
         call: &'static str,
     ) -> Result<Got<T>, StatusError> {
-        let mut value = core::mem::MaybeUninit::<T>::zeroed();
-        let mut len = size_of::<T>() as libc::socklen_t;
-        // SAFETY: the descriptor is borrowed for the call; `value` is a live, writable
-        // buffer of `len` bytes and the kernel writes at most `len` bytes into it.
-        let rc = unsafe {
-            libc::getsockopt(
-                sock.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                name,
-                value.as_mut_ptr().cast(),
-                &mut len,
-            )
-        };
-        if rc != 0 {
+        // SAFETY: every field of the structs read here is an integer, for which all bits
+        // are valid.
+        match unsafe { crate::sys::sockopt::get_unchecked::<T>(&**sock, libc::IPPROTO_TCP, name) } {
+            Ok((value, len)) => Ok(Got { value, len }),
             // "No such option" here is no proof that the OS lacks the call: a socket that
             // is not TCP answers the same.
-            let source = io::Error::last_os_error();
-            return Err(StatusError::Failed { call, source });
+            Err(source) => Err(StatusError::Failed { call, source }),
         }
-        Ok(Got {
-            // SAFETY: zero-initialised, then partly or wholly written by the kernel; every
-            // field of the structs read here is an integer, for which all bits are valid.
-            value: unsafe { value.assume_init() },
-            len: (len as usize).min(size_of::<T>()),
-        })
     }
 }
 

@@ -19,11 +19,16 @@ pub(crate) mod conn_info;
 
 #[cfg(unix)]
 mod unix;
+/// Raw get/setsockopt, hidden at the crate root for the tests and benches.
+#[cfg(unix)]
+pub use unix::sockopt;
 #[cfg(unix)]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
 mod windows;
+#[cfg(windows)]
+pub use windows::sockopt;
 #[cfg(windows)]
 pub(crate) use windows::*;
 

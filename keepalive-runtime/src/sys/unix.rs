@@ -1,9 +1,6 @@
 //! Unix: one `setsockopt` per knob at `IPPROTO_TCP` and SO_KEEPALIVE, in the order of the
 //! target's `ApplyPlan`.
 
-use std::io;
-use std::os::fd::AsRawFd;
-
 use keepalive_core::{ApplyPlan, Knob, OptionSpec, Policy, Role, Step, TARGET};
 use libc::c_int;
 use socket2::SockRef;
@@ -111,49 +108,116 @@ const fn resolve(number: Option<c_int>, knob: Knob) -> Option<(c_int, &'static O
     }
 }
 
+// `option` indexes OPTIONS with `knob as usize`: Knob::ALL must list the knobs in the
+// order of their discriminants, which is the order OPTIONS is written in.
+const _: () = {
+    let mut i = 0;
+    while i < Knob::ALL.len() {
+        assert!(
+            Knob::ALL[i] as usize == i,
+            "Knob::ALL is not in discriminant order"
+        );
+        i += 1;
+    }
+};
+
 /// The option number and the platform-table entry (name, unit) for `knob`.
 fn option(knob: Knob) -> Option<(c_int, &'static OptionSpec)> {
     OPTIONS[knob as usize]
 }
 
-fn set_int(sock: &SockRef<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
-    let len = size_of::<c_int>() as libc::socklen_t;
-    // SAFETY: the descriptor is borrowed for the call; `value` is a live c_int and `len`
-    // is its size, which is what every IPPROTO_TCP integer option reads.
-    let rc = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&raw const value).cast(),
-            len,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
+/// Raw `getsockopt` / `setsockopt`: the one wrapper of this crate, and of its tests and
+/// benches (hidden at the root as `__sockopt`), which read the kernel without going through
+/// the code they test.
+pub mod sockopt {
+    use std::io;
+    use std::os::fd::AsRawFd;
 
-fn get_int(sock: &SockRef<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
-    let mut value: c_int = 0;
-    let mut len = size_of::<c_int>() as libc::socklen_t;
-    // SAFETY: the descriptor is borrowed for the call; `value` and `len` are live locals
-    // and `len` holds the size of `value`, so the kernel writes at most that many bytes.
-    let rc = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    if rc == 0 {
-        Ok(value)
-    } else {
-        Err(io::Error::last_os_error())
+    use libc::{c_int, socklen_t};
+
+    /// An option's value type: plain data, for which any bytes the kernel writes (and the
+    /// zeros before it writes) are a valid value.
+    ///
+    /// # Safety
+    ///
+    /// Every bit pattern of `size_of::<Self>()` bytes, all zeros included, must be a valid
+    /// `Self`: integers and structs of integers, no `bool`, reference or enum.
+    pub unsafe trait Plain: Copy {}
+
+    // SAFETY: integers, and structs made of integers only (their C headers).
+    unsafe impl Plain for i32 {}
+    // SAFETY: as above.
+    unsafe impl Plain for u32 {}
+    // SAFETY: as above.
+    unsafe impl Plain for u8 {}
+    // SAFETY: as above.
+    unsafe impl Plain for libc::linger {}
+    // SAFETY: as above.
+    #[cfg(target_os = "linux")]
+    unsafe impl Plain for libc::tcp_info {}
+
+    /// `getsockopt(level, name)` into a zeroed `T`, and how many bytes of it the kernel
+    /// wrote (never more than `size_of::<T>()`): a `T` longer than the running kernel's is
+    /// filled as far as the kernel goes.
+    pub fn get<T: Plain>(sock: &impl AsRawFd, level: c_int, name: c_int) -> io::Result<(T, usize)> {
+        // SAFETY: `T: Plain`, so the zeros and whatever the kernel writes are a valid `T`.
+        unsafe { get_unchecked(sock, level, name) }
+    }
+
+    /// [`get`] for a `T` that is not [`Plain`] by declaration.
+    ///
+    /// # Safety
+    ///
+    /// `T` must be as [`Plain`] requires: any bytes, zeros included, a valid `T`.
+    pub unsafe fn get_unchecked<T>(
+        sock: &impl AsRawFd,
+        level: c_int,
+        name: c_int,
+    ) -> io::Result<(T, usize)> {
+        let mut value = core::mem::MaybeUninit::<T>::zeroed();
+        let mut len = size_of::<T>() as socklen_t;
+        // SAFETY: `value` is a live, writable buffer of `len` bytes and the kernel writes
+        // at most `len` bytes into it, then stores in `len` how many it wrote.
+        let rc = unsafe {
+            libc::getsockopt(
+                sock.as_raw_fd(),
+                level,
+                name,
+                value.as_mut_ptr().cast(),
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: zeroed, then partly or wholly written by the kernel; the caller vouches
+        // that any such bytes are a valid `T`.
+        let value = unsafe { value.assume_init() };
+        Ok((value, (len as usize).min(size_of::<T>())))
+    }
+
+    /// `setsockopt(level, name)` with `value`, passed with its own size.
+    pub fn set<T: Plain>(
+        sock: &impl AsRawFd,
+        level: c_int,
+        name: c_int,
+        value: &T,
+    ) -> io::Result<()> {
+        // SAFETY: `value` is a live `T` and the length passed is its size.
+        let rc = unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                level,
+                name,
+                (value as *const T).cast(),
+                size_of::<T>() as socklen_t,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 }
 
@@ -257,12 +321,8 @@ fn set_written(
     let Some((number, spec)) = option(knob) else {
         return super::no_option(knob, best_effort.as_deref_mut());
     };
-    match set_int(
-        sock,
-        libc::IPPROTO_TCP,
-        number,
-        super::to_os(value, spec.unit),
-    ) {
+    let raw: c_int = super::to_os(value, spec.unit);
+    match sockopt::set(&**sock, libc::IPPROTO_TCP, number, &raw) {
         Ok(()) => {
             done.insert(knob);
             Ok(())
@@ -275,8 +335,8 @@ fn set_written(
 /// build of it lacks the option (ENOPROTOOPT).
 pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, Error>> {
     let (number, spec) = option(knob)?;
-    match get_int(sock, libc::IPPROTO_TCP, number) {
-        Ok(raw) => Some(Ok(super::from_os(raw, spec.unit).into())),
+    match sockopt::get::<c_int>(&**sock, libc::IPPROTO_TCP, number) {
+        Ok((raw, _)) => Some(Ok(super::from_os(raw, spec.unit).into())),
         Err(e) if is_no_such_option(&e) => None,
         Err(source) => Some(Err(Error::Get {
             option: spec.name,
@@ -343,37 +403,4 @@ pub(crate) fn always_keepalive() -> Option<bool> {
 )))]
 pub(crate) const fn always_keepalive() -> Option<bool> {
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The plan run here is the compiled target's row's; on Linux, the order it always was.
-    #[test]
-    fn the_plan_is_the_target_rows() {
-        assert_eq!(Some(PLAN), TARGET.map(|p| p.apply));
-        #[cfg(target_os = "linux")]
-        assert_eq!(
-            PLAN.connected,
-            [
-                Step::Set(Knob::Timeout),
-                Step::Set(Knob::Interval),
-                Step::Set(Knob::Retries),
-                Step::Set(Knob::UserTimeout),
-                Step::KeepAlive(true),
-            ]
-        );
-        #[cfg(target_os = "linux")]
-        assert!(PLAN.accepted.is_empty() && always_keepalive().is_none());
-    }
-
-    #[test]
-    fn options_are_indexed_in_knob_order() {
-        for (i, knob) in Knob::ALL.into_iter().enumerate() {
-            assert_eq!(knob as usize, i);
-            let expected = TARGET.and_then(|p| p.support(knob).option());
-            assert_eq!(option(knob).map(|(_, spec)| spec), expected);
-        }
-    }
 }

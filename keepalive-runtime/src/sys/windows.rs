@@ -10,7 +10,7 @@ use keepalive_core::{Knob, KnobValue, Policy, Unit};
 use socket2::SockRef;
 use windows_sys::Win32::Networking::WinSock::{
     IPPROTO_TCP, SIO_KEEPALIVE_VALS, SOCKET, SOCKET_ERROR, TCP_KEEPCNT, TCP_KEEPIDLE,
-    TCP_KEEPINTVL, TCP_MAXRT, WSAIoctl, getsockopt, setsockopt, tcp_keepalive,
+    TCP_KEEPINTVL, TCP_MAXRT, WSAIoctl, tcp_keepalive,
 };
 
 use crate::error::{Error, is_no_such_option};
@@ -26,43 +26,97 @@ fn raw(sock: &SockRef<'_>) -> SOCKET {
     sock.as_raw_socket() as SOCKET
 }
 
+/// `setsockopt(IPPROTO_TCP, name)` with an `i32`, as every TCP option here takes.
 fn set_int(sock: &SockRef<'_>, name: i32, value: i32) -> io::Result<()> {
-    // SAFETY: the socket is borrowed for the call; `value` is a live i32 and the length
-    // passed is its size.
-    let rc = unsafe {
-        setsockopt(
-            raw(sock),
-            IPPROTO_TCP,
-            name,
-            (&raw const value).cast(),
-            size_of::<i32>() as i32,
-        )
-    };
-    if rc == SOCKET_ERROR {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+    sockopt::set(&**sock, IPPROTO_TCP, name, &value)
 }
 
-fn get_int(sock: &SockRef<'_>, name: i32) -> io::Result<i32> {
-    let mut value: i32 = 0;
-    let mut len = size_of::<i32>() as i32;
-    // SAFETY: the socket is borrowed for the call; `value` and `len` are live locals and
-    // `len` holds the size of `value`.
-    let rc = unsafe {
-        getsockopt(
-            raw(sock),
-            IPPROTO_TCP,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    if rc == SOCKET_ERROR {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(value)
+/// Raw `getsockopt` / `setsockopt`: the one wrapper of this crate, and of its tests and
+/// benches (hidden at the root as `__sockopt`), which read the kernel without going through
+/// the code they test.
+pub mod sockopt {
+    use std::io;
+    use std::os::windows::io::AsRawSocket;
+
+    use windows_sys::Win32::Networking::WinSock::{SOCKET, SOCKET_ERROR, getsockopt, setsockopt};
+
+    /// An option's value type: plain data, for which any bytes the OS writes (and the
+    /// zeros before it writes) are a valid value.
+    ///
+    /// # Safety
+    ///
+    /// Every bit pattern of `size_of::<Self>()` bytes, all zeros included, must be a valid
+    /// `Self`: integers and structs of integers, no `bool`, reference or enum.
+    pub unsafe trait Plain: Copy {}
+
+    // SAFETY: integers.
+    unsafe impl Plain for i32 {}
+    // SAFETY: as above.
+    unsafe impl Plain for u32 {}
+    // SAFETY: as above.
+    unsafe impl Plain for u8 {}
+
+    /// `getsockopt(level, name)` into a zeroed `T`, and how many bytes of it the OS wrote
+    /// (never more than `size_of::<T>()`).
+    pub fn get<T: Plain>(sock: &impl AsRawSocket, level: i32, name: i32) -> io::Result<(T, usize)> {
+        // SAFETY: `T: Plain`, so the zeros and whatever the OS writes are a valid `T`.
+        unsafe { get_unchecked(sock, level, name) }
+    }
+
+    /// [`get`] for a `T` that is not [`Plain`] by declaration.
+    ///
+    /// # Safety
+    ///
+    /// `T` must be as [`Plain`] requires: any bytes, zeros included, a valid `T`.
+    pub unsafe fn get_unchecked<T>(
+        sock: &impl AsRawSocket,
+        level: i32,
+        name: i32,
+    ) -> io::Result<(T, usize)> {
+        let mut value = core::mem::MaybeUninit::<T>::zeroed();
+        let mut len = size_of::<T>() as i32;
+        // SAFETY: `value` is a live, writable buffer of `len` bytes and the OS writes at
+        // most `len` bytes into it, then stores in `len` how many it wrote.
+        let rc = unsafe {
+            getsockopt(
+                sock.as_raw_socket() as SOCKET,
+                level,
+                name,
+                value.as_mut_ptr().cast(),
+                &mut len,
+            )
+        };
+        if rc == SOCKET_ERROR {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: zeroed, then partly or wholly written by the OS; the caller vouches that
+        // any such bytes are a valid `T`.
+        let value = unsafe { value.assume_init() };
+        Ok((value, usize::try_from(len).unwrap_or(0).min(size_of::<T>())))
+    }
+
+    /// `setsockopt(level, name)` with `value`, passed with its own size.
+    pub fn set<T: Plain>(
+        sock: &impl AsRawSocket,
+        level: i32,
+        name: i32,
+        value: &T,
+    ) -> io::Result<()> {
+        // SAFETY: `value` is a live `T` and the length passed is its size.
+        let rc = unsafe {
+            setsockopt(
+                sock.as_raw_socket() as SOCKET,
+                level,
+                name,
+                (value as *const T).cast(),
+                size_of::<T>() as i32,
+            )
+        };
+        if rc == SOCKET_ERROR {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -225,7 +279,7 @@ pub(crate) fn read_knob(sock: &SockRef<'_>, knob: Knob) -> Option<Result<Value, 
         Knob::Retries => (TCP_KEEPCNT, "TCP_KEEPCNT", Unit::Count),
         Knob::UserTimeout => (TCP_MAXRT, "TCP_MAXRT", Unit::Seconds),
     };
-    match get_int(sock, name) {
+    match sockopt::get::<i32>(&**sock, IPPROTO_TCP, name).map(|(v, _)| v) {
         Ok(-1) if knob == Knob::UserTimeout => Some(Ok(Value::Unlimited)),
         Ok(raw) => Some(Ok(super::from_os(raw, unit).into())),
         Err(e) if is_no_such_option(&e) => None,

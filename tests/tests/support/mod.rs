@@ -1,13 +1,21 @@
-//! What the kernel holds, read with raw `getsockopt` (not through the crate under test),
-//! and loopback helpers.
+//! What the kernel holds, read with raw `getsockopt` (keepalive-runtime's hidden
+//! `__sockopt`, the bare system call, not the code under test), loopback helpers, and
+//! re-running one test alone in a process of its own.
 #![allow(dead_code, unreachable_pub)]
 
+#[cfg(target_os = "linux")]
 pub mod netns;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
+use std::process::Command;
+
+#[cfg(unix)]
+pub use keepalive_runtime::__sockopt as sockopt;
 
 /// The five keep-alive options as the kernel holds them.
+#[cfg(target_os = "linux")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kernel {
     pub keepalive: bool,
@@ -17,30 +25,17 @@ pub struct Kernel {
     pub user_timeout_ms: i32,
 }
 
+/// An integer option as the kernel holds it.
+#[cfg(unix)]
 pub fn getsockopt_int(
     fd: &impl AsRawFd,
     level: libc::c_int,
     name: libc::c_int,
 ) -> std::io::Result<i32> {
-    let mut value: libc::c_int = 0;
-    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `value` and `len` are live locals; `len` is the size of `value`.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    if rc == 0 {
-        Ok(value)
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    sockopt::get::<libc::c_int>(fd, level, name).map(|(value, _)| value)
 }
 
+#[cfg(target_os = "linux")]
 pub fn kernel(fd: &impl AsRawFd) -> Kernel {
     let tcp = |name| getsockopt_int(fd, libc::IPPROTO_TCP, name).expect("getsockopt");
     Kernel {
@@ -54,12 +49,14 @@ pub fn kernel(fd: &impl AsRawFd) -> Kernel {
 }
 
 /// What a fresh socket holds: the OS defaults the policies below must differ from.
+#[cfg(target_os = "linux")]
 pub fn defaults() -> Kernel {
     let s = TcpStream::connect(listener().local_addr().unwrap());
     kernel(&s.unwrap())
 }
 
 /// The defaults with keep-alive on.
+#[cfg(target_os = "linux")]
 pub fn defaults_on() -> Kernel {
     Kernel {
         keepalive: true,
@@ -71,7 +68,7 @@ pub fn listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").expect("bind loopback")
 }
 
-/// A connected loopback pair: (client, server side).
+/// A connected loopback pair: (client, server side). The listener is closed.
 pub fn pair() -> (TcpStream, TcpStream) {
     let l = listener();
     let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
@@ -93,6 +90,7 @@ pub fn connect_accepted<C, E>(
 /// What the kernel holds for keepalive-defaults-lib's `ApiConn` once an override (from
 /// TOML, a builder or the environment) sets `timeout = "30s"` and `user_timeout = "60s"`:
 /// the type's own interval (10 s) and retries (3) with those two.
+#[cfg(target_os = "linux")]
 pub fn api_conn_kernel_with_30s_timeout_60s_user_timeout() -> Kernel {
     Kernel {
         keepalive: true,
@@ -105,6 +103,75 @@ pub fn api_conn_kernel_with_30s_timeout_60s_user_timeout() -> Kernel {
 
 pub fn addr(l: &TcpListener) -> SocketAddr {
     l.local_addr().unwrap()
+}
+
+/// Set in a child that re-runs one test alone ([`alone`], [`netns::in_private_netns`]),
+/// which then runs the test's body instead of starting another child.
+pub const CHILD: &str = "KEEPALIVE_TESTS_CHILD";
+
+/// Whether this process is such a child.
+pub fn in_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+/// The name libtest gives the test `name` of the module `module` (its `module_path!()`):
+/// the path without the crate's own name, as `--exact` wants it.
+pub fn test_name(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// Re-runs the test `name` of `module` alone in a child process, started as `wrapper`
+/// (e.g. `unshare -n`) followed by this binary, with `env` added to its environment;
+/// prints the child's output indented and fails unless the test ran there and passed.
+pub fn rerun_alone(wrapper: &[&str], module: &str, name: &str, env: &[(&str, &str)]) {
+    let exe = std::env::current_exe().expect("test binary path");
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let out = command
+        .args([
+            "--exact",
+            &test_name(module, name),
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("re-run the test in a child process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Indented, so the child's own summary line is not read as this run's.
+    for line in stdout
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stderr).lines())
+    {
+        println!("    child | {line}");
+    }
+    assert!(out.status.success(), "the test failed in its child process");
+    assert!(
+        stdout.contains("1 passed"),
+        "the test did not run in its child process"
+    );
+}
+
+/// Runs `body` in a process of its own, with `env` added to its environment: the test
+/// `name` of `module` re-runs itself, alone, in a child. For a test that reads the whole
+/// process (its environment, its open descriptors), which the other tests of this binary
+/// would otherwise change beside it.
+pub fn alone(module: &str, name: &str, env: &[(&str, &str)], body: fn()) {
+    if in_child() {
+        body();
+    } else {
+        rerun_alone(&[], module, name, env);
+    }
 }
 
 /// A TCP socket this process holds, found under `/proc/self/fd`: how a test reaches the

@@ -4,8 +4,7 @@
 
 use std::process::Command;
 
-/// Set in the child, which then runs the body instead of starting another child.
-const CHILD: &str = "KEEPALIVE_TESTS_IN_NETNS";
+use super::{in_child, rerun_alone};
 
 /// Why this process cannot create a network namespace, if it cannot.
 pub fn cannot_unshare() -> Option<String> {
@@ -30,9 +29,9 @@ pub fn cannot_unshare() -> Option<String> {
 }
 
 /// Runs `body` inside a fresh network namespace with `lo` up, by re-running the test
-/// named `name` in a child under `unshare -n`.
-pub fn in_private_netns(name: &str, body: fn()) {
-    if std::env::var_os(CHILD).is_some() {
+/// `name` of `module` (its `module_path!()`) in a child under `unshare -n`.
+pub fn in_private_netns(module: &str, name: &str, body: fn()) {
+    if in_child() {
         ip_link_lo("up");
         body();
         return;
@@ -45,27 +44,7 @@ pub fn in_private_netns(name: &str, body: fn()) {
         eprintln!("\n*** {msg} ***\n");
         return;
     }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new("unshare")
-        .arg("-n")
-        .arg(exe)
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .output()
-        .expect("run the test under unshare -n");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    // Indented, so the child's own summary line is not read as this run's.
-    for line in stdout
-        .lines()
-        .chain(String::from_utf8_lossy(&out.stderr).lines())
-    {
-        println!("    netns | {line}");
-    }
-    assert!(out.status.success(), "the test failed inside the namespace");
-    assert!(
-        stdout.contains("1 passed"),
-        "the test did not run inside the namespace"
-    );
+    rerun_alone(&["unshare", "-n"], module, name, &[]);
 }
 
 /// `ip link set lo <state>` in this process's namespace.
