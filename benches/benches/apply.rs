@@ -12,7 +12,8 @@ use keepalive_benches::{
     socket2_read_by_hand,
 };
 use keepalive_core::rules::validate;
-use keepalive_runtime::{KeepAlive, KeepAlivePolicy, TARGET, apply_unchecked};
+use keepalive_runtime::platform::TARGET;
+use keepalive_runtime::{KeepAlive, KeepAlivePolicy, apply_unchecked};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;

@@ -346,7 +346,11 @@ pub trait KeepAlive: KeepAlivePolicy {
         // included, the type's values for what this OS cannot read.
         let (_, held) =
             readback::held(&socket.sock_ref(), &Self::POLICY).map_err(StatusError::from_socket)?;
-        Ok(now.forecast(&status::as_set_on(held, Self::ENFORCEMENT.is_best_effort(), TARGET)))
+        Ok(now.forecast(&status::as_set_on(
+            held,
+            Self::ENFORCEMENT.is_best_effort(),
+            TARGET,
+        )))
     }
 
     /// Why the connection died, from the error of its failed read or write: the status is

@@ -224,6 +224,21 @@ impl Applied {
         self.applied
     }
 
+    /// Whether the option for `knob` was set: [`OptionsSet::contains`].
+    pub const fn contains(&self, knob: Knob) -> bool {
+        self.applied.contains(knob)
+    }
+
+    /// `Some(on)` once SO_KEEPALIVE (or its Windows equivalent) was written.
+    pub const fn keepalive(&self) -> Option<bool> {
+        self.applied.keepalive()
+    }
+
+    /// The knobs whose options were set, in apply order.
+    pub fn knobs(&self) -> impl Iterator<Item = Knob> + '_ {
+        self.applied.knobs()
+    }
+
     /// Whether SO_KEEPALIVE=0 was written but the OS probes anyway: see
     /// [`OptionsSet::probed_anyway`].
     pub const fn probed_anyway(&self) -> bool {

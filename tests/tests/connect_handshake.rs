@@ -5,7 +5,7 @@
 //! The peer is cut on its own side in a private namespace (`support::netns::Peer`).
 #![cfg(target_os = "linux")]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
@@ -50,6 +50,7 @@ fn unanswered<P: keepalive_runtime::socket::ConnectPolicy>(
 #[test]
 fn before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so() {
     in_private_netns(
+        module_path!(),
         "before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so",
         || {
             let (elapsed, error) = unanswered(Before::policy(), Duration::from_secs(20));
@@ -71,16 +72,20 @@ fn before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so() {
 
 #[test]
 fn after_connect_the_connect_timeout_ends_it() {
-    in_private_netns("after_connect_the_connect_timeout_ends_it", || {
-        let (elapsed, error) = unanswered(After::policy(), Duration::from_secs(4));
-        println!(
-            "after_connect: {error} after {:.2} s",
-            elapsed.as_secs_f64()
-        );
-        assert!(
-            error.contains("no handshake within the connect timeout of 4s"),
-            "{error}"
-        );
-        assert!(elapsed >= Duration::from_secs(4), "{elapsed:?}");
-    });
+    in_private_netns(
+        module_path!(),
+        "after_connect_the_connect_timeout_ends_it",
+        || {
+            let (elapsed, error) = unanswered(After::policy(), Duration::from_secs(4));
+            println!(
+                "after_connect: {error} after {:.2} s",
+                elapsed.as_secs_f64()
+            );
+            assert!(
+                error.contains("no handshake within the connect timeout of 4s"),
+                "{error}"
+            );
+            assert!(elapsed >= Duration::from_secs(4), "{elapsed:?}");
+        },
+    );
 }

@@ -367,36 +367,18 @@ mod axum_serve {
         assert_eq!(serve_one(api_from_config()).0, api_from_config_kernel());
     }
 
-    /// Set by the parent test: this process lowers its descriptor limit and fills its
-    /// table, so that `accept` fails with EMFILE.
-    const EMFILE_CHILD: &str = "KEEPALIVE_TEST_EMFILE_CHILD";
-
     #[test]
     fn an_accept_error_reaches_the_handler_instead_of_vanishing() {
         // In a process of its own: the descriptor table is full there.
-        if std::env::var_os(EMFILE_CHILD).is_none() {
-            let me = std::env::current_exe().unwrap();
-            let out = std::process::Command::new(me)
-                .args([
-                    "--exact",
-                    "axum_serve::an_accept_error_reaches_the_handler_instead_of_vanishing",
-                    "--nocapture",
-                ])
-                .env(EMFILE_CHILD, "1")
-                .output()
-                .unwrap();
-            let printed = String::from_utf8_lossy(&out.stdout);
-            assert!(
-                out.status.success(),
-                "{printed}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(
-                printed.contains("handler saw: Too many open files"),
-                "{printed}"
-            );
-            return;
-        }
+        support::alone(
+            module_path!(),
+            "an_accept_error_reaches_the_handler_instead_of_vanishing",
+            &[],
+            accept_error_reaches_the_handler,
+        );
+    }
+
+    fn accept_error_reaches_the_handler() {
         runtime().block_on(async {
             let (seen, mut saw) = tokio::sync::mpsc::unbounded_channel();
             let listener = Listener::bind("127.0.0.1:0", Api::policy())
@@ -420,6 +402,7 @@ mod axum_serve {
                 .unwrap();
             drop(hold);
             println!("handler saw: {message}");
+            assert!(message.contains("Too many open files"), "{message}");
         });
     }
 
