@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn a_connect_message_lists_a_bounded_few_attempts() {
         let attempts = (0..1_000u16)
-            .map(|port| crate::Attempt {
+            .map(|port| crate::error::Attempt {
                 addr: std::net::SocketAddr::from(([192, 0, 2, 1], port)),
                 error: Error::Io {
                     during: "connect",

@@ -5,7 +5,7 @@
 //! lints it; its test connects.
 
 use keepalive_runtime::socket::KeepAliveSocket;
-use keepalive_runtime::{connect, keepalive};
+use keepalive_runtime::{KeepAlivePolicy, connect, keepalive};
 
 /// The README's connection type.
 #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
