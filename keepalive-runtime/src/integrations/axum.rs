@@ -38,11 +38,14 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use crate::socket::ListenPolicy;
 use crate::{Applied, CheckedPolicy, Error, async_tokio};
 
+/// What [`Listener::on_accept_error`] calls.
+type AcceptErrorHandler = Box<dyn FnMut(&io::Error) + Send>;
+
 /// A TCP listener configured with a policy of the policy type `P`, for `axum::serve`.
 pub struct Listener<P: ?Sized> {
     inner: async_tokio::Listener<P>,
     on_refused: Option<Box<dyn FnMut(Error) + Send>>,
-    on_accept_error: Option<Box<dyn FnMut(&io::Error) + Send>>,
+    on_accept_error: Option<AcceptErrorHandler>,
 }
 
 // The bounds sit on each constructor, not on the impl, so that a wrong type gets
