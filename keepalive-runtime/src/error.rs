@@ -47,13 +47,13 @@ const SHOWN_ATTEMPTS: usize = 8;
 /// works in code that returns `io::Result`, such as a connection's own I/O methods:
 ///
 /// ```
-/// use keepalive_runtime::keepalive;
+/// use keepalive_runtime::prelude::*;
 ///
 /// #[keepalive(timeout = "30s")]
 /// struct Api;
 ///
 /// fn open(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpStream> {
-///     Ok(keepalive_runtime::connect::<Api>(addr)?.stream)
+///     Ok(keepalive_runtime::connect(addr, Api::policy())?.stream)
 /// }
 ///
 /// let refused = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
