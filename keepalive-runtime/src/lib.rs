@@ -96,7 +96,7 @@ pub mod rules {
     //! enforces ([`Enforcement`]), the violations ([`Violation`], [`BoundViolation`]) and
     //! the detection bound ([`Detection`], [`InFlight`]).
 
-    pub use keepalive_core::rules::Enforcement;
+    pub use keepalive_core::rules::{Enforcement, check};
     pub use keepalive_core::{BoundViolation, Detection, DetectionError, InFlight, Violation};
 }
 
@@ -107,7 +107,8 @@ pub mod platform {
 
     pub use crate::outcome::{LeftOut, option_name};
     pub use keepalive_core::{
-        Knob, KnobValue, OptionSpec, PLATFORMS, Platform, Support, TARGET, Unit,
+        ANDROID, APPLE, DRAGONFLY, FREEBSD, ILLUMOS, Knob, KnobValue, LINUX, NETBSD, OPENBSD,
+        OptionSpec, PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
     };
 }
 
