@@ -68,8 +68,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let ast = ast.expect("a socket field when there is no error");
             let mut policy = policy_expr(&attrs, &krate);
             let apply = match attrs.apply.as_ref().map(|(a, _)| *a) {
-                Some(ApplyAt::AfterConnect) => quote!(#krate::Apply::AfterConnect),
-                _ => quote!(#krate::Apply::BeforeConnect),
+                Some(ApplyAt::AfterConnect) => quote!(#krate::__private::ApplyAt::AfterConnect),
+                _ => quote!(#krate::__private::ApplyAt::BeforeConnect),
             };
             let enforcement = enforcement_item(&attrs, &krate);
             // The policy in words in the type's rustdoc, below the user's own docs.
@@ -144,7 +144,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             // Stub impls keep uses of `Conn::POLICY` or `conn.socket()` elsewhere from piling
             // on more errors.
             let policy = quote!(#krate::__private::Policy::new());
-            let apply = quote!(#krate::Apply::BeforeConnect);
+            let apply = quote!(#krate::__private::ApplyAt::BeforeConnect);
             let stub = match ast {
                 Some(ast) => impl_block(
                     &attrs,
@@ -273,9 +273,9 @@ fn impl_block(
         #[automatically_derived]
         #quiet
         #outer
-        impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
-            const APPLY: #krate::Apply = #apply;
+            const APPLY: #p::ApplyAt = #apply;
             #best_effort
             #enforcement
         }
@@ -287,11 +287,11 @@ fn impl_block(
             #[automatically_derived]
             #quiet
             #outer
-            impl #impl_generics #krate::ConnectPolicy for #ident #ty_generics #where_clause {}
+            impl #impl_generics #p::ConnectPolicy for #ident #ty_generics #where_clause {}
             #[automatically_derived]
             #quiet
             #outer
-            impl #impl_generics #krate::ListenPolicy for #ident #ty_generics #where_clause {}
+            impl #impl_generics #p::ListenPolicy for #ident #ty_generics #where_clause {}
         };
     };
     let impls = choices
@@ -357,7 +357,7 @@ fn keepalive_impl(
         .unwrap_or_default();
     // Spanned at the field type: an instantiation or alias of a non-TCP type is reported
     // there, with the trait's on_unimplemented message.
-    let field_trait = respan(quote!(#krate::SocketField), ty_span);
+    let field_trait = respan(quote!(#p::SocketField), ty_span);
     if socket.generic && socket.accessor.is_none() {
         predicates.push(quote_spanned!(ty_span=> #ty: #field_trait));
     }
@@ -430,10 +430,10 @@ fn keepalive_impl(
                 #[automatically_derived]
                 #lints
                 #outer
-                impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+                impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
                     type Socket = <#p::Kind<#role> as #p::Erase>::Socket;
                     #[inline]
-                    fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
+                    fn socket(&self) -> #result<&Self::Socket, #p::Error> {
                         #in_fn
                         #result::Ok(#via #reach #args)
                     }
@@ -458,10 +458,10 @@ fn keepalive_impl(
             #[automatically_derived]
             #lints
             #outer
-            impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
-                type Socket = dyn #krate::AnySocket;
+            impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
+                type Socket = dyn #p::AnySocket;
                 #[inline]
-                fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
+                fn socket(&self) -> #result<&Self::Socket, #p::Error> {
                     #in_fn
                     #result::Ok(#reach #args)
                 }
@@ -470,7 +470,7 @@ fn keepalive_impl(
     }
     let socket_ty = quote_spanned!(ty_span=> type Socket = <#ty as #field_trait>::Socket;);
     // At the field type too, so a non-TCP type is reported once, there.
-    let error = respan(quote!(#krate::Error), ty_span);
+    let error = respan(quote!(#p::Error), ty_span);
     let field = respan(quote!(self.#member), ty_span);
 
     let socket_fn = quote_spanned! {ty_span=>
@@ -484,7 +484,7 @@ fn keepalive_impl(
         #[automatically_derived]
         #lints
         #outer
-        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
             #socket_ty
             #socket_fn
         }
@@ -548,16 +548,16 @@ fn placeholder(
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
         #outer
-        impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
-            const APPLY: #krate::Apply = #apply;
+            const APPLY: #p::ApplyAt = #apply;
         }
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
         #outer
-        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
             type Socket = #p::TcpStream;
-            fn socket(&self) -> #p::Result<&Self::Socket, #krate::Error> {
+            fn socket(&self) -> #p::Result<&Self::Socket, #p::Error> {
                 // Never runs: the crate does not compile past the error beside this impl.
                 #p::unreachable!()
             }
