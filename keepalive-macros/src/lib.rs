@@ -11,6 +11,7 @@ mod ctxt;
 mod doc;
 mod expand;
 mod manifest;
+mod plan;
 mod symbol;
 mod valid;
 

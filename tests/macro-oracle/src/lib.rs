@@ -21,6 +21,8 @@ mod doc;
 mod expand;
 #[path = "../../../keepalive-macros/src/manifest.rs"]
 mod manifest;
+#[path = "../../../keepalive-macros/src/plan.rs"]
+mod plan;
 #[path = "../../../keepalive-macros/src/symbol.rs"]
 mod symbol;
 #[path = "../../../keepalive-macros/src/valid.rs"]
