@@ -172,7 +172,7 @@ fn random_attr(rng: &mut Rng) -> String {
 
 fn random_bytes(rng: &mut Rng) -> String {
     let len = rng.below(24);
-    let bytes: Vec<u8> = (0..len).map(|_| (rng.next() >> 56) as u8).collect();
+    let bytes: Vec<u8> = (0..len).map(|_| (rng.next_u64() >> 56) as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
