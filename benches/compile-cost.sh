@@ -110,6 +110,8 @@ cargo build -q $offline -p "$first"
 now() { date +%s%N; }
 # Median of the given numbers (milliseconds).
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# "min-max" of the given numbers, in seconds.
+spread() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f-%.2f", a[1] / 1000, a[NR] / 1000 }'; }
 
 # One timed build of crate $1: cold (clean first) or incremental (one const changed, round $3).
 build_ms() {
@@ -144,6 +146,7 @@ measure() {
   done
   mc=$(median "${mcs[@]}") hc=$(median "${hcs[@]}") cc=$(median "${ccs[@]}")
   mi=$(median "${mis[@]}") hi=$(median "${his[@]}") ci=$(median "${cis[@]}")
+  spreads+=("$n structs, min-max of the $ROUNDS runs (s): cold macro $(spread "${mcs[@]}"), hand $(spread "${hcs[@]}"), const $(spread "${ccs[@]}"); incremental macro $(spread "${mis[@]}"), hand $(spread "${his[@]}"), const $(spread "${cis[@]}")")
 }
 
 s() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
@@ -153,7 +156,7 @@ echo
 echo "cargo build (dev profile) wall time of the generated crate alone, median of $ROUNDS; seconds"
 printf '%-8s | %-36s | %-36s\n' "" "cold" "incremental (one const changed)"
 printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' structs macro hand "+macro" ratio macro hand "+macro" ratio
-consts=()
+consts=() spreads=()
 for n in $SIZES; do
   measure "$n"
   printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' "$n" \
@@ -169,3 +172,5 @@ echo "two const knobs, max_detect and bounds (const) against literal values (mac
 printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' structs const macro "+const" ratio const macro "+const" ratio
 printf '%s\n' "${consts[@]}"
 echo "target: const ratio at 1000 structs <= 1.5"
+echo
+printf '%s\n' "${spreads[@]}"

@@ -59,10 +59,30 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .as_ref()
         .map_or_else(default_krate, ToTokens::to_token_stream);
     // Every generated path goes through the runtime's `__private`, which re-exports what
-    // the expansion names, so the runtime's public names can change under it.
-    let p = &quote!(#krate::__private);
+    // the expansion names, so the runtime's public names can change under it. The items
+    // beside the struct sit in one anonymous const that imports it under one name: each
+    // path is then two tokens, not five (`::keepalive_runtime::__private::Policy`), which
+    // adds up over many annotated structs (BENCHMARKS.md, "Compile cost").
+    let alias = syn::Ident::new("__keepalive", Span::call_site());
+    let p = &alias.to_token_stream();
+    // The checks left to constant evaluation are statements of that same const, after its
+    // items: an error then names the const as `_`, not a nested `_::_`.
+    // The user's const paths repeated in the checks are linted where they are written.
+    let scope = |items: TokenStream, checks: TokenStream, outer: &Option<TokenStream>| {
+        let allow = (!plan.checks.const_checks.is_empty()).then(allow_user_tokens);
+        quote! {
+            #allow
+            #outer
+            const _: () = {
+                use #krate::__private as #alias;
+                #items
+                #checks
+            };
+        }
+    };
     let checks = &plan.checks;
     let cfg_errors = checks.cfg_errors.iter().map(|e| cfg_error(e, p));
+    let generic = !input.generics.params.is_empty();
     let deprecated = input.attrs.iter().any(|a| a.path().is_ident("deprecated"));
     let mut quirks = Quirks {
         outer: deprecated.then(|| quote!(#[allow(deprecated)])),
@@ -84,7 +104,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let public = matches!(input.vis, syn::Visibility::Public(_));
             let (item, impl_doc) = doc::with_doc(item, &plan.words, public);
             quirks.impl_doc = impl_doc;
-            let generic = !input.generics.params.is_empty();
+            let refusals = target_refusals(&plan, generic, &input.ident, p);
             // Each check with the policy and enforcement written inline: only a generic
             // type needs them (a type without parameters reads its own consts, below).
             let inline: Vec<TokenStream> = if generic {
@@ -97,23 +117,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Vec::new()
             };
             let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
-            let outer = &quirks.outer;
             let asserts = if generic && self_in_values {
                 // `Self` of a generic type is nameable only inside its impls: the checks
                 // run where `POLICY` is evaluated, which every path that applies it does.
                 policy = quote!({ #(#inline;)* #policy });
                 Vec::new()
             } else if generic {
-                inline
-                    .into_iter()
-                    .map(|c| {
-                        quote! {
-                            #[allow(unused_qualifications, clippy::absolute_paths)]
-                            #outer
-                            const _: () = { #c; };
-                        }
-                    })
-                    .collect()
+                inline.into_iter().map(|c| quote!(#c;)).collect()
             } else if checks.const_checks.is_empty() {
                 Vec::new()
             } else {
@@ -130,21 +140,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     .map(|c| const_check(c, &attrs, p, &policy, Some(&found)));
                 let ident = &input.ident;
                 vec![quote! {
-                    #[allow(unused_qualifications, clippy::absolute_paths)]
-                    #outer
-                    const _: () = {
-                        let #found: #p::Violations = #p::checked::<#ident>();
-                        #(#reads;)*
-                    };
+                    let #found: #p::Violations = #p::checked::<#ident>();
+                    #(#reads;)*
                 }]
             };
             let imp = impl_block(&plan, ast, p, &policy, &apply, &enforcement, &quirks);
-            quote! {
-                #item
-                #imp
-                #(#cfg_errors)*
-                #(#asserts)*
-            }
+            let items = scope(imp, quote!(#refusals #(#asserts)*), &quirks.outer);
+            quote!(#item #items)
         }
         Err(err) => {
             let err = err.to_compile_error();
@@ -158,12 +160,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 }
                 None => placeholder(&input, p, &policy, &apply, &quirks),
             };
-            quote! {
-                #item
-                #err
-                #stub
-                #(#cfg_errors)*
-            }
+            let items = scope(
+                quote!(#stub #(#cfg_errors)*),
+                TokenStream::new(),
+                &quirks.outer,
+            );
+            quote!(#item #err #items)
         }
     }
 }
@@ -557,13 +559,75 @@ fn placeholder(
     }
 }
 
+/// The errors that hold on some targets only, each under its target's `#[cfg]`.
+///
+/// A target that has no option for a knob written (OpenBSD has none for the timings, NetBSD
+/// none for `user_timeout`) refuses almost every annotated struct, so its message would
+/// travel in every expansion. For a type without parameters whose values are all literals
+/// (the policy and enforcement in its impl are then the ones these errors were found in),
+/// such a target gets one short statement instead, `__private::refuse::<Type>();`, in the
+/// anonymous const beside the struct:
+/// core's rule driver, run in constant evaluation on that target only, fails with the same
+/// first violation and message, at the value its first error points at. Any other
+/// target-specific error stays a `compile_error!` with its text, one per value.
+fn target_refusals(
+    plan: &Plan<'_>,
+    generic: bool,
+    ident: &syn::Ident,
+    p: &TokenStream,
+) -> TokenStream {
+    let attrs = plan.attrs;
+    let literal_only = !plan.any_const_knob()
+        && attrs.bounds.is_none()
+        && !matches!(attrs.max_detect, Some(Value::Const { .. }));
+    let errors = &plan.checks.cfg_errors;
+    let mut out = TokenStream::new();
+    let mut i = 0;
+    while i < errors.len() {
+        // The errors of one platform row are adjacent, in the driver's order.
+        let os = errors[i].target_os;
+        let end = i + errors[i..]
+            .iter()
+            .take_while(|e| core::ptr::eq(e.target_os, os))
+            .count();
+        let row = &errors[i..end];
+        let unsupported = row
+            .iter()
+            .all(|e| matches!(e.violation, keepalive_core::Violation::Unsupported { .. }));
+        if literal_only && !generic && unsupported {
+            let spot = row[0].spot;
+            let refuse = respan(quote!(#p::refuse::<#ident>), spot.first);
+            let mut call =
+                proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, TokenStream::new());
+            call.set_span(spot.last);
+            let cfg = target_cfg(os);
+            out.extend(quote_spanned! {spot.first=>
+                #[cfg(#cfg)]
+                #refuse #call;
+            });
+        } else {
+            out.extend(row.iter().map(|e| cfg_error(e, p)));
+        }
+        i = end;
+    }
+    out
+}
+
+/// `target_os = "a"`, or `any(target_os = "a", target_os = "b")`.
+fn target_cfg(oses: &[&str]) -> TokenStream {
+    match oses {
+        [os] => quote!(target_os = #os),
+        _ => quote!(any(#(target_os = #oses),*)),
+    }
+}
+
 /// `#[cfg(target_os = ...)] compile_error!(...)` at the value, naming the platform.
 fn cfg_error(e: &CfgError, p: &TokenStream) -> TokenStream {
     // At the value's first token, so the error underlines the value; through the runtime,
     // which resolves at that span in every edition (`::core` does not in 2015).
     let compile_error = respan(quote!(#p::compile_error), e.spot.first);
-    let oses = e.target_os.iter();
-    let message = &e.message;
+    let cfg = target_cfg(e.target_os);
+    let message = e.violation.to_string();
     // Braces at the value's last token: the error then underlines the whole value.
     let mut body = proc_macro2::Group::new(
         proc_macro2::Delimiter::Brace,
@@ -571,7 +635,7 @@ fn cfg_error(e: &CfgError, p: &TokenStream) -> TokenStream {
     );
     body.set_span(e.spot.last);
     quote_spanned! {e.spot.first=>
-        #[cfg(any(#(target_os = #oses),*))]
+        #[cfg(#cfg)]
         #compile_error! #body
     }
 }

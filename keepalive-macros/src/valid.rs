@@ -17,10 +17,11 @@ use proc_macro2::TokenStream;
 use crate::attr::{Attrs, Spot, Value};
 use crate::ctxt::Ctxt;
 
-/// A violation that only some targets have.
+/// A violation that only some targets have. Its message is written only where the
+/// expansion needs it (`expand` refuses some targets without one).
 pub(crate) struct CfgError {
     pub(crate) target_os: &'static [&'static str],
-    pub(crate) message: String,
+    pub(crate) violation: Violation,
     pub(crate) spot: Spot,
 }
 
@@ -127,7 +128,7 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs, literal: &Policy, const_knobs: &[K
                 if v.is_platform_specific() && !deferred(v) {
                     checks.cfg_errors.push(CfgError {
                         target_os: platform.target_os,
-                        message: v.to_string(),
+                        violation: *v,
                         spot: Spot::of(spot_tokens(attrs, v)),
                     });
                 }
