@@ -769,6 +769,56 @@ mod tests {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// A target whose only errors are knobs it has no option for is refused through the
+    /// shared `refuse`, without its message in the expansion; a target with any other error
+    /// keeps every message. `user_timeout` has no option on NetBSD, DragonFly or illumos; a
+    /// 5 s `timeout` is also below illumos's minimum (10 s), and OpenBSD has no per-socket
+    /// timeout (PLATFORMS.md).
+    #[test]
+    fn targets_without_the_option_are_refused_through_one_shared_item() {
+        let out = super::expand(
+            quote!(timeout = "5s", user_timeout = "60s"),
+            quote!(
+                struct Conn {
+                    stream: std::net::TcpStream,
+                }
+            ),
+        )
+        .to_string();
+        let refusals: Vec<&str> = out
+            .match_indices("refuse")
+            .map(|(i, _)| &out[i - 60..i])
+            .collect();
+        assert_eq!(refusals.len(), 3, "{out}");
+        for os in ["openbsd", "netbsd", "dragonfly"] {
+            let cfg = format!("(target_os = \"{os}\")");
+            assert!(refusals.iter().any(|r| r.contains(&cfg)), "{os}: {out}");
+        }
+        assert!(!out.contains("cannot be honoured on NetBSD"), "{out}");
+        assert!(!out.contains("cannot be honoured on OpenBSD"), "{out}");
+        assert!(
+            out.contains("`user_timeout` cannot be honoured on illumos"),
+            "{out}"
+        );
+        assert!(out.contains("below the minimum illumos"), "{out}");
+        // A generic type cannot name itself outside its impls: messages, as before.
+        let generic = super::expand(
+            quote!(timeout = "5s"),
+            quote!(
+                struct Conn<S> {
+                    #[keepalive(socket)]
+                    stream: S,
+                }
+            ),
+        )
+        .to_string();
+        assert!(!generic.contains("refuse"), "{generic}");
+        assert!(
+            generic.contains("cannot be honoured on OpenBSD"),
+            "{generic}"
+        );
+    }
+
     /// The README example expands to a const built from integer milliseconds: nothing on the
     /// heap and nothing parsed at run time. `UPDATE_EXPAND=1` rewrites the snapshot.
     #[test]
