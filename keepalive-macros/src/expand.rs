@@ -59,30 +59,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .as_ref()
         .map_or_else(default_krate, ToTokens::to_token_stream);
     // Every generated path goes through the runtime's `__private`, which re-exports what
-    // the expansion names, so the runtime's public names can change under it. The items
-    // beside the struct sit in one anonymous const that imports it under one name: each
-    // path is then two tokens, not five (`::keepalive_runtime::__private::Policy`), which
-    // adds up over many annotated structs (BENCHMARKS.md, "Compile cost").
-    let alias = syn::Ident::new("__keepalive", Span::call_site());
-    let p = &alias.to_token_stream();
-    // The checks left to constant evaluation are statements of that same const, after its
-    // items: an error then names the const as `_`, not a nested `_::_`.
-    // The user's const paths repeated in the checks are linted where they are written.
-    let scope = |items: TokenStream, checks: TokenStream, outer: &Option<TokenStream>| {
-        let allow = (!plan.checks.const_checks.is_empty()).then(allow_user_tokens);
-        quote! {
-            #allow
-            #outer
-            const _: () = {
-                use #krate::__private as #alias;
-                #items
-                #checks
-            };
-        }
-    };
+    // the expansion names, so the runtime's public names can change under it.
+    let p = &quote!(#krate::__private);
     let checks = &plan.checks;
     let cfg_errors = checks.cfg_errors.iter().map(|e| cfg_error(e, p));
-    let generic = !input.generics.params.is_empty();
     let deprecated = input.attrs.iter().any(|a| a.path().is_ident("deprecated"));
     let mut quirks = Quirks {
         outer: deprecated.then(|| quote!(#[allow(deprecated)])),
@@ -104,7 +84,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let public = matches!(input.vis, syn::Visibility::Public(_));
             let (item, impl_doc) = doc::with_doc(item, &plan.words, public);
             quirks.impl_doc = impl_doc;
-            let refusals = target_refusals(&plan, generic, &input.ident, p);
+            let generic = !input.generics.params.is_empty();
+            let refusals = target_refusals(&plan, generic, &input.ident, p, quirks.outer.as_ref());
             // Each check with the policy and enforcement written inline: only a generic
             // type needs them (a type without parameters reads its own consts, below).
             let inline: Vec<TokenStream> = if generic {
@@ -117,13 +98,23 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Vec::new()
             };
             let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
+            let outer = &quirks.outer;
             let asserts = if generic && self_in_values {
                 // `Self` of a generic type is nameable only inside its impls: the checks
                 // run where `POLICY` is evaluated, which every path that applies it does.
                 policy = quote!({ #(#inline;)* #policy });
                 Vec::new()
             } else if generic {
-                inline.into_iter().map(|c| quote!(#c;)).collect()
+                inline
+                    .into_iter()
+                    .map(|c| {
+                        quote! {
+                            #[allow(unused_qualifications, clippy::absolute_paths)]
+                            #outer
+                            const _: () = { #c; };
+                        }
+                    })
+                    .collect()
             } else if checks.const_checks.is_empty() {
                 Vec::new()
             } else {
@@ -140,13 +131,21 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     .map(|c| const_check(c, &attrs, p, &policy, Some(&found)));
                 let ident = &input.ident;
                 vec![quote! {
-                    let #found: #p::Violations = #p::checked::<#ident>();
-                    #(#reads;)*
+                    #[allow(unused_qualifications, clippy::absolute_paths)]
+                    #outer
+                    const _: () = {
+                        let #found: #p::Violations = #p::checked::<#ident>();
+                        #(#reads;)*
+                    };
                 }]
             };
             let imp = impl_block(&plan, ast, p, &policy, &apply, &enforcement, &quirks);
-            let items = scope(imp, quote!(#refusals #(#asserts)*), &quirks.outer);
-            quote!(#item #items)
+            quote! {
+                #item
+                #imp
+                #refusals
+                #(#asserts)*
+            }
         }
         Err(err) => {
             let err = err.to_compile_error();
@@ -160,12 +159,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 }
                 None => placeholder(&input, p, &policy, &apply, &quirks),
             };
-            let items = scope(
-                quote!(#stub #(#cfg_errors)*),
-                TokenStream::new(),
-                &quirks.outer,
-            );
-            quote!(#item #err #items)
+            quote! {
+                #item
+                #err
+                #stub
+                #(#cfg_errors)*
+            }
         }
     }
 }
@@ -565,8 +564,7 @@ fn placeholder(
 /// none for `user_timeout`) refuses almost every annotated struct, so its message would
 /// travel in every expansion. For a type without parameters whose values are all literals
 /// (the policy and enforcement in its impl are then the ones these errors were found in),
-/// such a target gets one short statement instead, `__private::refuse::<Type>();`, in the
-/// anonymous const beside the struct:
+/// such a target gets one short item instead, `const _: () = __private::refuse::<Type>();`:
 /// core's rule driver, run in constant evaluation on that target only, fails with the same
 /// first violation and message, at the value its first error points at. Any other
 /// target-specific error stays a `compile_error!` with its text, one per value.
@@ -575,6 +573,7 @@ fn target_refusals(
     generic: bool,
     ident: &syn::Ident,
     p: &TokenStream,
+    outer: Option<&TokenStream>,
 ) -> TokenStream {
     let attrs = plan.attrs;
     let literal_only = !plan.any_const_knob()
@@ -603,7 +602,8 @@ fn target_refusals(
             let cfg = target_cfg(os);
             out.extend(quote_spanned! {spot.first=>
                 #[cfg(#cfg)]
-                #refuse #call;
+                #outer
+                const _: () = #refuse #call;
             });
         } else {
             out.extend(row.iter().map(|e| cfg_error(e, p)));
@@ -787,7 +787,7 @@ mod tests {
         .to_string();
         let refusals: Vec<&str> = out
             .match_indices("refuse")
-            .map(|(i, _)| &out[i - 60..i])
+            .map(|(i, _)| &out[i - 120..i])
             .collect();
         assert_eq!(refusals.len(), 3, "{out}");
         for os in ["openbsd", "netbsd", "dragonfly"] {

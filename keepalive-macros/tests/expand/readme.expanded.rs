@@ -2,22 +2,24 @@
 struct Conn {
     stream: std::net::TcpStream,
 }
-const _: () = {
-    use ::keepalive_runtime::__private as __keepalive;
-    #[automatically_derived]
-    impl __keepalive::KeepAlivePolicy for Conn {
-        const POLICY: __keepalive::Policy = __keepalive::literal_policy(true, 7200000, 1000, 5, 0);
-        const APPLY: __keepalive::ApplyAt = __keepalive::ApplyAt::BeforeConnect;
+#[automatically_derived]
+impl ::keepalive_runtime::__private::KeepAlivePolicy for Conn {
+    const POLICY: ::keepalive_runtime::__private::Policy =
+        ::keepalive_runtime::__private::literal_policy(true, 7200000, 1000, 5, 0);
+    const APPLY: ::keepalive_runtime::__private::ApplyAt =
+        ::keepalive_runtime::__private::ApplyAt::BeforeConnect;
+}
+#[automatically_derived]
+#[allow(unused_qualifications, clippy::absolute_paths)]
+impl ::keepalive_runtime::__private::KeepAlive for Conn {
+    type Socket = <std::net::TcpStream as ::keepalive_runtime::__private::SocketField>::Socket;
+    #[inline]
+    fn socket(
+        &self,
+    ) -> ::keepalive_runtime::__private::Result<&Self::Socket, ::keepalive_runtime::__private::Error>
+    {
+        ::keepalive_runtime::__private::SocketField::socket(&self.stream)
     }
-    #[automatically_derived]
-    #[allow(unused_qualifications, clippy::absolute_paths)]
-    impl __keepalive::KeepAlive for Conn {
-        type Socket = <std::net::TcpStream as __keepalive::SocketField>::Socket;
-        #[inline]
-        fn socket(&self) -> __keepalive::Result<&Self::Socket, __keepalive::Error> {
-            __keepalive::SocketField::socket(&self.stream)
-        }
-    }
-    #[cfg(target_os = "openbsd")]
-    __keepalive::refuse::<Conn>();
-};
+}
+#[cfg(target_os = "openbsd")]
+const _: () = ::keepalive_runtime::__private::refuse::<Conn>();
