@@ -139,9 +139,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     };
                 }]
             };
-            if let Some(call) = plain_impls(&plan, ast, &input, p, &quirks) {
-                return quote!(#item #call #refusals);
-            }
             let imp = impl_block(&plan, ast, p, &policy, &apply, &enforcement, &quirks);
             quote! {
                 #item
@@ -220,81 +217,8 @@ fn policy_expr(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
     expr
 }
 
-/// For the common struct (no parameters, no cfg'd socket field, the field itself the socket,
-/// every value a literal, nothing enforced beyond the platform), the two impls as one call
-/// of `__private::impls!`, which the compiler expands: running a proc macro costs in
-/// proportion to the tokens it builds and hands back, compiling them much less
-/// (BENCHMARKS.md, "Compile cost").
-fn plain_impls(
-    plan: &Plan<'_>,
-    ast: &Input<'_>,
-    input: &DeriveInput,
-    p: &TokenStream,
-    quirks: &Quirks,
-) -> Option<TokenStream> {
-    let attrs = plan.attrs;
-    let plain_values = !plan.any_const_knob()
-        && attrs.max_detect.is_none()
-        && attrs.bounds.is_none()
-        && !attrs.detect_idle_only
-        && !attrs.best_effort
-        && plan.checks.const_checks.is_empty();
-    let plain_type = input.generics.params.is_empty()
-        && input.generics.where_clause.is_none()
-        && quirks.outer.is_none();
-    let choices = ast.socket.as_ref()?;
-    let [(when, socket)] = choices.variants.as_slice() else {
-        return None;
-    };
-    let one_socket = choices.gaps.is_empty() && when.attr().is_none();
-    if !(plain_values && plain_type && one_socket)
-        || socket.accessor.is_some()
-        || socket.generic
-        || !names_tcp_socket(socket.ty)
-    {
-        return None;
-    }
-    let ident = ast.ident;
-    let member = &socket.member;
-    let ty = socket.ty;
-    let args = literal_args(&plan.policy);
-    let apply = match plan.apply {
-        ApplyAt::AfterConnect => quote!(AfterConnect),
-        ApplyAt::BeforeConnect => quote!(BeforeConnect),
-    };
-    let doc = &quirks.impl_doc;
-    // The call at the field type, so an error inside it (a type of that name that is no
-    // TCP socket) points there, as the impls written out do.
-    let span = ty.span();
-    let path = respan(quote!(#p::impls!), span);
-    let mut body = proc_macro2::Group::new(
-        proc_macro2::Delimiter::Brace,
-        quote!(#ident [#member] [#ty] #args #apply [#doc]),
-    );
-    body.set_span(span);
-    Some(quote!(#path #body))
-}
-
-/// Whether the type is written as a TCP socket type itself (`std::net::TcpStream`,
-/// `TcpListener`, `socket2::Socket`, no wrapper, no arguments): only then does
-/// `__private::impls!` write the impls. A wrapper or an alias is reached by the impls
-/// written out, whose errors point at the type's first token.
-fn names_tcp_socket(ty: &syn::Type) -> bool {
-    let syn::Type::Path(path) = ty else {
-        return false;
-    };
-    path.qself.is_none()
-        && path.path.segments.iter().all(|s| s.arguments.is_none())
-        && path
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| crate::symbol::TCP_TYPES.iter().any(|t| s.ident == t))
-}
-
-/// `(enabled, timeout_ms, interval_ms, retries, user_timeout_ms)`, the arguments of
-/// `literal_policy`.
-fn literal_args(policy: &keepalive_core::Policy) -> TokenStream {
+/// `literal_policy(enabled, timeout_ms, interval_ms, retries, user_timeout_ms)`.
+fn literal_call(policy: &keepalive_core::Policy, p: &TokenStream) -> TokenStream {
     // Zero cannot reach here: it is an error before expansion, so it can mean "unset".
     let millis = |d: Option<core::time::Duration>| {
         proc_macro2::Literal::u64_unsuffixed(d.map_or(0, |d| d.as_millis() as u64))
@@ -303,13 +227,7 @@ fn literal_args(policy: &keepalive_core::Policy) -> TokenStream {
     let (timeout, interval) = (millis(policy.timeout()), millis(policy.interval()));
     let retries = proc_macro2::Literal::u32_unsuffixed(policy.retries().unwrap_or(0));
     let user_timeout = millis(policy.user_timeout());
-    quote!((#enabled, #timeout, #interval, #retries, #user_timeout))
-}
-
-/// `literal_policy(enabled, timeout_ms, interval_ms, retries, user_timeout_ms)`.
-fn literal_call(policy: &keepalive_core::Policy, p: &TokenStream) -> TokenStream {
-    let args = literal_args(policy);
-    quote!(#p::literal_policy #args)
+    quote!(#p::literal_policy(#enabled, #timeout, #interval, #retries, #user_timeout))
 }
 
 fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream {
@@ -930,9 +848,8 @@ mod tests {
                 "`{banned}` in the expansion"
             );
         }
-        // The values arrive as integers, for a const fn call evaluated while compiling
-        // (`literal_policy`, which `__private::impls!` writes for this plain struct).
-        assert!(names.iter().any(|n| n == "impls"));
+        // The values arrive as integers in a const fn call, evaluated while compiling.
+        assert!(names.iter().any(|n| n == "literal_policy"));
         assert!(out.to_string().contains("(true , 7200000 , 1000 , 5 , 0)"));
         // The type's rustdoc states the policy in words.
         assert!(out.to_string().contains(

@@ -73,35 +73,6 @@ pub const fn refuse<T: KeepAlivePolicy + ?Sized>() {
     panic_on(checked::<T>().first_about(Topic::Any));
 }
 
-/// The two impls of a plain connection struct (no parameters, one socket field reached
-/// directly, every value a literal), written by the compiler from the attribute's short
-/// call: running the attribute costs more per struct than compiling what it writes
-/// (BENCHMARKS.md, "Compile cost"), so it hands this much over instead of every token.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __keepalive_impls {
-    ($ty:ident [$($field:tt)*] [$($fty:tt)*] $policy:tt $apply:ident [$($doc:tt)*]) => {
-        $($doc)*
-        #[automatically_derived]
-        impl $crate::__private::KeepAlivePolicy for $ty {
-            const POLICY: $crate::__private::Policy = $crate::__private::literal_policy $policy;
-            const APPLY: $crate::__private::ApplyAt = $crate::__private::ApplyAt::$apply;
-        }
-        #[automatically_derived]
-        #[allow(unused_qualifications, clippy::absolute_paths)]
-        impl $crate::__private::KeepAlive for $ty {
-            type Socket = <$($fty)* as $crate::__private::SocketField>::Socket;
-            #[inline]
-            fn socket(
-                &self,
-            ) -> $crate::__private::Result<&Self::Socket, $crate::__private::Error> {
-                $crate::__private::SocketField::socket(&self.$($field)*)
-            }
-        }
-    };
-}
-pub use crate::__keepalive_impls as impls;
-
 /// The socket that `#[keepalive(socket = path)]` reaches, through `accessor`: a function
 /// `fn(&Field) -> &Socket`, whose socket type must be a TCP socket.
 #[inline]

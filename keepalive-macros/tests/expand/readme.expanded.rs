@@ -2,6 +2,24 @@
 struct Conn {
     stream: std::net::TcpStream,
 }
-::keepalive_runtime::__private::impls! { Conn [stream] [std :: net :: TcpStream] (true , 7200000 , 1000 , 5 , 0) BeforeConnect [] }
+#[automatically_derived]
+impl ::keepalive_runtime::__private::KeepAlivePolicy for Conn {
+    const POLICY: ::keepalive_runtime::__private::Policy =
+        ::keepalive_runtime::__private::literal_policy(true, 7200000, 1000, 5, 0);
+    const APPLY: ::keepalive_runtime::__private::ApplyAt =
+        ::keepalive_runtime::__private::ApplyAt::BeforeConnect;
+}
+#[automatically_derived]
+#[allow(unused_qualifications, clippy::absolute_paths)]
+impl ::keepalive_runtime::__private::KeepAlive for Conn {
+    type Socket = <std::net::TcpStream as ::keepalive_runtime::__private::SocketField>::Socket;
+    #[inline]
+    fn socket(
+        &self,
+    ) -> ::keepalive_runtime::__private::Result<&Self::Socket, ::keepalive_runtime::__private::Error>
+    {
+        ::keepalive_runtime::__private::SocketField::socket(&self.stream)
+    }
+}
 #[cfg(target_os = "openbsd")]
 const _: () = ::keepalive_runtime::__private::refuse::<Conn>();
