@@ -85,7 +85,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let (item, impl_doc) = doc::with_doc(item, &plan.words, public);
             quirks.impl_doc = impl_doc;
             let generic = !input.generics.params.is_empty();
-            let refusals = target_refusals(&plan, generic, &input.ident, p, quirks.outer.as_ref());
             // Each check with the policy and enforcement written inline: only a generic
             // type needs them (a type without parameters reads its own consts, below).
             let inline: Vec<TokenStream> = if generic {
@@ -143,7 +142,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             quote! {
                 #item
                 #imp
-                #refusals
+                #(#cfg_errors)*
                 #(#asserts)*
             }
         }
@@ -558,61 +557,6 @@ fn placeholder(
     }
 }
 
-/// The errors that hold on some targets only, each under its target's `#[cfg]`.
-///
-/// A target that has no option for a knob written (OpenBSD has none for the timings, NetBSD
-/// none for `user_timeout`) refuses almost every annotated struct, so its message would
-/// travel in every expansion. For a type without parameters whose values are all literals
-/// (the policy and enforcement in its impl are then the ones these errors were found in),
-/// such a target gets one short item instead, `const _: () = __private::refuse::<Type>();`:
-/// core's rule driver, run in constant evaluation on that target only, fails with the same
-/// first violation and message, at the value its first error points at. Any other
-/// target-specific error stays a `compile_error!` with its text, one per value.
-fn target_refusals(
-    plan: &Plan<'_>,
-    generic: bool,
-    ident: &syn::Ident,
-    p: &TokenStream,
-    outer: Option<&TokenStream>,
-) -> TokenStream {
-    let attrs = plan.attrs;
-    let literal_only = !plan.any_const_knob()
-        && attrs.bounds.is_none()
-        && !matches!(attrs.max_detect, Some(Value::Const { .. }));
-    let errors = &plan.checks.cfg_errors;
-    let mut out = TokenStream::new();
-    let mut i = 0;
-    while i < errors.len() {
-        // The errors of one platform row are adjacent, in the driver's order.
-        let os = errors[i].target_os;
-        let end = i + errors[i..]
-            .iter()
-            .take_while(|e| core::ptr::eq(e.target_os, os))
-            .count();
-        let row = &errors[i..end];
-        let unsupported = row
-            .iter()
-            .all(|e| matches!(e.violation, keepalive_core::Violation::Unsupported { .. }));
-        if literal_only && !generic && unsupported {
-            let spot = row[0].spot;
-            let refuse = respan(quote!(#p::refuse::<#ident>), spot.first);
-            let mut call =
-                proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, TokenStream::new());
-            call.set_span(spot.last);
-            let cfg = target_cfg(os);
-            out.extend(quote_spanned! {spot.first=>
-                #[cfg(#cfg)]
-                #outer
-                const _: () = #refuse #call;
-            });
-        } else {
-            out.extend(row.iter().map(|e| cfg_error(e, p)));
-        }
-        i = end;
-    }
-    out
-}
-
 /// `target_os = "a"`, or `any(target_os = "a", target_os = "b")`.
 fn target_cfg(oses: &[&str]) -> TokenStream {
     match oses {
@@ -767,56 +711,6 @@ mod tests {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "rustfmt failed on:\n{source}");
         String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// A target whose only errors are knobs it has no option for is refused through the
-    /// shared `refuse`, without its message in the expansion; a target with any other error
-    /// keeps every message. `user_timeout` has no option on NetBSD, DragonFly or illumos; a
-    /// 5 s `timeout` is also below illumos's minimum (10 s), and OpenBSD has no per-socket
-    /// timeout (PLATFORMS.md).
-    #[test]
-    fn targets_without_the_option_are_refused_through_one_shared_item() {
-        let out = super::expand(
-            quote!(timeout = "5s", user_timeout = "60s"),
-            quote!(
-                struct Conn {
-                    stream: std::net::TcpStream,
-                }
-            ),
-        )
-        .to_string();
-        let refusals: Vec<&str> = out
-            .match_indices("refuse")
-            .map(|(i, _)| &out[i - 120..i])
-            .collect();
-        assert_eq!(refusals.len(), 3, "{out}");
-        for os in ["openbsd", "netbsd", "dragonfly"] {
-            let cfg = format!("(target_os = \"{os}\")");
-            assert!(refusals.iter().any(|r| r.contains(&cfg)), "{os}: {out}");
-        }
-        assert!(!out.contains("cannot be honoured on NetBSD"), "{out}");
-        assert!(!out.contains("cannot be honoured on OpenBSD"), "{out}");
-        assert!(
-            out.contains("`user_timeout` cannot be honoured on illumos"),
-            "{out}"
-        );
-        assert!(out.contains("below the minimum illumos"), "{out}");
-        // A generic type cannot name itself outside its impls: messages, as before.
-        let generic = super::expand(
-            quote!(timeout = "5s"),
-            quote!(
-                struct Conn<S> {
-                    #[keepalive(socket)]
-                    stream: S,
-                }
-            ),
-        )
-        .to_string();
-        assert!(!generic.contains("refuse"), "{generic}");
-        assert!(
-            generic.contains("cannot be honoured on OpenBSD"),
-            "{generic}"
-        );
     }
 
     /// The README example expands to a const built from integer milliseconds: nothing on the

@@ -4,10 +4,8 @@
 //!
 //! Literal values are checked now: once without a platform (the rules that hold
 //! everywhere, reported directly), then once per row of the platform table, whose
-//! target-specific violations become errors behind `#[cfg(target_os = ...)]` (a
-//! `compile_error!`, or for a knob the target has no option for the shared
-//! `__private::refuse`, see `expand::target_refusals`), so they hold for the target being
-//! compiled, not the host running the macro. Values behind
+//! target-specific violations become `compile_error!`s behind `#[cfg(target_os = ...)]`, so
+//! they hold for the target being compiled, not the host running the macro. Values behind
 //! a const path, and `bounds`, are checked during constant evaluation by the same driver.
 
 use core::time::Duration;
@@ -19,8 +17,7 @@ use proc_macro2::TokenStream;
 use crate::attr::{Attrs, Spot, Value};
 use crate::ctxt::Ctxt;
 
-/// A violation that only some targets have. Its message is written only where the
-/// expansion needs it (`expand` refuses some targets without one).
+/// A violation that only some targets have; `expand` writes its message.
 pub(crate) struct CfgError {
     pub(crate) target_os: &'static [&'static str],
     pub(crate) violation: Violation,

@@ -65,14 +65,6 @@ pub const fn checked<T: KeepAlivePolicy + ?Sized>() -> Violations {
     check(&T::POLICY, TARGET, &T::ENFORCEMENT)
 }
 
-/// Fails constant evaluation with the first violation of `T`'s policy on the target being
-/// compiled. The attribute emits it under the `#[cfg]` of a target that has no option for a
-/// knob written, spanned at that knob's value: one shared item instead of that target's
-/// message in every expansion.
-pub const fn refuse<T: KeepAlivePolicy + ?Sized>() {
-    panic_on(checked::<T>().first_about(Topic::Any));
-}
-
 /// The socket that `#[keepalive(socket = path)]` reaches, through `accessor`: a function
 /// `fn(&Field) -> &Socket`, whose socket type must be a TCP socket.
 #[inline]

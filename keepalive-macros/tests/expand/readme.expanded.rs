@@ -22,4 +22,8 @@ impl ::keepalive_runtime::__private::KeepAlive for Conn {
     }
 }
 #[cfg(target_os = "openbsd")]
-const _: () = ::keepalive_runtime::__private::refuse::<Conn>();
+::keepalive_runtime::__private::compile_error! { "`timeout` cannot be honoured on OpenBSD: OpenBSD has no per-socket idle time; only the global sysctl net.inet.tcp.keepidle; remove `timeout`, or add `best_effort = true` to apply the rest and report what is left out" }
+#[cfg(target_os = "openbsd")]
+::keepalive_runtime::__private::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval`, or add `best_effort = true` to apply the rest and report what is left out" }
+#[cfg(target_os = "openbsd")]
+::keepalive_runtime::__private::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries`, or add `best_effort = true` to apply the rest and report what is left out" }
