@@ -1,7 +1,8 @@
 //! The `#[keepalive]` attribute. Use it through `keepalive_runtime::keepalive`.
 
 // One pass per module: `attr` reads the attribute into plain data, `ast` finds the socket
-// field, `valid` applies keepalive-core's rules, `expand` writes the impl.
+// field, `valid` applies keepalive-core's rules, `expand` writes the impl. The fuzzers
+// compile these same files as a library of their own (tests/macro-oracle).
 
 mod ast;
 mod attr;
@@ -9,13 +10,8 @@ mod cfg;
 mod ctxt;
 mod doc;
 mod expand;
-#[cfg(test)]
-mod fuzz;
 mod manifest;
-#[cfg(test)]
-mod oracle;
-#[cfg(test)]
-mod seeded;
+mod plan;
 mod symbol;
 mod valid;
 
