@@ -398,6 +398,15 @@ fn example(key: &str) -> &'static str {
     }
 }
 
+/// Rust's keywords, strict and reserved (the Reference, "Keywords"): not a const's name.
+const KEYWORDS: &[&str] = &[
+    "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+    "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if",
+    "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
 /// The expression after `key =`, or `None` (with an error) when there is none.
 fn value_expr(
     cx: &Ctxt,
@@ -427,12 +436,26 @@ fn value_expr(
     let literal_alone = input.cursor().literal().is_some_and(|(_, rest)| {
         rest.eof() || rest.punct().is_some_and(|(p, _)| p.as_char() == ',')
     });
+    // Likewise a const's name alone (`timeout = IDLE`); a keyword (`true`, `Self`, `fn`)
+    // goes through the parser, which reads or refuses it.
+    let name_alone = input.cursor().ident().and_then(|(ident, rest)| {
+        let alone = rest.eof() || rest.punct().is_some_and(|(p, _)| p.as_char() == ',');
+        (alone && !KEYWORDS.contains(&ident.to_string().as_str())).then_some(ident)
+    });
     let value_tokens = input.fork();
     let parsed = if literal_alone {
         input.parse::<Lit>().map(|lit| {
             Expr::Lit(syn::ExprLit {
                 attrs: Vec::new(),
                 lit,
+            })
+        })
+    } else if let Some(ident) = name_alone {
+        input.parse::<proc_macro2::TokenTree>().map(|_| {
+            Expr::Path(syn::ExprPath {
+                attrs: Vec::new(),
+                qself: None,
+                path: ident.into(),
             })
         })
     } else {

@@ -4,16 +4,16 @@ use keepalive_core::{Knob, format_duration};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;
 
-use crate::attr::{Attrs, Value};
-use crate::valid;
+use crate::attr::Value;
+use crate::plan::Plan;
 
 /// "keep-alive: idle 2h, then a probe every 1s, 5 probes; an idle dead peer is detected within
 /// 2h 5s". A value behind a const path is shown as its path.
-pub(crate) fn in_words(attrs: &Attrs) -> String {
+pub(crate) fn in_words(plan: &Plan<'_>) -> String {
+    let (attrs, policy) = (plan.attrs, &plan.policy);
     if !attrs.enabled() {
         return "keep-alive: off (`enabled = false`)".to_owned();
     }
-    let policy = valid::literal_policy(attrs);
     let shown = |knob: Knob| -> Option<String> {
         if attrs.knob_is_const(knob) {
             let path = match knob {
@@ -62,8 +62,7 @@ pub(crate) fn in_words(attrs: &Attrs) -> String {
             "; sent data unacknowledged for {u} ends the connection"
         ));
     }
-    let any_const = Knob::ALL.iter().any(|&k| attrs.knob_is_const(k));
-    if any_const {
+    if plan.any_const_knob() {
         out.push_str("; worst-case detection: `POLICY.detection_on(&platform)`");
         return out;
     }
@@ -137,8 +136,9 @@ mod tests {
     fn words(args: proc_macro2::TokenStream) -> String {
         let cx = Ctxt::new();
         let attrs = crate::attr::parse(&cx, args);
+        let words = crate::plan::Plan::new(&cx, &attrs, None).words;
         cx.check().unwrap();
-        super::in_words(&attrs)
+        words
     }
 
     #[test]
@@ -191,7 +191,7 @@ mod tests {
             "{text}"
         );
         let linux = keepalive_core::LINUX;
-        let policy = crate::valid::literal_policy(&{
+        let policy = crate::plan::literal_policy(&{
             let cx = Ctxt::new();
             let attrs = crate::attr::parse(
                 &cx,

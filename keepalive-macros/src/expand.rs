@@ -11,7 +11,8 @@ use crate::ast::{Input, Socket};
 use crate::attr::{self, ApplyAt, Attrs, Spot, Value};
 use crate::ctxt::Ctxt;
 use crate::doc;
-use crate::valid::{self, CfgError, ConstCheck};
+use crate::plan::Plan;
+use crate::valid::{CfgError, ConstCheck};
 use keepalive_core::rules::Topic;
 
 /// The whole macro: attribute tokens and item tokens in, item and impl out.
@@ -52,12 +53,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         item
     };
     let ast = Input::from_syn(&cx, &input, &markers);
-    let checks = valid::check(&cx, &attrs);
+    let plan = Plan::new(&cx, &attrs, ast);
     let krate = attrs
         .krate
         .as_ref()
         .map_or_else(default_krate, ToTokens::to_token_stream);
-    let cfg_errors = checks.cfg_errors.iter().map(|e| cfg_error(e, &krate));
+    // Every generated path goes through the runtime's `__private`, which re-exports what
+    // the expansion names, so the runtime's public names can change under it.
+    let p = &quote!(#krate::__private);
+    let checks = &plan.checks;
+    let cfg_errors = checks.cfg_errors.iter().map(|e| cfg_error(e, p));
     let deprecated = input.attrs.iter().any(|a| a.path().is_ident("deprecated"));
     let mut quirks = Quirks {
         outer: deprecated.then(|| quote!(#[allow(deprecated)])),
@@ -65,16 +70,19 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match cx.check() {
         Ok(()) => {
-            let ast = ast.expect("a socket field when there is no error");
-            let mut policy = policy_expr(&attrs, &krate);
-            let apply = match attrs.apply.as_ref().map(|(a, _)| *a) {
-                Some(ApplyAt::AfterConnect) => quote!(#krate::ApplyAt::AfterConnect),
-                _ => quote!(#krate::ApplyAt::BeforeConnect),
+            let ast = plan
+                .input
+                .as_ref()
+                .expect("a socket field when there is no error");
+            let mut policy = policy_expr(&plan, p);
+            let apply = match plan.apply {
+                ApplyAt::AfterConnect => quote!(#p::ApplyAt::AfterConnect),
+                ApplyAt::BeforeConnect => quote!(#p::ApplyAt::BeforeConnect),
             };
-            let enforcement = enforcement_item(&attrs, &krate);
+            let enforcement = enforcement_item(&attrs, p);
             // The policy in words in the type's rustdoc, below the user's own docs.
             let public = matches!(input.vis, syn::Visibility::Public(_));
-            let (item, impl_doc) = doc::with_doc(item, &doc::in_words(&attrs), public);
+            let (item, impl_doc) = doc::with_doc(item, &plan.words, public);
             quirks.impl_doc = impl_doc;
             let generic = !input.generics.params.is_empty();
             // Each check with the policy and enforcement written inline: only a generic
@@ -83,7 +91,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 checks
                     .const_checks
                     .iter()
-                    .map(|c| const_check(c, &attrs, &krate, &policy, None))
+                    .map(|c| const_check(c, &attrs, p, &policy, None))
                     .collect()
             } else {
                 Vec::new()
@@ -119,9 +127,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 let reads = checks
                     .const_checks
                     .iter()
-                    .map(|c| const_check(c, &attrs, &krate, &policy, Some(&found)));
+                    .map(|c| const_check(c, &attrs, p, &policy, Some(&found)));
                 let ident = &input.ident;
-                let p = quote!(#krate::__private);
                 vec![quote! {
                     #[allow(unused_qualifications, clippy::absolute_paths)]
                     #outer
@@ -131,7 +138,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     };
                 }]
             };
-            let imp = impl_block(&attrs, &ast, &krate, &policy, &apply, &enforcement, &quirks);
+            let imp = impl_block(&plan, ast, p, &policy, &apply, &enforcement, &quirks);
             quote! {
                 #item
                 #imp
@@ -143,19 +150,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let err = err.to_compile_error();
             // Stub impls keep uses of `Conn::POLICY` or `conn.socket()` elsewhere from piling
             // on more errors.
-            let policy = quote!(#krate::__private::Policy::new());
-            let apply = quote!(#krate::ApplyAt::BeforeConnect);
-            let stub = match ast {
-                Some(ast) => impl_block(
-                    &attrs,
-                    &ast,
-                    &krate,
-                    &policy,
-                    &apply,
-                    &TokenStream::new(),
-                    &quirks,
-                ),
-                None => placeholder(&input, &krate, &policy, &apply, &quirks),
+            let policy = quote!(#p::Policy::new());
+            let apply = quote!(#p::ApplyAt::BeforeConnect);
+            let stub = match &plan.input {
+                Some(ast) => {
+                    impl_block(&plan, ast, p, &policy, &apply, &TokenStream::new(), &quirks)
+                }
+                None => placeholder(&input, p, &policy, &apply, &quirks),
             };
             quote! {
                 #item
@@ -181,18 +182,16 @@ fn default_krate() -> TokenStream {
 /// The policy as a const expression with no parsing left in it: for literal values a
 /// single call with the values in milliseconds (the shortest output, which keeps the cost
 /// of many annotated structs down), else `Policy::new().with_timeout(...)...`.
-fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
-    let p = quote!(#krate::__private);
-    let all_literal = !Knob::ALL.iter().any(|&knob| attrs.knob_is_const(knob));
-    if all_literal {
-        return literal_call(&valid::literal_policy(attrs), &p);
+fn policy_expr(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
+    let attrs = plan.attrs;
+    if !plan.any_const_knob() {
+        return literal_call(&plan.policy, p);
     }
     // Keep-alive on: the literal knobs in one call (as above), the const paths appended.
     // Off: `Policy::disabled()` with the paths (literal knobs beside `enabled = false` are
     // an error before expansion; paths are checked in constant evaluation).
     let mut expr = if attrs.enabled() {
-        let policy = valid::literal_policy(attrs);
-        literal_call(&policy, &p)
+        literal_call(&plan.policy, p)
     } else {
         quote!(#p::Policy::disabled())
     };
@@ -207,7 +206,7 @@ fn policy_expr(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
     ];
     for (knob, value, method) in times {
         if let (true, Some(value)) = (attrs.knob_is_const(knob), value) {
-            let d = duration(value, &p);
+            let d = duration(value, p);
             expr = quote!(#expr.#method(#d));
         }
     }
@@ -245,9 +244,9 @@ fn duration(value: &Value<core::time::Duration>, p: &TokenStream) -> TokenStream
 /// `KeepAlivePolicy` for every annotated struct, and `KeepAlive` for one with a socket:
 /// one impl per configuration of the struct's `#[cfg]` fields, each under its cfgs.
 fn impl_block(
-    attrs: &Attrs,
+    plan: &Plan<'_>,
     input: &Input<'_>,
-    krate: &TokenStream,
+    p: &TokenStream,
     policy: &TokenStream,
     apply: &TokenStream,
     enforcement: &TokenStream,
@@ -255,11 +254,10 @@ fn impl_block(
 ) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let p = quote!(#krate::__private);
     // The user's own tokens (a const path, the field type) are linted where they are
     // written, not a second time in the impls: the allow goes where they are repeated.
     let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
-    let quiet = (any_const_path(attrs) || generic).then(allow_user_tokens);
+    let quiet = (plan.any_const_knob() || generic).then(allow_user_tokens);
     let outer = &quirks.outer;
     let doc = &quirks.impl_doc;
     let policy_impl = quote! {
@@ -267,9 +265,9 @@ fn impl_block(
         #[automatically_derived]
         #quiet
         #outer
-        impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
-            const APPLY: #krate::ApplyAt = #apply;
+            const APPLY: #p::ApplyAt = #apply;
             #enforcement
         }
     };
@@ -280,17 +278,17 @@ fn impl_block(
             #[automatically_derived]
             #quiet
             #outer
-            impl #impl_generics #krate::socket::ConnectPolicy for #ident #ty_generics #where_clause {}
+            impl #impl_generics #p::ConnectPolicy for #ident #ty_generics #where_clause {}
             #[automatically_derived]
             #quiet
             #outer
-            impl #impl_generics #krate::socket::ListenPolicy for #ident #ty_generics #where_clause {}
+            impl #impl_generics #p::ListenPolicy for #ident #ty_generics #where_clause {}
         };
     };
     let impls = choices
         .variants
         .iter()
-        .map(|(when, socket)| keepalive_impl(input, socket, when.attr(), krate, quirks));
+        .map(|(when, socket)| keepalive_impl(input, socket, when.attr(), p, quirks));
     let gaps = choices.gaps.iter().map(|gap| {
         let when = gap.when.attr();
         let message = &gap.message;
@@ -328,12 +326,11 @@ fn keepalive_impl(
     input: &Input<'_>,
     socket: &Socket<'_>,
     when: Option<TokenStream>,
-    krate: &TokenStream,
+    p: &TokenStream,
     quirks: &Quirks,
 ) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let p = quote!(#krate::__private);
     let outer = &quirks.outer;
     let ty = socket.ty;
     // Once: a type's span is found by printing it, which adds up over many structs.
@@ -350,7 +347,7 @@ fn keepalive_impl(
         .unwrap_or_default();
     // Spanned at the field type: an instantiation or alias of a non-TCP type is reported
     // there, with the trait's on_unimplemented message.
-    let field_trait = respan(quote!(#krate::socket::SocketField), ty_span);
+    let field_trait = respan(quote!(#p::SocketField), ty_span);
     if socket.generic && socket.accessor.is_none() {
         predicates.push(quote_spanned!(ty_span=> #ty: #field_trait));
     }
@@ -423,10 +420,10 @@ fn keepalive_impl(
                 #[automatically_derived]
                 #lints
                 #outer
-                impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+                impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
                     type Socket = <#p::Kind<#role> as #p::Erase>::Socket;
                     #[inline]
-                    fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
+                    fn socket(&self) -> #result<&Self::Socket, #p::Error> {
                         #in_fn
                         #result::Ok(#via #reach #args)
                     }
@@ -451,10 +448,10 @@ fn keepalive_impl(
             #[automatically_derived]
             #lints
             #outer
-            impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
-                type Socket = dyn #krate::socket::AnySocket;
+            impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
+                type Socket = dyn #p::AnySocket;
                 #[inline]
-                fn socket(&self) -> #result<&Self::Socket, #krate::Error> {
+                fn socket(&self) -> #result<&Self::Socket, #p::Error> {
                     #in_fn
                     #result::Ok(#reach #args)
                 }
@@ -463,7 +460,7 @@ fn keepalive_impl(
     }
     let socket_ty = quote_spanned!(ty_span=> type Socket = <#ty as #field_trait>::Socket;);
     // At the field type too, so a non-TCP type is reported once, there.
-    let error = respan(quote!(#krate::Error), ty_span);
+    let error = respan(quote!(#p::Error), ty_span);
     let field = respan(quote!(self.#member), ty_span);
 
     let socket_fn = quote_spanned! {ty_span=>
@@ -477,7 +474,7 @@ fn keepalive_impl(
         #[automatically_derived]
         #lints
         #outer
-        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
             #socket_ty
             #socket_fn
         }
@@ -516,10 +513,6 @@ fn static_lifetimes(tokens: TokenStream) -> TokenStream {
     out.into_iter().collect()
 }
 
-fn any_const_path(attrs: &Attrs) -> bool {
-    Knob::ALL.iter().any(|&knob| attrs.knob_is_const(knob))
-}
-
 fn allow_user_tokens() -> TokenStream {
     quote!(#[allow(unused_qualifications, clippy::absolute_paths)])
 }
@@ -528,7 +521,7 @@ fn allow_user_tokens() -> TokenStream {
 /// TCP type): the error says why, and nothing that uses the struct adds more.
 fn placeholder(
     input: &DeriveInput,
-    krate: &TokenStream,
+    p: &TokenStream,
     policy: &TokenStream,
     apply: &TokenStream,
     quirks: &Quirks,
@@ -536,21 +529,20 @@ fn placeholder(
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let outer = &quirks.outer;
-    let p = quote!(#krate::__private);
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
         #outer
-        impl #impl_generics #krate::KeepAlivePolicy for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
-            const APPLY: #krate::ApplyAt = #apply;
+            const APPLY: #p::ApplyAt = #apply;
         }
         #[automatically_derived]
         #[allow(unused_qualifications, clippy::absolute_paths)]
         #outer
-        impl #impl_generics #krate::KeepAlive for #ident #ty_generics #where_clause {
+        impl #impl_generics #p::KeepAlive for #ident #ty_generics #where_clause {
             type Socket = #p::TcpStream;
-            fn socket(&self) -> #p::Result<&Self::Socket, #krate::Error> {
+            fn socket(&self) -> #p::Result<&Self::Socket, #p::Error> {
                 // Never runs: the crate does not compile past the error beside this impl.
                 #p::unreachable!()
             }
@@ -558,13 +550,21 @@ fn placeholder(
     }
 }
 
+/// `target_os = "a"`, or `any(target_os = "a", target_os = "b")`.
+fn target_cfg(oses: &[&str]) -> TokenStream {
+    match oses {
+        [os] => quote!(target_os = #os),
+        _ => quote!(any(#(target_os = #oses),*)),
+    }
+}
+
 /// `#[cfg(target_os = ...)] compile_error!(...)` at the value, naming the platform.
-fn cfg_error(e: &CfgError, krate: &TokenStream) -> TokenStream {
+fn cfg_error(e: &CfgError, p: &TokenStream) -> TokenStream {
     // At the value's first token, so the error underlines the value; through the runtime,
     // which resolves at that span in every edition (`::core` does not in 2015).
-    let compile_error = respan(quote!(#krate::__private::compile_error), e.spot.first);
-    let oses = e.target_os.iter();
-    let message = &e.message;
+    let compile_error = respan(quote!(#p::compile_error), e.spot.first);
+    let cfg = target_cfg(e.target_os);
+    let message = e.violation.to_string();
     // Braces at the value's last token: the error then underlines the whole value.
     let mut body = proc_macro2::Group::new(
         proc_macro2::Delimiter::Brace,
@@ -572,7 +572,7 @@ fn cfg_error(e: &CfgError, krate: &TokenStream) -> TokenStream {
     );
     body.set_span(e.spot.last);
     quote_spanned! {e.spot.first=>
-        #[cfg(any(#(target_os = #oses),*))]
+        #[cfg(#cfg)]
         #compile_error! #body
     }
 }
@@ -586,13 +586,13 @@ fn cfg_error(e: &CfgError, krate: &TokenStream) -> TokenStream {
 fn const_check(
     check: &ConstCheck,
     attrs: &Attrs,
-    krate: &TokenStream,
+    p: &TokenStream,
     policy: &TokenStream,
     shared: Option<&syn::Ident>,
 ) -> TokenStream {
     let spot = check.spot;
     let span = spot.first;
-    let p = respan(quote!(#krate::__private), span);
+    let p = respan(p.clone(), span);
     let topic = match check.topic {
         Topic::Knob(knob) => {
             let variant = syn::Ident::new(&format!("{knob:?}"), span);
@@ -625,7 +625,7 @@ fn const_check(
 /// than the trait's default: the type carries its `best_effort`, `max_detect`,
 /// `detect_idle_only` and `bounds`, so run-time overrides are held to them (and best effort
 /// has this one source).
-fn enforcement_item(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
+fn enforcement_item(attrs: &Attrs, p: &TokenStream) -> TokenStream {
     if attrs.max_detect.is_none()
         && attrs.bounds.is_none()
         && !attrs.detect_idle_only
@@ -633,8 +633,7 @@ fn enforcement_item(attrs: &Attrs, krate: &TokenStream) -> TokenStream {
     {
         return TokenStream::new();
     }
-    let p = quote!(#krate::__private);
-    let expr = enforcement_expr(attrs, &p, Span::call_site());
+    let expr = enforcement_expr(attrs, p, Span::call_site());
     quote!(const ENFORCEMENT: #p::Enforcement = #expr;)
 }
 

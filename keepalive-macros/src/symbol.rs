@@ -49,21 +49,3 @@ pub(crate) const NOT_TCP_TYPES: &[(&str, &str)] = &[
     ("UnixListener", "a local stream has no TCP keep-alive"),
     ("UnixSocket", "a local stream has no TCP keep-alive"),
 ];
-
-#[cfg(test)]
-mod tests {
-    use keepalive_core::Knob;
-
-    #[test]
-    fn knob_keys_are_core_keys() {
-        let ours = [
-            super::TIMEOUT,
-            super::INTERVAL,
-            super::RETRIES,
-            super::USER_TIMEOUT,
-        ];
-        for (knob, key) in Knob::ALL.iter().zip(ours) {
-            assert_eq!(knob.key(), key);
-        }
-    }
-}

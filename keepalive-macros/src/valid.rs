@@ -17,10 +17,10 @@ use proc_macro2::TokenStream;
 use crate::attr::{Attrs, Spot, Value};
 use crate::ctxt::Ctxt;
 
-/// A violation that only some targets have.
+/// A violation that only some targets have; `expand` writes its message.
 pub(crate) struct CfgError {
     pub(crate) target_os: &'static [&'static str],
-    pub(crate) message: String,
+    pub(crate) violation: Violation,
     pub(crate) spot: Spot,
 }
 
@@ -41,28 +41,6 @@ pub(crate) struct Checks {
 /// (`enabled = false` beside it).
 const PRESENT: Duration = Duration::from_secs(1);
 
-/// The policy made of the literal values only.
-pub(crate) fn literal_policy(attrs: &Attrs) -> Policy {
-    let mut policy = if attrs.enabled() {
-        Policy::new()
-    } else {
-        Policy::disabled()
-    };
-    if let Some(d) = attrs.timeout.as_ref().and_then(Value::literal) {
-        policy = policy.with_timeout(d);
-    }
-    if let Some(d) = attrs.interval.as_ref().and_then(Value::literal) {
-        policy = policy.with_interval(d);
-    }
-    if let Some(n) = attrs.retries.as_ref().and_then(Value::literal) {
-        policy = policy.with_retries(n);
-    }
-    if let Some(d) = attrs.user_timeout.as_ref().and_then(Value::literal) {
-        policy = policy.with_user_timeout(d);
-    }
-    policy
-}
-
 /// What the attribute enforces, as far as literals say: `max_detect` (when a literal),
 /// `detect_idle_only`, `best_effort`. `bounds` is a path, checked by constant evaluation.
 fn literal_enforcement(attrs: &Attrs) -> Enforcement {
@@ -79,7 +57,9 @@ fn literal_enforcement(attrs: &Attrs) -> Enforcement {
     enforcement
 }
 
-pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
+/// The rules on the attribute: errors that hold everywhere into `cx`, the rest returned.
+/// `literal` is the policy of the literal values, `const_knobs` the knobs behind a path.
+pub(crate) fn check(cx: &Ctxt, attrs: &Attrs, literal: &Policy, const_knobs: &[Knob]) -> Checks {
     let mut checks = Checks::default();
     // An unreadable `max_detect` was reported at its value already.
     if attrs.detect_idle_only && attrs.max_detect.is_none() && !attrs.unreadable_timing {
@@ -88,17 +68,13 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
             "`detect_idle_only` qualifies `max_detect`, which is not written; add `max_detect = \"...\"` or remove `detect_idle_only`",
         );
     }
-    let const_knobs: Vec<Knob> = Knob::ALL
-        .into_iter()
-        .filter(|&k| attrs.knob_is_const(k))
-        .collect();
     let max_detect_const = matches!(attrs.max_detect, Some(Value::Const { .. }));
     // Rules over several values wait for constant evaluation when one of them is a path.
     let whole_policy_known = const_knobs.is_empty();
-    let mut policy = literal_policy(attrs);
+    let mut policy = *literal;
     if !attrs.enabled() {
         // Only presence matters beside `enabled = false`.
-        for &knob in &const_knobs {
+        for &knob in const_knobs {
             policy = match knob {
                 Knob::Retries => policy.with_retries(1),
                 _ => policy
@@ -151,7 +127,7 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
                 if v.is_platform_specific() && !deferred(v) {
                     checks.cfg_errors.push(CfgError {
                         target_os: platform.target_os,
-                        message: v.to_string(),
+                        violation: *v,
                         spot: Spot::of(spot_tokens(attrs, v)),
                     });
                 }
@@ -159,7 +135,7 @@ pub(crate) fn check(cx: &Ctxt, attrs: &Attrs) -> Checks {
         }
     }
     if attrs.enabled() {
-        for &knob in &const_knobs {
+        for &knob in const_knobs {
             if let Some(tokens) = attrs.knob_tokens(knob) {
                 checks.const_checks.push(ConstCheck {
                     topic: Topic::Knob(knob),

@@ -2,7 +2,7 @@
 //! with tokens (errors included), never a panic or an overflow.
 //!
 //! The inputs come from a seeded generator, so a run is reproducible:
-//! `FUZZ_INPUTS=1000000 FUZZ_SEED=1 cargo test -p keepalive-macros --release fuzz -- --nocapture`.
+//! `FUZZ_INPUTS=1000000 FUZZ_SEED=1 cargo test -p keepalive-macro-oracle --release --test fuzz -- --nocapture`.
 //! Without `FUZZ_INPUTS` a short run (20 000 inputs) is part of the normal test suite.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -10,7 +10,8 @@ use std::str::FromStr;
 
 use proc_macro2::TokenStream;
 
-use crate::seeded::{Rng, env_or};
+use keepalive_macro_oracle::expand;
+use keepalive_macro_oracle::seeded::{Rng, env_or};
 
 /// Pieces of attributes: real keys and values, near misses, and things that do not belong.
 const ATTR_TOKENS: &[&str] = &[
@@ -171,7 +172,7 @@ fn random_attr(rng: &mut Rng) -> String {
 
 fn random_bytes(rng: &mut Rng) -> String {
     let len = rng.below(24);
-    let bytes: Vec<u8> = (0..len).map(|_| (rng.next() >> 56) as u8).collect();
+    let bytes: Vec<u8> = (0..len).map(|_| (rng.next_u64() >> 56) as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -194,7 +195,7 @@ fn run(seed: u64, count: u64) -> u64 {
             continue;
         };
         reached += 1;
-        let outcome = catch_unwind(AssertUnwindSafe(|| crate::expand::expand(args, tokens)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| expand(args, tokens)));
         assert!(
             outcome.is_ok(),
             "input {i} of seed {seed} panicked:\n  #[keepalive({attr})]\n  {item}"
