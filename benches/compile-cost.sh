@@ -49,7 +49,7 @@ TOML
         echo "pub const IDLE: core::time::Duration = core::time::Duration::from_secs(60);"
         echo "pub const EVERY: core::time::Duration = core::time::Duration::from_secs(10);"
         echo "pub const BOUNDS: keepalive_runtime::Bounds = keepalive_runtime::Bounds::new(\"bench\", \"BOUNDS\")"
-        echo "    .require_enabled().at_most_timeout(core::time::Duration::from_secs(600));"
+        echo "    .with_enabled_required().with_max_timeout(core::time::Duration::from_secs(600));"
       fi
       for ((i = 0; i < n; i++)); do
         t=$((1 + i % 3600)) iv=$((1 + i % 60)) r=$((1 + i % 9))
@@ -78,7 +78,7 @@ impl keepalive_runtime::KeepAlivePolicy for Conn$i {
         .with_timeout(core::time::Duration::from_secs($t))
         .with_interval(core::time::Duration::from_secs($iv))
         .with_retries($r);
-    const APPLY: keepalive_runtime::Apply = keepalive_runtime::Apply::BeforeConnect;
+    const APPLY: keepalive_runtime::ApplyAt = keepalive_runtime::ApplyAt::BeforeConnect;
 }
 impl keepalive_runtime::KeepAlive for Conn$i {
     type Socket = std::net::TcpStream;

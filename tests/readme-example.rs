@@ -1,7 +1,8 @@
 // The README's first example, as each edition crate (tests/edition-*) compiles it.
 #[cfg(test)]
 mod tests {
-    use keepalive_runtime::{connect, keepalive, KeepAlive};
+    use keepalive_runtime::connect;
+    use keepalive_runtime::prelude::*;
 
     #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
     struct Conn {
@@ -13,7 +14,7 @@ mod tests {
         let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = server.local_addr().unwrap();
         let conn = Conn {
-            stream: connect::<Conn>(addr).unwrap().stream,
+            stream: connect(addr, Conn::policy()).unwrap().stream,
         };
         assert!(
             conn.keepalive_report().unwrap().all_match(),

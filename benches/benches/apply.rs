@@ -12,7 +12,8 @@ use keepalive_benches::{
     socket2_read_by_hand,
 };
 use keepalive_core::rules::validate;
-use keepalive_runtime::{KeepAlive, KeepAlivePolicy, TARGET, apply_unchecked};
+use keepalive_runtime::platform::TARGET;
+use keepalive_runtime::{KeepAlive, KeepAlivePolicy, apply_unchecked};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -46,7 +47,7 @@ mod apply_3_knobs {
     #[divan::bench]
     fn generated(bencher: Bencher<'_, '_>) {
         let (conn, _server) = conn();
-        bencher.bench_local(|| conn.apply_keepalive().unwrap());
+        bencher.bench_local(|| keepalive_runtime::apply(&conn.stream, Conn::policy()).unwrap());
     }
 
     #[divan::bench]
@@ -63,7 +64,7 @@ mod apply_4_knobs {
     #[divan::bench]
     fn generated(bencher: Bencher<'_, '_>) {
         let (conn, _server) = user_timeout_conn();
-        bencher.bench_local(|| conn.apply_keepalive().unwrap());
+        bencher.bench_local(|| keepalive_runtime::apply(&conn.stream, Conn::policy()).unwrap());
     }
 
     #[divan::bench]
@@ -80,14 +81,14 @@ mod read_back {
     #[divan::bench]
     fn generated(bencher: Bencher<'_, '_>) {
         let (conn, _server) = conn();
-        conn.apply_keepalive().unwrap();
+        keepalive_runtime::apply(&conn.stream, Conn::policy()).unwrap();
         bencher.bench_local(|| conn.keepalive_report().unwrap());
     }
 
     #[divan::bench]
     fn socket2_by_hand(bencher: Bencher<'_, '_>) {
         let (conn, _server) = conn();
-        conn.apply_keepalive().unwrap();
+        keepalive_runtime::apply(&conn.stream, Conn::policy()).unwrap();
         bencher.bench_local(|| socket2_read_by_hand(&conn.stream).unwrap());
     }
 }
@@ -126,14 +127,14 @@ fn main() {
         let r3 = compare_apply(
             &format!("apply, 3 knobs (run {run})"),
             || {
-                black_box(conn.apply_keepalive().unwrap());
+                black_box(keepalive_runtime::apply(&conn.stream, Conn::policy()).unwrap());
             },
             || black_box(socket2_by_hand(&conn.stream)).unwrap(),
         );
         let r4 = compare_apply(
             &format!("apply, 4 knobs (run {run})"),
             || {
-                black_box(ut.apply_keepalive().unwrap());
+                black_box(keepalive_runtime::apply(&ut.stream, UserTimeoutConn::policy()).unwrap());
             },
             || black_box(socket2_by_hand_user_timeout(&ut.stream)).unwrap(),
         );
@@ -179,7 +180,7 @@ fn main() {
     let mut total = 0;
     total += allocations("apply, 3 knobs, generated", || {
         {
-            black_box(conn.apply_keepalive().unwrap());
+            black_box(keepalive_runtime::apply(&conn.stream, Conn::policy()).unwrap());
         };
     });
     total += allocations("apply, 3 knobs, socket2 by hand", || {
@@ -187,7 +188,7 @@ fn main() {
     });
     total += allocations("apply, 4 knobs, generated", || {
         {
-            black_box(ut.apply_keepalive().unwrap());
+            black_box(keepalive_runtime::apply(&ut.stream, UserTimeoutConn::policy()).unwrap());
         };
     });
     total += allocations("apply, 4 knobs, socket2 by hand", || {

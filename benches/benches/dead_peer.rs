@@ -75,11 +75,11 @@ fn round() -> [Duration; 3] {
     let a = OneThree { stream: a };
     let b = TwoTwo { stream: b };
     let c = OneTwoByTwo { stream: c };
-    a.apply_keepalive().unwrap();
+    keepalive_runtime::apply(&a.stream, OneThree::policy()).unwrap();
     let ta = Instant::now();
-    b.apply_keepalive().unwrap();
+    keepalive_runtime::apply(&b.stream, TwoTwo::policy()).unwrap();
     let tb = Instant::now();
-    c.apply_keepalive().unwrap();
+    keepalive_runtime::apply(&c.stream, OneTwoByTwo::policy()).unwrap();
     let tc = Instant::now();
     ip_link_lo("down");
     let wait = |mut stream: TcpStream, start: Instant| {

@@ -80,7 +80,7 @@ mod linux {
         }
         let (client, _server) = pair().expect("loopback pair");
         let conn = keepalive_benches::Conn { stream: client };
-        conn.apply_keepalive().unwrap();
+        keepalive_runtime::apply(&conn.stream, keepalive_benches::Conn::policy()).unwrap();
         let policy = keepalive_benches::Conn::POLICY;
 
         println!("Ratio of medians, ours / raw getsockopt(TCP_INFO) by hand, same socket,");
@@ -162,7 +162,7 @@ mod linux {
         for _ in 0..CONNECTIONS {
             let stream = TcpStream::connect(addr).expect("connect");
             let conn = keepalive_benches::Conn { stream };
-            conn.apply_keepalive().unwrap();
+            keepalive_runtime::apply(&conn.stream, keepalive_benches::Conn::policy()).unwrap();
             conns.push(conn);
         }
         let mut ours = Vec::new();

@@ -22,18 +22,18 @@ fn main() -> ExitCode {
     match mode.as_str() {
         "baseline" => {}
         "generated" => {
-            let _ = Conn { stream: client }.apply_keepalive().unwrap();
+            let conn = Conn { stream: client };
+            let _ = apply(conn.socket().unwrap(), Conn::policy()).unwrap();
         }
         "generated-user-timeout" => {
-            let _ = UserTimeoutConn { stream: client }
-                .apply_keepalive()
-                .unwrap();
+            let conn = UserTimeoutConn { stream: client };
+            let _ = apply(conn.socket().unwrap(), UserTimeoutConn::policy()).unwrap();
         }
         "socket2" => socket2_by_hand(&client).unwrap(),
         "socket2-user-timeout" => socket2_by_hand_user_timeout(&client).unwrap(),
         // A socket2::Socket does not guarantee a stream: one SO_TYPE check more.
         "runtime-socket2-socket" => {
-            let _ = apply(&socket2::Socket::from(client), &Conn::POLICY).unwrap();
+            let _ = apply(&socket2::Socket::from(client), Conn::policy()).unwrap();
         }
         "read-back" => {
             let _ = Conn { stream: client }.keepalive_report().unwrap();

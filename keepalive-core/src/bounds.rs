@@ -38,8 +38,9 @@ pub enum BoundKind {
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::rules::{check, Enforcement};
-/// use keepalive_core::{Bounds, Policy, APPLE};
+/// use keepalive_runtime::platform::APPLE;
+/// use keepalive_runtime::rules::{check, Enforcement};
+/// use keepalive_runtime::{Bounds, Policy};
 ///
 /// pub const PRODUCTION: Bounds = Bounds::new(env!("CARGO_PKG_NAME"), "PRODUCTION")
 ///     .with_enabled_required()

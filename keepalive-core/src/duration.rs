@@ -212,7 +212,7 @@ const fn read_unit(b: &[u8], start: usize, end: usize) -> Result<TimeUnit, Optio
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::parse_duration;
+/// use keepalive_runtime::config::parse_duration;
 ///
 /// assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
 /// assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
@@ -325,7 +325,7 @@ pub const fn parse_duration(input: &str) -> Result<Duration, DurationError> {
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::format_duration;
+/// use keepalive_runtime::config::format_duration;
 ///
 /// assert_eq!(format_duration(Duration::from_secs(5400)).to_string(), "1h 30m");
 /// assert_eq!(format_duration(Duration::from_millis(1500)).to_string(), "1s 500ms");

@@ -406,7 +406,7 @@ impl DurationError {
     /// themselves (the attribute macro spans the literal).
     ///
     /// ```
-    /// let err = keepalive_core::parse_duration("5").unwrap_err();
+    /// let err = keepalive_runtime::config::parse_duration("5").unwrap_err();
     /// assert_eq!(err.message().as_str(), "`5` has no unit; write \"5s\" (units: ms, s, m, h)");
     /// ```
     pub const fn message(&self) -> Message {

@@ -18,7 +18,8 @@ use crate::violation::Violation;
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::{Policy, PolicyOverride, LINUX};
+/// use keepalive_runtime::platform::LINUX;
+/// use keepalive_runtime::{Policy, PolicyOverride};
 ///
 /// const LIBRARY_DEFAULT: Policy = Policy::new()
 ///     .with_timeout(Duration::from_secs(7200))
@@ -32,7 +33,7 @@ use crate::violation::Violation;
 ///
 /// let err = PolicyOverride::new().set("timeout", "2hrs").unwrap_err();
 /// assert_eq!(err.to_string(), "keep-alive override `timeout = \"2hrs\"`: unknown unit `hrs`; write `h` (at byte 1)");
-/// # Ok::<(), keepalive_core::OverrideError>(())
+/// # Ok::<(), keepalive_runtime::config::OverrideError>(())
 /// ```
 ///
 /// Two overrides are equal when they change the same keys to the same values, wherever

@@ -14,7 +14,7 @@ use crate::text::Message;
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::Policy;
+/// use keepalive_runtime::Policy;
 ///
 /// const POLICY: Policy = Policy::new()
 ///     .with_timeout(Duration::from_secs(30))
@@ -47,7 +47,7 @@ impl Default for Policy {
 ///
 /// ```
 /// use core::time::Duration;
-/// use keepalive_core::Policy;
+/// use keepalive_runtime::Policy;
 ///
 /// let policy = Policy::new()
 ///     .with_timeout(Duration::from_secs(7200))
@@ -253,7 +253,8 @@ impl Policy {
     ///
     /// ```
     /// use core::time::Duration;
-    /// use keepalive_core::{Policy, APPLE, LINUX};
+    /// use keepalive_runtime::Policy;
+    /// use keepalive_runtime::platform::{APPLE, LINUX};
     ///
     /// let p = Policy::new()
     ///     .with_timeout(Duration::from_secs(1))
@@ -265,7 +266,7 @@ impl Policy {
     /// assert_eq!(apple.in_flight, Some(Duration::from_secs(4)));
     /// let bounded = p.with_user_timeout(Duration::from_secs(4)).detection_on(&LINUX)?;
     /// assert_eq!(bounded.in_flight, Some(Duration::from_secs(4)));
-    /// # Ok::<(), keepalive_core::DetectionError>(())
+    /// # Ok::<(), keepalive_runtime::rules::DetectionError>(())
     /// ```
     pub const fn detection_on(&self, platform: &Platform) -> Result<Detection, DetectionError> {
         self.detection_with(platform.in_flight)

@@ -314,10 +314,10 @@ fn no_socket_field(cx: &Ctxt, input: &DeriveInput, fields: &[&syn::Field]) {
         if let Some((outer, inner)) = holds_socket(&field.ty) {
             let how = match outer.as_str() {
                 "Mutex" | "RwLock" | "RefCell" | "Cell" => format!(
-                    "a `{outer}` lends its `{inner}` only through a guard, which `fn(&Field) -> &Socket` cannot return; keep the socket outside the `{outer}` (`Arc<{inner}>` works), or give the socket to `apply_policy::<P>` with a policy type"
+                    "a `{outer}` lends its `{inner}` only through a guard, which `fn(&Field) -> &Socket` cannot return; keep the socket outside the `{outer}` (`Arc<{inner}>` works), or give the socket to `keepalive_runtime::apply(&socket, P::policy())` with a policy type"
                 ),
                 "Vec" | "VecDeque" | "HashMap" | "BTreeMap" | "HashSet" | "Slab" => format!(
-                    "a `{outer}` holds many sockets and a connection type has one; put `#[keepalive]` on the struct that holds each connection, or apply a policy type to each with `apply_policy::<P>`"
+                    "a `{outer}` holds many sockets and a connection type has one; put `#[keepalive]` on the struct that holds each connection, or apply a policy type to each with `keepalive_runtime::apply(&socket, P::policy())`"
                 ),
                 _ => format!(
                     "the attribute reaches through `&`, Box, Arc, Rc, Option and buffered readers and writers only; mark the field `#[keepalive(socket = path)]` with a function `fn(&{}) -> &{inner}` that reaches the socket",
@@ -387,7 +387,7 @@ fn unsupported(ty: &Type) -> Option<String> {
         .find(|s| OTHER_RUNTIMES.iter().any(|r| s.ident == r))?;
     let path = p.path.to_token_stream().to_string().replace(' ', "");
     Some(format!(
-        "`{path}` is a TCP socket of `{}`, which keep-alive does not support: it sets options on std, socket2 and tokio sockets; hold a std::net::TcpStream (or std::net::TcpListener) in the field and convert it where `{}` needs its own, or apply a policy type to the socket with `keepalive_runtime::apply_policy::<P>(&*socket2::SockRef::from(&socket))`",
+        "`{path}` is a TCP socket of `{}`, which keep-alive does not support: it sets options on std, socket2 and tokio sockets; hold a std::net::TcpStream (or std::net::TcpListener) in the field and convert it where `{}` needs its own, or apply a policy type to the socket with `keepalive_runtime::apply(&*socket2::SockRef::from(&socket), P::policy())`",
         krate.ident, krate.ident
     ))
 }

@@ -254,12 +254,6 @@ fn impl_block(
 ) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    // Every name fully qualified: a user's `struct bool;` or `const P` cannot change it.
-    let best_effort = plan.attrs.best_effort.then(|| {
-        quote!(
-            const BEST_EFFORT: #p::bool = true;
-        )
-    });
     // The user's own tokens (a const path, the field type) are linted where they are
     // written, not a second time in the impls: the allow goes where they are repeated.
     let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
@@ -274,7 +268,6 @@ fn impl_block(
         impl #impl_generics #p::KeepAlivePolicy for #ident #ty_generics #where_clause {
             const POLICY: #p::Policy = #policy;
             const APPLY: #p::ApplyAt = #apply;
-            #best_effort
             #enforcement
         }
     };
@@ -629,10 +622,15 @@ fn const_check(
 }
 
 /// `const ENFORCEMENT` for the `KeepAlivePolicy` impl where the attribute enforces more
-/// than the trait's default (`best_effort` alone): the type carries its `max_detect`,
-/// `detect_idle_only` and `bounds`, so run-time overrides are held to them.
+/// than the trait's default: the type carries its `best_effort`, `max_detect`,
+/// `detect_idle_only` and `bounds`, so run-time overrides are held to them (and best effort
+/// has this one source).
 fn enforcement_item(attrs: &Attrs, p: &TokenStream) -> TokenStream {
-    if attrs.max_detect.is_none() && attrs.bounds.is_none() && !attrs.detect_idle_only {
+    if attrs.max_detect.is_none()
+        && attrs.bounds.is_none()
+        && !attrs.detect_idle_only
+        && !attrs.best_effort
+    {
         return TokenStream::new();
     }
     let expr = enforcement_expr(attrs, p, Span::call_site());

@@ -20,10 +20,11 @@ use proc_macro::TokenStream;
 /// Makes a TCP keep-alive policy part of a type, checked while the crate compiles.
 ///
 /// On a struct with a socket field it implements `keepalive_runtime::KeepAlivePolicy` and
-/// `keepalive_runtime::KeepAlive` (the socket, `apply_keepalive()`, `keepalive_report()`,
-/// `keepalive_status()`); on a unit struct (`struct Api;`) it declares a *policy type*,
-/// which implements `KeepAlivePolicy` alone, for `apply_policy`, `Listener`, the connect
-/// paths and the integrations. A struct with fields but no socket is an error.
+/// `keepalive_runtime::KeepAlive` (the socket, `keepalive_report()`, `keepalive_status()`,
+/// `keepalive_cause()`); on a unit struct (`struct Api;`) it declares a *policy type*,
+/// which implements `KeepAlivePolicy` alone. Either way `Api::policy()` (or
+/// `Api::policy_with(&change)`) is what `apply`, `Listener`, the connect paths and the
+/// integrations take. A struct with fields but no socket is an error.
 ///
 /// Keys, all optional:
 ///
@@ -75,10 +76,10 @@ use proc_macro::TokenStream;
 ///
 /// assert_eq!(Api::POLICY.retries(), Some(5));
 /// assert!(matches!(
-///     Client { stream: None }.apply_keepalive(),
+///     Client { stream: None }.socket(),
 ///     Err(keepalive_runtime::Error::NoSocket)
 /// ));
-/// assert!(Secure::BEST_EFFORT);
+/// assert!(Secure::ENFORCEMENT.is_best_effort());
 /// ```
 #[proc_macro_attribute]
 pub fn keepalive(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -12,8 +12,10 @@ use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+use keepalive_runtime::config::format_duration;
 use keepalive_runtime::prelude::*;
-use keepalive_runtime::{Listener, Policy, connect, format_duration, read_back};
+use keepalive_runtime::status::read_back;
+use keepalive_runtime::{Listener, Policy, connect};
 
 /// The connection of this demonstration.
 #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
@@ -56,11 +58,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return vanish();
     }
 
-    let server = Listener::<ServerPolicy>::bind("127.0.0.1:0")?;
+    let server = Listener::bind("127.0.0.1:0", ServerPolicy::policy())?;
     let addr = server.local_addr()?;
-    println!("server listening on {addr}; {}", server.report());
+    println!("server listening on {addr}; {}", server.applied());
     let conn = Conn {
-        stream: connect::<Conn>(addr)?.stream,
+        stream: connect(addr, Conn::policy())?.stream,
     };
     let (accepted, peer) = server.accept()?;
     println!(
@@ -142,7 +144,7 @@ fn vanish() -> Result<(), Box<dyn std::error::Error>> {
     ip_link_lo("up")?;
     let server = TcpListener::bind("127.0.0.1:0")?;
     let conn = FastConn {
-        stream: connect::<FastConn>(server.local_addr()?)?.stream,
+        stream: connect(server.local_addr()?, FastConn::policy())?.stream,
     };
     let (_accepted, _) = server.accept()?;
     show_policy("FastConn", &FastConn::POLICY);

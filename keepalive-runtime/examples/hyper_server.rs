@@ -7,8 +7,9 @@ use std::convert::Infallible;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use keepalive_runtime::async_tokio;
 use keepalive_runtime::prelude::*;
-use keepalive_runtime::{async_tokio, read_back};
+use keepalive_runtime::status::read_back;
 
 #[keepalive(timeout = "60s", interval = "10s", retries = 3, user_timeout = "90s")]
 struct Clients;
@@ -23,7 +24,7 @@ async fn hello(
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Set once on the listener: accepted sockets inherit it (Linux, Windows, the BSDs);
     // its accept sets again what Apple systems do not copy.
-    let listener = async_tokio::Listener::<Clients>::bind("127.0.0.1:0").await?;
+    let listener = async_tokio::Listener::bind("127.0.0.1:0", Clients::policy()).await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}/");
 

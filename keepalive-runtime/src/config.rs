@@ -2,7 +2,8 @@
 //! environment. Values use the attribute's duration grammar and are checked by the same
 //! rules (keepalive-core's [`PolicyOverride`]).
 
-use keepalive_core::{OverrideError, PolicyOverride};
+use keepalive_core::PolicyOverride;
+pub use keepalive_core::{DurationError, OverrideError, format_duration, parse_duration};
 
 /// Reads an override from environment variables named `<prefix><KEY>`, such as
 /// `MYAPP_KEEPALIVE_TIMEOUT=30s` for the prefix `MYAPP_KEEPALIVE_`. The key is read without
@@ -24,7 +25,7 @@ use keepalive_core::{OverrideError, PolicyOverride};
 ///
 /// # // SAFETY: the doc test runs single-threaded before reading the variable.
 /// # unsafe { std::env::set_var("DOC_KEEPALIVE_TIMEOUT", "30s") };
-/// let change = keepalive_runtime::from_env("DOC_KEEPALIVE_")?;
+/// let change = keepalive_runtime::config::from_env("DOC_KEEPALIVE_")?;
 /// let policy = DbConn::policy_with(&change)?;
 /// assert_eq!(policy.timeout(), Some(std::time::Duration::from_secs(30)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -104,7 +105,8 @@ impl Spellings {
 /// rule the type's attribute enforced ([`KeepAlivePolicy::policy_with`](crate::KeepAlivePolicy::policy_with)).
 ///
 /// ```
-/// use keepalive_runtime::{PolicyConfig, PolicyOverride};
+/// use keepalive_runtime::PolicyOverride;
+/// use keepalive_runtime::config::PolicyConfig;
 ///
 /// let table: PolicyConfig = toml::from_str("timeout = \"30s\"\nretries = 4")?;
 /// let change: PolicyOverride = table.into();

@@ -1,4 +1,4 @@
-//! Connect paths that honour [`Apply`]: the options are set on the unconnected socket or on
+//! Connect paths that honour [`ApplyAt`]: the options are set on the unconnected socket or on
 //! the established stream, never while a connect is in progress (Windows answers
 //! WSAEINVAL there). Every address a name resolves to is tried in order, and the error of
 //! each attempt is kept.
@@ -11,10 +11,11 @@ use std::time::Duration;
 use keepalive_core::Policy;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use crate::apply::{apply_reported, check, checked_policy};
+use crate::apply::apply_reported;
 use crate::error::Error;
-use crate::outcome::BestEffort;
-use crate::{Apply, ConnectPolicy};
+use crate::outcome::Applied;
+use crate::socket::ConnectPolicy;
+use crate::{ApplyAt, CheckedPolicy};
 
 /// A stream from a connect path, with what was set on it.
 #[derive(Debug)]
@@ -22,8 +23,8 @@ pub struct Connected<S> {
     /// The connected stream.
     pub stream: S,
     /// The options set, and each knob left out and why (only a `best_effort = true` policy
-    /// leaves any out).
-    pub report: BestEffort,
+    /// type leaves any out).
+    pub applied: Applied,
 }
 
 /// One address a connect path tried, and why it failed. [`Error::Connect`] holds one per
@@ -39,14 +40,15 @@ pub struct Attempt {
 /// `addr: error`, as [`Error::Connect`] lists them.
 ///
 /// ```
-/// use keepalive_runtime::{Error, connect, keepalive};
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::{Error, connect};
 ///
 /// #[keepalive(timeout = "30s")]
 /// struct Api;
 ///
 /// // A port nothing listens on: the connect is refused.
 /// let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-/// let Err(Error::Connect { attempts }) = connect::<Api>(addr) else { panic!() };
+/// let Err(Error::Connect { attempts }) = connect(addr, Api::policy()) else { panic!() };
 /// for attempt in &attempts {
 ///     eprintln!("{attempt}"); // 127.0.0.1:40117: connect failed: Connection refused (os error 111)
 /// }
@@ -65,7 +67,7 @@ fn apply_connected(
     socket: SockRef<'_>,
     policy: &Policy,
     best_effort: bool,
-) -> Result<BestEffort, Error> {
+) -> Result<Applied, Error> {
     apply_reported(
         &socket,
         policy,
@@ -87,52 +89,53 @@ fn out_of_time(timeout: Duration) -> io::Error {
 }
 
 /// Connects to `addrs` (a `SocketAddr`, `"host:port"`, `("host", port)`, a slice of
-/// addresses: any [`ToSocketAddrs`]) with a blocking socket, and applies `C::POLICY` as
-/// `C::APPLY` says, leaving out what the OS cannot honour where `C::BEST_EFFORT`. Each
-/// resolved address is tried in the order the resolver gives; the first that connects is
-/// returned, else [`Error::Connect`] with every attempt's error.
+/// addresses: any [`ToSocketAddrs`]) with a blocking socket, and applies `policy` at the
+/// moment its type's [`ApplyAt`] says, leaving out what the OS cannot honour where the type
+/// is `best_effort = true`. Each resolved address is tried in the order the resolver gives;
+/// the first that connects is returned, else [`Error::Connect`] with every attempt's error.
 ///
+/// `policy` is `C::policy()`, or `C::policy_with(&change)` for a policy changed at run time.
 /// `C` is a policy type or a connection type whose socket is a stream; a type whose socket
 /// is a listener does not compile here.
 ///
 /// ```no_run
-/// use keepalive_runtime::{connect, keepalive};
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::connect;
 ///
 /// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
 /// struct Conn {
 ///     stream: std::net::TcpStream,
 /// }
 ///
-/// let conn = Conn { stream: connect::<Conn>("db.internal:5432")?.stream };
+/// let conn = Conn { stream: connect("db.internal:5432", Conn::policy())?.stream };
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn connect<C: ConnectPolicy + ?Sized>(
     addrs: impl ToSocketAddrs,
+    policy: CheckedPolicy<C>,
 ) -> Result<Connected<TcpStream>, Error> {
-    // Checked for this target while the crate compiled, whoever implemented C.
-    connect_each(
-        addrs,
-        &checked_policy::<C>(),
-        C::APPLY,
-        C::BEST_EFFORT,
-        None,
-    )
+    connect_each(addrs, (&policy).into(), None)
 }
 
 /// [`connect`], giving each address at most `timeout` to complete its handshake; an
 /// attempt that runs out fails with [`std::io::ErrorKind::TimedOut`] and the next address
 /// is tried.
 ///
+/// With `apply = "before_connect"` (the default) and a `user_timeout`, Linux bounds the
+/// handshake by the user timeout too: a peer that never answers fails after the shorter of
+/// the two, and the attempt's error says which.
+///
 /// ```no_run
 /// use std::time::Duration;
-/// use keepalive_runtime::{Error, connect_timeout, keepalive};
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::{Error, connect_timeout};
 ///
 /// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
 /// struct Conn {
 ///     stream: std::net::TcpStream,
 /// }
 ///
-/// match connect_timeout::<Conn>("db.internal:5432", Duration::from_secs(3)) {
+/// match connect_timeout("db.internal:5432", Conn::policy(), Duration::from_secs(3)) {
 ///     Ok(done) => {
 ///         let conn = Conn { stream: done.stream };
 ///         # drop(conn);
@@ -150,39 +153,59 @@ pub fn connect<C: ConnectPolicy + ?Sized>(
 /// ```
 pub fn connect_timeout<C: ConnectPolicy + ?Sized>(
     addrs: impl ToSocketAddrs,
+    policy: CheckedPolicy<C>,
     timeout: Duration,
 ) -> Result<Connected<TcpStream>, Error> {
-    connect_each(
-        addrs,
-        &checked_policy::<C>(),
-        C::APPLY,
-        C::BEST_EFFORT,
-        Some(timeout),
-    )
+    connect_each(addrs, (&policy).into(), Some(timeout))
 }
 
-/// [`connect`] for a policy built at run time: checked against the target's limits first,
-/// and applied in full or not at all (nothing is left out, so only the stream is returned).
-pub fn connect_with(
-    addrs: impl ToSocketAddrs,
-    policy: &Policy,
-    when: Apply,
-) -> Result<TcpStream, Error> {
-    check(policy)?;
-    connect_each(addrs, policy, when, false, None).map(|done| done.stream)
+/// What a connect path needs of a checked policy: the values, the moment, best effort.
+#[derive(Clone, Copy)]
+pub(crate) struct Plan<'a> {
+    pub(crate) policy: &'a Policy,
+    pub(crate) when: ApplyAt,
+    pub(crate) best_effort: bool,
+}
+
+impl<'a, C: crate::KeepAlivePolicy + ?Sized> From<&'a CheckedPolicy<C>> for Plan<'a> {
+    fn from(checked: &'a CheckedPolicy<C>) -> Self {
+        Plan {
+            policy: checked.as_policy(),
+            when: checked.apply_at(),
+            best_effort: checked.is_best_effort(),
+        }
+    }
+}
+
+/// The error of a handshake that failed with the OS's own ETIMEDOUT: where the policy's
+/// user timeout was set before the connect, it is what ended the handshake (Linux applies
+/// TCP_USER_TIMEOUT to SYN retransmissions), so the error says so.
+fn handshake_timed_out(e: io::Error, plan: Plan<'_>) -> io::Error {
+    match plan.policy.user_timeout() {
+        Some(user_timeout)
+            if plan.when == ApplyAt::BeforeConnect
+                && e.kind() == io::ErrorKind::TimedOut
+                && e.raw_os_error().is_some() =>
+        {
+            let text = format!(
+                "no handshake within the policy's user timeout of {} ({e}); with apply = \"before_connect\" the user timeout bounds the handshake too",
+                keepalive_core::format_duration(user_timeout)
+            );
+            io::Error::new(io::ErrorKind::TimedOut, text)
+        }
+        _ => e,
+    }
 }
 
 fn connect_each(
     addrs: impl ToSocketAddrs,
-    policy: &Policy,
-    when: Apply,
-    best_effort: bool,
+    plan: Plan<'_>,
     timeout: Option<Duration>,
 ) -> Result<Connected<TcpStream>, Error> {
     let addrs = addrs.to_socket_addrs().map_err(Error::io("resolve"))?;
     let mut attempts = Vec::new();
     for addr in addrs {
-        match connect_one(addr, policy, when, best_effort, timeout) {
+        match connect_one(addr, plan, timeout) {
             Ok(done) => return Ok(done),
             Err(error) => attempts.push(Attempt { addr, error }),
         }
@@ -192,16 +215,14 @@ fn connect_each(
 
 fn connect_one(
     addr: SocketAddr,
-    policy: &Policy,
-    when: Apply,
-    best_effort: bool,
+    plan: Plan<'_>,
     timeout: Option<Duration>,
 ) -> Result<Connected<TcpStream>, Error> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
         .map_err(Error::io("socket"))?;
-    let mut report = BestEffort::default();
-    if when == Apply::BeforeConnect {
-        report = apply_connected(SockRef::from(&socket), policy, best_effort)?;
+    let mut applied = Applied::default();
+    if plan.when == ApplyAt::BeforeConnect {
+        applied = apply_connected(SockRef::from(&socket), plan.policy, plan.best_effort)?;
     }
     // Blocking: returns once the handshake has completed, failed or run out of time, so no
     // option is set while it is in progress.
@@ -217,38 +238,37 @@ fn connect_one(
         }
         None => socket.connect(&addr.into()),
     }
+    .map_err(|e| handshake_timed_out(e, plan))
     .map_err(Error::io("connect"))?;
-    if when == Apply::AfterConnect {
-        report = apply_connected(SockRef::from(&socket), policy, best_effort)?;
+    if plan.when == ApplyAt::AfterConnect {
+        applied = apply_connected(SockRef::from(&socket), plan.policy, plan.best_effort)?;
     }
     Ok(Connected {
         stream: socket.into(),
-        report,
+        applied,
     })
 }
 
-/// The async paths, over tokio (feature `tokio`): connect, and a configured listener. Not
-/// named `tokio`, so that `use keepalive_runtime::*` leaves the `tokio` crate reachable.
+/// The async connect paths, over tokio (feature `tokio`), re-exported as
+/// `keepalive_runtime::async_tokio`.
 #[cfg(feature = "tokio")]
-pub mod async_tokio {
+pub(crate) mod async_tokio {
     use std::net::SocketAddr;
     use std::time::Duration;
 
     use ::tokio::net::{TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
-    use keepalive_core::Policy;
     use socket2::SockRef;
 
-    use super::{Attempt, Connected, out_of_time};
-    use crate::apply::{check, checked_policy};
+    use super::{Attempt, Connected, Plan, handshake_timed_out, out_of_time};
     use crate::error::Error;
-    use crate::outcome::BestEffort;
-    use crate::{Apply, ConnectPolicy};
-
-    pub use crate::listen::async_tokio::Listener;
+    use crate::outcome::Applied;
+    use crate::socket::ConnectPolicy;
+    use crate::{ApplyAt, CheckedPolicy};
 
     /// Connects to `addrs` (any tokio [`ToSocketAddrs`](::tokio::net::ToSocketAddrs):
-    /// `"host:port"`, a `SocketAddr`, ...) and applies `C::POLICY` as `C::APPLY` says: on
-    /// the `TcpSocket` before `connect`, or on the stream once `connect` has completed. Each
+    /// `"host:port"`, a `SocketAddr`, ...) and applies `policy` at the moment its type's
+    /// [`ApplyAt`] says: on the `TcpSocket` before `connect`, or on the stream once
+    /// `connect` has completed. Each
     /// resolved address is tried in order, and a failure lists every attempt; see
     /// [`connect`](super::connect()).
     ///
@@ -264,7 +284,7 @@ pub mod async_tokio {
     ///
     /// impl LineClient {
     ///     async fn reconnect(&mut self, addr: &str) -> Result<(), keepalive_runtime::Error> {
-    ///         let done = keepalive_runtime::async_tokio::connect::<Self>(addr).await?;
+    ///         let done = keepalive_runtime::async_tokio::connect(addr, Self::policy()).await?;
     ///         self.stream = Some(BufReader::new(done.stream));
     ///         Ok(())
     ///     }
@@ -280,16 +300,9 @@ pub mod async_tokio {
     /// ```
     pub async fn connect<C: ConnectPolicy + ?Sized>(
         addrs: impl ToSocketAddrs,
+        policy: CheckedPolicy<C>,
     ) -> Result<Connected<TcpStream>, Error> {
-        // Checked for this target while the crate compiled, whoever implemented C.
-        connect_each(
-            addrs,
-            &checked_policy::<C>(),
-            C::APPLY,
-            C::BEST_EFFORT,
-            None,
-        )
-        .await
+        connect_each(addrs, (&policy).into(), None).await
     }
 
     /// [`connect`], giving each address at most `timeout` (through `tokio::time`, so the
@@ -298,42 +311,21 @@ pub mod async_tokio {
     /// [`connect_timeout`](super::connect_timeout()) for reading the attempts.
     pub async fn connect_timeout<C: ConnectPolicy + ?Sized>(
         addrs: impl ToSocketAddrs,
+        policy: CheckedPolicy<C>,
         timeout: Duration,
     ) -> Result<Connected<TcpStream>, Error> {
-        connect_each(
-            addrs,
-            &checked_policy::<C>(),
-            C::APPLY,
-            C::BEST_EFFORT,
-            Some(timeout),
-        )
-        .await
+        connect_each(addrs, (&policy).into(), Some(timeout)).await
     }
 
-    /// [`connect`] for a policy built at run time: checked against the target's limits
-    /// first, and applied in full or not at all.
-    pub async fn connect_with(
+    pub(crate) async fn connect_each(
         addrs: impl ToSocketAddrs,
-        policy: &Policy,
-        when: Apply,
-    ) -> Result<TcpStream, Error> {
-        check(policy)?;
-        connect_each(addrs, policy, when, false, None)
-            .await
-            .map(|done| done.stream)
-    }
-
-    async fn connect_each(
-        addrs: impl ToSocketAddrs,
-        policy: &Policy,
-        when: Apply,
-        best_effort: bool,
+        plan: Plan<'_>,
         timeout: Option<Duration>,
     ) -> Result<Connected<TcpStream>, Error> {
         let addrs = lookup_host(addrs).await.map_err(Error::io("resolve"))?;
         let mut attempts = Vec::new();
         for addr in addrs {
-            match connect_one(addr, policy, when, best_effort, timeout).await {
+            match connect_one(addr, plan, timeout).await {
                 Ok(done) => return Ok(done),
                 Err(error) => attempts.push(Attempt { addr, error }),
             }
@@ -343,9 +335,7 @@ pub mod async_tokio {
 
     async fn connect_one(
         addr: SocketAddr,
-        policy: &Policy,
-        when: Apply,
-        best_effort: bool,
+        plan: Plan<'_>,
         timeout: Option<Duration>,
     ) -> Result<Connected<TcpStream>, Error> {
         let socket = match addr {
@@ -353,9 +343,10 @@ pub mod async_tokio {
             SocketAddr::V6(_) => TcpSocket::new_v6(),
         }
         .map_err(Error::io("socket"))?;
-        let mut report = BestEffort::default();
-        if when == Apply::BeforeConnect {
-            report = super::apply_connected(SockRef::from(&socket), policy, best_effort)?;
+        let mut applied = Applied::default();
+        if plan.when == ApplyAt::BeforeConnect {
+            applied =
+                super::apply_connected(SockRef::from(&socket), plan.policy, plan.best_effort)?;
         }
         // The future resolves only once the non-blocking connect has completed; no option
         // is touched while it is in progress. Dropping it on timeout closes the socket.
@@ -367,10 +358,12 @@ pub mod async_tokio {
                 .and_then(|done| done),
             None => connecting.await,
         }
+        .map_err(|e| handshake_timed_out(e, plan))
         .map_err(Error::io("connect"))?;
-        if when == Apply::AfterConnect {
-            report = super::apply_connected(SockRef::from(&stream), policy, best_effort)?;
+        if plan.when == ApplyAt::AfterConnect {
+            applied =
+                super::apply_connected(SockRef::from(&stream), plan.policy, plan.best_effort)?;
         }
-        Ok(Connected { stream, report })
+        Ok(Connected { stream, applied })
     }
 }

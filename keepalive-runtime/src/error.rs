@@ -1,12 +1,12 @@
 //! Typed errors: which option, which knob, the OS error, and what was already set (an
-//! [`Applied`], from the outcome module).
+//! [`OptionsSet`], from the outcome module).
 
+pub use crate::connect::Attempt;
+pub use crate::outcome::OptionsSet;
 use core::fmt;
 use std::io;
 
 use keepalive_core::{Knob, OverrideError, Violation};
-
-use crate::outcome::Applied;
 
 /// The OS error number of "no such option" on this OS: ENOPROTOOPT, or WSAENOPROTOOPT on
 /// Windows. An option the table lists but this build of the OS lacks (TCP_KEEPCNT on
@@ -47,13 +47,13 @@ const SHOWN_ATTEMPTS: usize = 8;
 /// works in code that returns `io::Result`, such as a connection's own I/O methods:
 ///
 /// ```
-/// use keepalive_runtime::keepalive;
+/// use keepalive_runtime::prelude::*;
 ///
 /// #[keepalive(timeout = "30s")]
 /// struct Api;
 ///
 /// fn open(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpStream> {
-///     Ok(keepalive_runtime::connect::<Api>(addr)?.stream)
+///     Ok(keepalive_runtime::connect(addr, Api::policy())?.stream)
 /// }
 ///
 /// let refused = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
@@ -79,7 +79,7 @@ pub enum Error {
     },
     /// This build of the OS lacks the option for a knob: it answered ENOPROTOOPT
     /// (WSAENOPROTOOPT on Windows). TCP_KEEPCNT on Windows before 10.0.15063, and under
-    /// Wine 8, is the known case. [`apply_best_effort`](crate::apply_best_effort) leaves
+    /// Wine 8, is the known case. a `best_effort = true` policy type leaves
     /// such a knob out and reports it instead of failing.
     Unavailable {
         /// The knob.
@@ -91,7 +91,7 @@ pub enum Error {
         /// What the OS does instead, from the platform table, if known.
         instead: Option<&'static str>,
         /// What was set before the refusal.
-        already_set: Applied,
+        already_set: OptionsSet,
     },
     /// The OS refused to set an option.
     Set {
@@ -103,7 +103,7 @@ pub enum Error {
         /// The OS error.
         source: io::Error,
         /// What was set before the refusal.
-        already_set: Applied,
+        already_set: OptionsSet,
     },
     /// The OS refused to read an option (SO_TYPE before applying, or during read-back).
     Get {
@@ -120,10 +120,10 @@ pub enum Error {
     /// No address of a connect path's target could be connected: one [`Attempt`] per
     /// address, in the order tried (none where the name resolved to no address).
     ///
-    /// [`Attempt`]: crate::Attempt
+    /// [`Attempt`]: crate::error::Attempt
     Connect {
         /// Each address tried and its error.
-        attempts: Vec<crate::Attempt>,
+        attempts: Vec<crate::error::Attempt>,
     },
     /// Resolving a name, creating, binding, connecting or accepting a socket failed.
     Io {
@@ -169,10 +169,10 @@ impl Error {
 
     /// What the socket holds after the failure; empty unless an option was refused
     /// part-way.
-    pub fn already_set(&self) -> Applied {
+    pub fn already_set(&self) -> OptionsSet {
         match self {
             Error::Set { already_set, .. } | Error::Unavailable { already_set, .. } => *already_set,
-            _ => Applied::EMPTY,
+            _ => OptionsSet::EMPTY,
         }
     }
 
@@ -180,7 +180,7 @@ impl Error {
         option: &'static str,
         knob: Option<Knob>,
         source: io::Error,
-        already_set: Applied,
+        already_set: OptionsSet,
     ) -> Error {
         Error::Set {
             option,
@@ -242,7 +242,7 @@ impl fmt::Display for Error {
                 }
                 write!(
                     f,
-                    "; already set: {already_set}; apply_best_effort leaves it out and reports it"
+                    "; already set: {already_set}; a policy type with `best_effort = true` leaves it out and reports it"
                 )
             }
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn a_connect_message_lists_a_bounded_few_attempts() {
         let attempts = (0..1_000u16)
-            .map(|port| crate::Attempt {
+            .map(|port| crate::error::Attempt {
                 addr: std::net::SocketAddr::from(([192, 0, 2, 1], port)),
                 error: Error::Io {
                     during: "connect",

@@ -10,24 +10,28 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use crate::apply::apply_reported;
 use crate::error::Error;
-use crate::outcome::BestEffort;
+use crate::outcome::Applied;
+use crate::socket::ListenPolicy;
 use crate::socket::SocketField;
-use crate::{ListenPolicy, sys};
+use crate::{CheckedPolicy, sys};
 
 /// What every listener of this crate holds: the policy the listener's sockets carry (what
 /// was applied, less what the OS left out) and the report of applying it.
 #[derive(Debug, Clone, Copy)]
 struct Configured {
     policy: Policy,
-    report: BestEffort,
+    report: Applied,
 }
 
 impl Configured {
-    fn onto<P: ListenPolicy + ?Sized>(sock: &SockRef<'_>) -> Result<Self, Error> {
-        // The attribute checked P::POLICY for this target while the crate compiled.
-        let report = apply_reported(sock, &P::POLICY, Role::Listener, P::BEST_EFFORT)?;
+    fn onto<P: ListenPolicy + ?Sized>(
+        sock: &SockRef<'_>,
+        policy: CheckedPolicy<P>,
+    ) -> Result<Self, Error> {
+        // Checked by P's rules: at compile time (P::policy()) or by P::policy_with.
+        let report = apply_reported(sock, &policy, Role::Listener, policy.is_best_effort())?;
         Ok(Configured {
-            policy: report.effective(&P::POLICY),
+            policy: report.effective(&policy),
             report,
         })
     }
@@ -81,21 +85,28 @@ fn bind_first<L>(
 /// the same for tokio.
 ///
 /// ```
-/// use keepalive_runtime::{Listener, keepalive};
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::{Listener, PolicyOverride};
+/// use std::time::Duration;
 ///
 /// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
 /// struct Api;
 ///
-/// let listener = Listener::<Api>::bind("127.0.0.1:0")?;
+/// let listener = Listener::bind("127.0.0.1:0", Api::policy())?;
 /// let client = std::net::TcpStream::connect(listener.local_addr()?)?;
 /// let (accepted, _peer) = listener.accept()?;
-/// let report = keepalive_runtime::read_back(&accepted, &listener.policy())?;
+/// let report = keepalive_runtime::status::read_back(&accepted, &listener.policy())?;
 /// assert!(report.all_match(), "{report}");
 ///
 /// // What keep-alive is doing on an accepted connection, under the policy it carries
 /// // (a server polls this, once a second say, beside its reads):
 /// let now = keepalive_runtime::status(&accepted)?.forecast(&listener.policy());
 /// assert!(now.to_string().starts_with("idle "), "{now}");
+///
+/// // A policy changed at run time (from configuration, say), held to Api's rules.
+/// let change = PolicyOverride::new().with_timeout(Duration::from_secs(10));
+/// let listener = Listener::bind("127.0.0.1:0", Api::policy_with(&change)?)?;
+/// assert_eq!(listener.policy().timeout(), Some(Duration::from_secs(10)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Listener<P: ?Sized> {
@@ -118,15 +129,15 @@ impl<P: ?Sized> Listener<P> {
     /// Binds a listener to the first of `addrs` that accepts it, with the policy set
     /// before it listens (and SO_REUSEADDR on Unix, as `std::net::TcpListener::bind`
     /// sets it). The error is that of the last address tried.
-    pub fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
+    pub fn bind(addrs: impl ToSocketAddrs, policy: CheckedPolicy<P>) -> Result<Self, Error>
     where
         P: ListenPolicy,
     {
         let addrs = addrs.to_socket_addrs().map_err(Error::io("resolve"))?;
-        bind_first(addrs, Self::bind_one)
+        bind_first(addrs, |addr| Self::bind_one(addr, policy))
     }
 
-    fn bind_one(addr: SocketAddr) -> Result<Self, Error>
+    fn bind_one(addr: SocketAddr, policy: CheckedPolicy<P>) -> Result<Self, Error>
     where
         P: ListenPolicy,
     {
@@ -136,7 +147,7 @@ impl<P: ?Sized> Listener<P> {
         socket
             .set_reuse_address(true)
             .map_err(Error::io("SO_REUSEADDR"))?;
-        let configured = Configured::onto::<P>(&SockRef::from(&socket))?;
+        let configured = Configured::onto(&SockRef::from(&socket), policy)?;
         socket.bind(&addr.into()).map_err(Error::io("bind"))?;
         socket.listen(128).map_err(Error::io("listen"))?;
         Ok(Listener {
@@ -149,11 +160,11 @@ impl<P: ?Sized> Listener<P> {
     /// Sets the policy on a listener made elsewhere. Connections the kernel completed
     /// before this call sit in the accept queue with the options they were made with:
     /// configure a listener before it receives connections.
-    pub fn from_std(listener: TcpListener) -> Result<Self, Error>
+    pub fn from_std(listener: TcpListener, policy: CheckedPolicy<P>) -> Result<Self, Error>
     where
         P: ListenPolicy,
     {
-        let configured = Configured::onto::<P>(&SockRef::from(&listener))?;
+        let configured = Configured::onto(&SockRef::from(&listener), policy)?;
         Ok(Listener {
             inner: listener,
             configured,
@@ -179,12 +190,13 @@ impl<P: ?Sized> Listener<P> {
 impl<P: ListenPolicy + ?Sized> Listener<P> {
     /// What every accepted socket holds (set on the listener, or on the accepted socket by
     /// [`accept`](Self::accept) where the plan says so), and each knob left out and why
-    /// (only a `best_effort = true` policy leaves any out).
-    pub fn report(&self) -> &BestEffort {
+    /// (only a `best_effort = true` policy type leaves any out).
+    pub fn applied(&self) -> &Applied {
         &self.configured.report
     }
 
-    /// The policy the accepted sockets carry: `P::POLICY` less the knobs left out.
+    /// The policy the accepted sockets carry: the one given to
+    /// [`bind`](Self::bind) or [`from_std`](Self::from_std), less the knobs left out.
     pub fn policy(&self) -> Policy {
         self.configured.policy
     }
@@ -228,9 +240,10 @@ pub(crate) mod async_tokio {
     use socket2::SockRef;
 
     use super::Configured;
-    use crate::ListenPolicy;
+    use crate::CheckedPolicy;
     use crate::error::Error;
-    use crate::outcome::BestEffort;
+    use crate::outcome::Applied;
+    use crate::socket::ListenPolicy;
     use crate::socket::SocketField;
 
     /// [`Listener`](crate::Listener) for tokio: the policy set when it is made, and every
@@ -256,12 +269,15 @@ pub(crate) mod async_tokio {
     impl<P: ListenPolicy + ?Sized> Listener<P> {
         /// Binds to the first of `addrs` that accepts it, with the policy set before it
         /// listens (SO_REUSEADDR on Unix, as tokio's own `bind` sets it).
-        pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error> {
+        pub async fn bind(
+            addrs: impl ToSocketAddrs,
+            policy: CheckedPolicy<P>,
+        ) -> Result<Self, Error> {
             let addrs = lookup_host(addrs).await.map_err(Error::io("resolve"))?;
-            super::bind_first(addrs, Self::bind_one)
+            super::bind_first(addrs, |addr| Self::bind_one(addr, policy))
         }
 
-        fn bind_one(addr: SocketAddr) -> Result<Self, Error> {
+        fn bind_one(addr: SocketAddr, policy: CheckedPolicy<P>) -> Result<Self, Error> {
             let socket = match addr {
                 SocketAddr::V4(_) => TcpSocket::new_v4(),
                 SocketAddr::V6(_) => TcpSocket::new_v6(),
@@ -271,7 +287,7 @@ pub(crate) mod async_tokio {
             socket
                 .set_reuseaddr(true)
                 .map_err(Error::io("SO_REUSEADDR"))?;
-            let configured = Configured::onto::<P>(&SockRef::from(&socket))?;
+            let configured = Configured::onto(&SockRef::from(&socket), policy)?;
             socket.bind(addr).map_err(Error::io("bind"))?;
             let inner = socket.listen(1024).map_err(Error::io("listen"))?;
             Ok(Listener {
@@ -283,8 +299,8 @@ pub(crate) mod async_tokio {
 
         /// Sets the policy on a tokio listener made elsewhere (see
         /// [`Listener::from_std`](crate::Listener::from_std) on connections already queued).
-        pub fn from_tokio(listener: TcpListener) -> Result<Self, Error> {
-            let configured = Configured::onto::<P>(&SockRef::from(&listener))?;
+        pub fn from_tokio(listener: TcpListener, policy: CheckedPolicy<P>) -> Result<Self, Error> {
+            let configured = Configured::onto(&SockRef::from(&listener), policy)?;
             Ok(Listener {
                 inner: listener,
                 configured,
@@ -311,11 +327,11 @@ pub(crate) mod async_tokio {
 
     impl<P: ListenPolicy + ?Sized> Listener<P> {
         /// What was set on the listener, and each knob left out and why.
-        pub fn report(&self) -> &BestEffort {
+        pub fn applied(&self) -> &Applied {
             &self.configured.report
         }
 
-        /// The policy the accepted sockets carry: `P::POLICY` less the knobs left out.
+        /// The policy the accepted sockets carry: the one given, less the knobs left out.
         pub fn policy(&self) -> Policy {
             self.configured.policy
         }

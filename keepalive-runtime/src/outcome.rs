@@ -1,6 +1,6 @@
-//! Outcomes of an apply: which options were set ([`Applied`]) and, for a best-effort apply,
-//! each knob left out and why ([`BestEffort`], [`LeftOut`]). Failures are in the error
-//! module.
+//! What an apply did: [`Applied`], the options set ([`OptionsSet`]) and each knob left out
+//! and why ([`LeftOut`]; only a best-effort policy type leaves any out). Failures are
+//! [`Error`](crate::Error)s.
 
 use core::fmt;
 
@@ -19,9 +19,10 @@ pub fn option_name(knob: Knob) -> &'static str {
 }
 
 /// The options an apply call has set, in the order it set them. A small `Copy` set: no
-/// allocation, carried in errors to say how far a failed apply got.
+/// allocation, carried in errors ([`Error::already_set`](crate::Error::already_set)) to say
+/// how far a failed apply got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Applied {
+pub struct OptionsSet {
     knobs: u8,
     defaulted: u8,
     keepalive: Option<bool>,
@@ -40,9 +41,9 @@ const fn bit(knob: Knob) -> u8 {
     }
 }
 
-impl Applied {
+impl OptionsSet {
     /// Nothing set.
-    pub const EMPTY: Applied = Applied {
+    pub const EMPTY: OptionsSet = OptionsSet {
         knobs: 0,
         defaulted: 0,
         keepalive: None,
@@ -121,7 +122,7 @@ impl Applied {
     }
 }
 
-impl fmt::Display for Applied {
+impl fmt::Display for OptionsSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
             return f.write_str("nothing");
@@ -152,8 +153,8 @@ impl fmt::Display for Applied {
     }
 }
 
-/// A knob that [`apply_best_effort`](crate::apply_best_effort) left out, and why. `Copy`,
-/// no allocation.
+/// A knob that an apply left out, and why: a policy type with `best_effort = true` leaves
+/// out what the OS cannot honour. `Copy`, no allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LeftOut {
     /// The knob that was not set.
@@ -189,18 +190,59 @@ impl fmt::Display for LeftOut {
     }
 }
 
-/// What [`apply_best_effort`](crate::apply_best_effort) did: the options set, and each knob
-/// of the policy that the OS could not honour and that was left out. `Copy`, no allocation.
+/// What an apply did ([`apply`](crate::apply()), the connect paths, a
+/// [`Listener`](crate::Listener)): the options set, and each knob of the policy that the OS
+/// could not honour and that was left out, which only a policy type with
+/// `best_effort = true` does (any other type fails instead). `Copy`, no allocation.
+///
+/// ```
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::platform::Knob;
+///
+/// #[keepalive(timeout = "30s", retries = 4, best_effort = true)]
+/// struct Api;
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let done = keepalive_runtime::apply(&stream, Api::policy())?;
+/// for left_out in done.left_out() {
+///     eprintln!("not applied: {left_out}"); // Windows before 10.0.15063: retries
+/// }
+/// # #[cfg(target_os = "linux")]
+/// assert!(done.is_complete() && done.set().contains(Knob::Retries));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct BestEffort {
-    applied: Applied,
+pub struct Applied {
+    applied: OptionsSet,
     left_out: [Option<LeftOut>; 4],
 }
 
-impl BestEffort {
+impl Applied {
     /// The options that were set.
-    pub const fn applied(&self) -> Applied {
+    pub const fn set(&self) -> OptionsSet {
         self.applied
+    }
+
+    /// Whether the option for `knob` was set: [`OptionsSet::contains`].
+    pub const fn contains(&self, knob: Knob) -> bool {
+        self.applied.contains(knob)
+    }
+
+    /// `Some(on)` once SO_KEEPALIVE (or its Windows equivalent) was written.
+    pub const fn keepalive(&self) -> Option<bool> {
+        self.applied.keepalive()
+    }
+
+    /// The knobs whose options were set, in apply order.
+    pub fn knobs(&self) -> impl Iterator<Item = Knob> + '_ {
+        self.applied.knobs()
+    }
+
+    /// Whether SO_KEEPALIVE=0 was written but the OS probes anyway: see
+    /// [`OptionsSet::probed_anyway`].
+    pub const fn probed_anyway(&self) -> bool {
+        self.applied.probed_anyway()
     }
 
     /// The knobs left out, in [`Knob::ALL`] order.
@@ -213,7 +255,8 @@ impl BestEffort {
         self.left_out().find(|l| l.knob == knob)
     }
 
-    /// Whether every knob of the policy was set: the same outcome as [`apply`](crate::apply()).
+    /// Whether every knob of the policy was set (always so unless the policy type is
+    /// `best_effort = true`).
     pub fn is_complete(&self) -> bool {
         self.left_out().next().is_none()
     }
@@ -235,14 +278,14 @@ impl BestEffort {
     /// `applied`, with nothing left out: built in place, so the strict apply path does not
     /// fill a record and copy it out.
     #[inline]
-    pub(crate) const fn complete(applied: Applied) -> BestEffort {
-        BestEffort {
+    pub(crate) const fn complete(applied: OptionsSet) -> Applied {
+        Applied {
             applied,
             left_out: [None; 4],
         }
     }
 
-    pub(crate) fn set_applied(&mut self, applied: Applied) {
+    pub(crate) fn set_applied(&mut self, applied: OptionsSet) {
         self.applied = applied;
     }
 
@@ -255,7 +298,7 @@ impl BestEffort {
     }
 }
 
-impl fmt::Display for BestEffort {
+impl fmt::Display for Applied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "set: {}", self.applied)?;
         if self.is_complete() {
@@ -279,7 +322,7 @@ mod tests {
     /// A disabled policy on a host that probes every connection says so.
     #[test]
     fn probed_anyway_is_shown() {
-        let mut done = Applied::EMPTY;
+        let mut done = OptionsSet::EMPTY;
         done.set_keepalive(false);
         assert_eq!(done.to_string(), "SO_KEEPALIVE=0");
         assert!(!done.probed_anyway());

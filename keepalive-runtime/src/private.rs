@@ -6,11 +6,11 @@
 //! below and no macro.
 
 // The runtime's public items the expansion and this module name.
-pub use crate::Apply as ApplyAt;
-pub use crate::{
-    AnySocket, ConnectPolicy, Error, KeepAlive, KeepAlivePolicy, KeepAliveSocket, ListenPolicy,
-    ListenerSocket, SocketField, StreamSocket,
+pub use crate::socket::{
+    AnySocket, ConnectPolicy, KeepAliveSocket, ListenPolicy, ListenerSocket, SocketField,
+    StreamSocket,
 };
+pub use crate::{ApplyAt, Error, KeepAlive, KeepAlivePolicy};
 
 pub use core::time::Duration;
 pub use keepalive_core::rules::{Enforcement, Topic, Violations, check, panic_on};

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use socket2::SockRef;
 
 use crate::error::Error;
+use crate::{KeepAlive, KeepAlivePolicy};
 
 /// A TCP socket a keep-alive policy can be applied to.
 ///
@@ -30,6 +31,28 @@ pub trait KeepAliveSocket {
         Self::KNOWN_STREAM
     }
 }
+
+/// A policy a connect path can use: a policy type, or a connection type whose socket is a
+/// stream. A connection type whose socket is a listener is not one, so handing it to
+/// [`connect()`](crate::connect()) is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "a connect path needs a connection type whose socket is a stream, or a policy type; `{Self}` is neither",
+    note = "accept on a listener with `keepalive_runtime::Listener::bind(addr, C::policy())`"
+)]
+pub trait ConnectPolicy: KeepAlivePolicy {}
+
+impl<C: KeepAlive + ?Sized> ConnectPolicy for C where C::Socket: StreamSocket {}
+
+/// A policy an accept path can use: a policy type, or a connection type whose socket is a
+/// listener. A connection type whose socket is a stream is not one, so handing it to
+/// [`Listener`](crate::Listener) is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "an accept path needs a connection type whose socket is a listener, or a policy type; `{Self}` is neither",
+    note = "connect with `keepalive_runtime::connect(addr, C::policy())`"
+)]
+pub trait ListenPolicy: KeepAlivePolicy {}
+
+impl<C: KeepAlive + ?Sized> ListenPolicy for C where C::Socket: ListenerSocket {}
 
 macro_rules! stream_types {
     ($($ty:ty => $known:expr, $($role:ident)+;)*) => {$(
@@ -69,7 +92,7 @@ stream_types! {
 #[diagnostic::on_unimplemented(
     message = "a connect path needs a connection type whose socket is a stream; `{Self}` is a listener",
     label = "a listener, not a stream",
-    note = "accept on a listener with `keepalive_runtime::Listener::<C>` (or `async_tokio::Listener::<C>`); connect with a type whose socket is a TcpStream, or with a policy type (`#[keepalive(...)] struct Api;`)"
+    note = "accept on a listener with `keepalive_runtime::Listener::bind(addr, C::policy())` (or `async_tokio::Listener::bind`); connect with a type whose socket is a TcpStream, or with a policy type (`#[keepalive(...)] struct Api;`)"
 )]
 pub trait StreamSocket: KeepAliveSocket {}
 
@@ -78,7 +101,7 @@ pub trait StreamSocket: KeepAliveSocket {}
 #[diagnostic::on_unimplemented(
     message = "an accept path needs a connection type whose socket is a listener; `{Self}` is a stream",
     label = "a stream, not a listener",
-    note = "connect with `keepalive_runtime::connect::<C>`; accept with a type whose socket is a TcpListener, or with a policy type (`#[keepalive(...)] struct Api;`)"
+    note = "connect with `keepalive_runtime::connect(addr, C::policy())`; accept with a type whose socket is a TcpListener, or with a policy type (`#[keepalive(...)] struct Api;`)"
 )]
 pub trait ListenerSocket: KeepAliveSocket {}
 

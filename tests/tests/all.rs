@@ -8,6 +8,7 @@
 
 mod support;
 
+mod connect_handshake;
 mod connection_shapes;
 mod core_grammar;
 mod dead_peer_in_flight;

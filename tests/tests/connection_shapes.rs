@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keepalive_runtime::prelude::*;
-use keepalive_runtime::{Error, Listener, apply_policy, connect, connect_timeout};
+use keepalive_runtime::{Error, Listener, apply, connect, connect_timeout};
 use support::{Kernel, kernel, listener, pair};
 
 /// Values no kernel default has, so a set option is visible.
@@ -67,7 +67,7 @@ struct Exclusive<'a> {
 /// Applies `C`'s policy to the connection and returns what the kernel holds.
 fn applied<C: KeepAlive>(conn: &C, stream: &TcpStream) -> Kernel {
     assert_ne!(kernel(stream), expected(), "fresh sockets must differ");
-    let done = conn.apply_keepalive().expect("apply");
+    let done = support::apply_own(conn).expect("apply");
     assert!(done.is_complete(), "{done}");
     kernel(stream)
 }
@@ -141,7 +141,7 @@ fn a_wrapper_reached_through_a_function() {
 #[test]
 fn option_none_is_an_error_and_some_is_applied() {
     let mut conn = Reconnecting { field: None };
-    let err = conn.apply_keepalive().unwrap_err();
+    let err = support::apply_own(&conn).unwrap_err();
     assert!(matches!(err, Error::NoSocket), "{err}");
     assert!(matches!(conn.keepalive_report(), Err(Error::NoSocket)));
     // No socket, no status: the errno alone decides, and cannot tell probes from
@@ -149,7 +149,7 @@ fn option_none_is_an_error_and_some_is_applied() {
     let timed_out = std::io::Error::from(std::io::ErrorKind::TimedOut);
     assert_eq!(
         conn.keepalive_cause(&timed_out),
-        keepalive_runtime::Cause::TimedOut
+        keepalive_runtime::status::Cause::TimedOut
     );
     // One message that fits applying, reading back and the status alike.
     let status = conn.keepalive_status().unwrap_err().to_string();
@@ -172,17 +172,17 @@ fn option_none_is_an_error_and_some_is_applied() {
 #[test]
 fn a_policy_type_applies_to_std_and_socket2_sockets() {
     let (s, _peer) = pair();
-    let done = apply_policy::<Api>(&s).unwrap();
+    let done = apply(&s, Api::policy()).unwrap();
     assert!(done.is_complete(), "{done}");
     assert_eq!(kernel(&s), expected());
 
     // An unconnected socket2 socket: SO_TYPE is checked, then the policy set before connect.
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    apply_policy::<Api>(&socket).unwrap();
+    apply(&socket, Api::policy()).unwrap();
     assert_eq!(kernel(&socket), expected());
     let udp = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
     assert!(matches!(
-        apply_policy::<Api>(&udp),
+        apply(&udp, Api::policy()),
         Err(Error::NotStream { .. })
     ));
 }
@@ -193,7 +193,7 @@ async fn a_policy_type_applies_to_tokio_sockets() {
     let s = tokio::net::TcpStream::connect(l.local_addr().unwrap())
         .await
         .unwrap();
-    apply_policy::<Api>(&s).unwrap();
+    apply(&s, Api::policy()).unwrap();
     assert_eq!(kernel(&s), expected());
     let (half, _) = s.into_split();
     assert_eq!(kernel(half.as_ref()), expected(), "the owned half's stream");
@@ -219,7 +219,7 @@ async fn tokio_wrapper_shapes_reach_their_stream() {
     let conn = Buffered {
         stream: tokio::io::BufStream::new(s),
     };
-    conn.apply_keepalive().unwrap();
+    support::apply_own(&conn).unwrap();
     assert_eq!(kernel(conn.stream.get_ref()), expected());
 
     let s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -227,7 +227,7 @@ async fn tokio_wrapper_shapes_reach_their_stream() {
     let conn = WriteHalf {
         half: tokio::io::BufWriter::new(write),
     };
-    conn.apply_keepalive().unwrap();
+    support::apply_own(&conn).unwrap();
     assert_eq!(
         kernel(read.as_ref()),
         expected(),
@@ -239,13 +239,13 @@ async fn tokio_wrapper_shapes_reach_their_stream() {
 fn connect_by_host_name() {
     let l = listener();
     let port = support::addr(&l).port();
-    let done = connect::<Api>(("localhost", port)).unwrap();
-    assert!(done.report.is_complete(), "{}", done.report);
+    let done = connect(("localhost", port), Api::policy()).unwrap();
+    assert!(done.applied.is_complete(), "{}", done.applied);
     assert_eq!(kernel(&done.stream), expected());
     // "localhost" may resolve to ::1 first, where nothing listens: that attempt is refused
     // and the next address tried.
     assert_eq!(done.stream.peer_addr().unwrap(), support::addr(&l));
-    let done = connect::<Api>(format!("localhost:{port}")).unwrap();
+    let done = connect(format!("localhost:{port}"), Api::policy()).unwrap();
     assert_eq!(done.stream.peer_addr().unwrap(), support::addr(&l));
 }
 
@@ -255,7 +255,7 @@ fn each_address_is_tried_in_order_and_each_error_kept() {
     let port = support::addr(&listener()).port();
     let v6: SocketAddr = (std::net::Ipv6Addr::LOCALHOST, port).into();
     let v4: SocketAddr = (std::net::Ipv4Addr::LOCALHOST, port).into();
-    let err = connect::<Api>(&[v6, v4][..]).unwrap_err();
+    let err = connect(&[v6, v4][..], Api::policy()).unwrap_err();
     let Error::Connect { attempts } = &err else {
         panic!("expected Connect, got {err:?}");
     };
@@ -278,7 +278,7 @@ fn each_address_is_tried_in_order_and_each_error_kept() {
 
     // The IPv6 address first, and a listener on the IPv4 one only: the second attempt wins.
     let l = TcpListener::bind(v4).unwrap();
-    let done = connect::<Api>(&[v6, v4][..]).unwrap();
+    let done = connect(&[v6, v4][..], Api::policy()).unwrap();
     assert_eq!(done.stream.peer_addr().unwrap(), support::addr(&l));
     assert_eq!(kernel(&done.stream), expected());
 }
@@ -312,7 +312,7 @@ fn full_accept_queue() {
     assert!(!queued.is_empty(), "the queue took no connection at all");
 
     let timeout = Duration::from_millis(700);
-    let err = connect_timeout::<Api>(addr, timeout).unwrap_err();
+    let err = connect_timeout(addr, Api::policy(), timeout).unwrap_err();
     let Error::Connect { attempts } = &err else {
         panic!("expected Connect, got {err:?}");
     };
@@ -335,8 +335,10 @@ fn full_accept_queue() {
         .build()
         .unwrap();
     let err = runtime
-        .block_on(keepalive_runtime::async_tokio::connect_timeout::<Api>(
-            addr, timeout,
+        .block_on(keepalive_runtime::async_tokio::connect_timeout(
+            addr,
+            Api::policy(),
+            timeout,
         ))
         .unwrap_err();
     let Error::Connect { attempts } = &err else {
@@ -367,13 +369,13 @@ fn an_unconfigured_listener_cannot_hand_out_unconfigured_sockets() {
         "a plain listener's accepted socket has keep-alive off: the case to guard against"
     );
 
-    let listener = Listener::<Api>::from_std(plain).unwrap();
-    assert!(listener.report().is_complete(), "{}", listener.report());
+    let listener = Listener::from_std(plain, Api::policy()).unwrap();
+    assert!(listener.applied().is_complete(), "{}", listener.applied());
     let _c = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (accepted, _) = listener.accept().unwrap();
     assert_eq!(kernel(&accepted), expected());
 
-    let bound = Listener::<Api>::bind("127.0.0.1:0").unwrap();
+    let bound = Listener::bind("127.0.0.1:0", Api::policy()).unwrap();
     assert_eq!(kernel(bound.as_std()), expected());
     assert!(format!("{bound:?}").starts_with("Listener"), "{bound:?}");
     let _c = TcpStream::connect(bound.local_addr().unwrap()).unwrap();
@@ -406,24 +408,28 @@ async fn a_listener_binds_the_first_free_address_else_says_why_the_last_failed()
         );
     };
 
-    let bound = Listener::<Api>::bind(&[taken, free][..]).unwrap();
+    let bound = Listener::bind(&[taken, free][..], Api::policy()).unwrap();
     assert_ne!(bound.local_addr().unwrap(), taken);
     assert_eq!(kernel(bound.as_std()), expected());
-    in_use(Listener::<Api>::bind(&[foreign, taken][..]).unwrap_err());
-    no_address(Listener::<Api>::bind(&[][..]).unwrap_err());
+    in_use(Listener::bind(&[foreign, taken][..], Api::policy()).unwrap_err());
+    no_address(Listener::bind(&[][..], Api::policy()).unwrap_err());
 
     use keepalive_runtime::async_tokio::Listener as TokioListener;
-    let bound = TokioListener::<Api>::bind(&[taken, free][..])
+    let bound = TokioListener::bind(&[taken, free][..], Api::policy())
         .await
         .unwrap();
     assert_ne!(bound.local_addr().unwrap(), taken);
     assert_eq!(kernel(bound.as_tokio()), expected());
     in_use(
-        TokioListener::<Api>::bind(&[foreign, taken][..])
+        TokioListener::bind(&[foreign, taken][..], Api::policy())
             .await
             .unwrap_err(),
     );
-    no_address(TokioListener::<Api>::bind(&[][..]).await.unwrap_err());
+    no_address(
+        TokioListener::bind(&[][..], Api::policy())
+            .await
+            .unwrap_err(),
+    );
 }
 
 /// A server type that holds its configured listener.
@@ -436,7 +442,7 @@ struct Server {
 #[test]
 fn a_connection_type_holds_its_listener() {
     let server = Server {
-        listener: Listener::bind("127.0.0.1:0").unwrap(),
+        listener: Listener::bind("127.0.0.1:0", Server::policy()).unwrap(),
     };
     assert!(server.keepalive_report().unwrap().all_match());
     let _c = TcpStream::connect(server.listener.local_addr().unwrap()).unwrap();
@@ -446,7 +452,7 @@ fn a_connection_type_holds_its_listener() {
 
 #[tokio::test]
 async fn the_tokio_listener_accepts_and_polls() {
-    let listener = keepalive_runtime::async_tokio::Listener::<Api>::bind("127.0.0.1:0")
+    let listener = keepalive_runtime::async_tokio::Listener::bind("127.0.0.1:0", Api::policy())
         .await
         .unwrap();
     let addr = listener.local_addr().unwrap();
@@ -459,7 +465,7 @@ async fn the_tokio_listener_accepts_and_polls() {
         .unwrap();
     assert_eq!(kernel(&polled), expected());
     // And a connection through the tokio connect path, by name.
-    let done = keepalive_runtime::async_tokio::connect::<Api>(("localhost", addr.port()))
+    let done = keepalive_runtime::async_tokio::connect(("localhost", addr.port()), Api::policy())
         .await
         .unwrap();
     assert_eq!(kernel(&done.stream), expected());

@@ -10,13 +10,14 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::apply;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use keepalive_core::LINUX;
-use keepalive_runtime::{Policy, apply};
+use keepalive_runtime::Policy;
 use support::netns::{Peer, in_private_netns};
 
 const fn s(n: u64) -> Duration {

@@ -10,7 +10,7 @@
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
 
-use keepalive_runtime::keepalive;
+use keepalive_runtime::prelude::*;
 
 #[keepalive(timeout = "30s")]
 struct Api;
@@ -20,7 +20,7 @@ const CHILD: &str = "KEEPALIVE_TESTS_EMFILE_CHILD";
 /// What the child's loop does: connect until the OS refuses a descriptor, with `?` into
 /// `io::Result` as an application writes it.
 fn open(addr: SocketAddr) -> std::io::Result<TcpStream> {
-    Ok(keepalive_runtime::connect::<Api>(addr)?.stream)
+    Ok(keepalive_runtime::connect(addr, Api::policy())?.stream)
 }
 
 fn lower_nofile(to: libc::rlim_t) {

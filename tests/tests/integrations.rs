@@ -11,7 +11,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use keepalive_runtime::{Apply, ConnectPolicy, KeepAlivePolicy, ListenPolicy, Policy, keepalive};
+use keepalive_runtime::prelude::*;
+use keepalive_runtime::socket::{ConnectPolicy, ListenPolicy};
+use keepalive_runtime::{CheckedPolicy, PolicyOverride};
 use support::{Kernel, defaults_on, kernel};
 
 /// Every knob written; the user timeout agrees with timeout + interval × retries.
@@ -31,6 +33,23 @@ fn api_kernel() -> Kernel {
 /// Only the idle time written: the other knobs stay as the OS has them.
 #[keepalive(timeout = "45s")]
 struct IdleOnly;
+
+/// `Api` changed at run time, as a configuration file or the environment would change it:
+/// a 20 s idle time and the user timeout that agrees with it, held to `Api`'s rules.
+fn api_from_config() -> CheckedPolicy<Api> {
+    let mut change = PolicyOverride::new();
+    change.set("timeout", "20s").unwrap();
+    change.set("user_timeout", "40s").unwrap();
+    Api::policy_with(&change).unwrap()
+}
+
+fn api_from_config_kernel() -> Kernel {
+    Kernel {
+        idle_s: 20,
+        user_timeout_ms: 40_000,
+        ..api_kernel()
+    }
+}
 
 fn idle_only_kernel() -> Kernel {
     Kernel {
@@ -141,7 +160,7 @@ mod hyper_util_client {
     #[test]
     fn every_connection_carries_the_policy() {
         let server = http_server(1);
-        get(Connector::<Api>::new(), server, |response| {
+        get(Connector::new(Api::policy()), server, |response| {
             assert_eq!(response.status(), 200);
             assert_eq!(kernel(&support::connected_to(server).fd), api_kernel());
         })
@@ -151,7 +170,7 @@ mod hyper_util_client {
     #[test]
     fn omitted_knobs_stay_as_the_os_has_them() {
         let server = http_server(1);
-        get(Connector::<IdleOnly>::new(), server, |response| {
+        get(Connector::new(IdleOnly::policy()), server, |response| {
             assert_eq!(response.status(), 200);
             assert_eq!(
                 kernel(&support::connected_to(server).fd),
@@ -167,7 +186,7 @@ mod hyper_util_client {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         http.set_local_address(Some("127.0.0.2".parse().unwrap()));
-        get(Connector::<Api>::wrap(http), server, |response| {
+        get(Connector::wrap(http, Api::policy()), server, |response| {
             assert_eq!(response.status(), 200);
             let found = support::connected_to(server);
             assert_eq!(found.local.ip().to_string(), "127.0.0.2");
@@ -213,7 +232,7 @@ mod hyper_util_client {
         use tower_service::Service;
         let server = http_server(1);
         runtime().block_on(async {
-            let mut connector = Connector::<Api, _>::wrap(Plain);
+            let mut connector = Connector::wrap(Plain, Api::policy());
             let uri = format!("http://{server}/").parse().unwrap();
             let stream = connector.call(uri).await.unwrap();
             assert_eq!(kernel(&stream), api_kernel());
@@ -221,10 +240,28 @@ mod hyper_util_client {
     }
 
     #[test]
+    fn a_run_time_policy_reaches_every_connection_of_a_connector_with_its_own_resolver() {
+        use hyper_util::client::legacy::connect::dns::GaiResolver;
+        let server = http_server(1);
+        let http = HttpConnector::new_with_resolver(GaiResolver::new());
+        runtime().block_on(async {
+            let client: Client<_, String> = Client::builder(TokioExecutor::new())
+                .build(Connector::wrap(http, api_from_config()));
+            let uri = format!("http://{server}/").parse().unwrap();
+            let response = client.get(uri).await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(
+                kernel(&support::connected_to(server).fd),
+                api_from_config_kernel()
+            );
+        });
+    }
+
+    #[test]
     fn a_refused_option_fails_the_connect_with_the_typed_error() {
         let server = http_server(1);
         let err = support::with_tcp_option_refused(libc::TCP_KEEPCNT, libc::EPERM, move || {
-            get(Connector::<Api>::new(), server, drop).unwrap_err()
+            get(Connector::new(Api::policy()), server, drop).unwrap_err()
         });
         let refused: &Error = ConnectError::find(&err).unwrap_or_else(|| panic!("{err:?}"));
         assert_refused_with_eperm(refused, "TCP_KEEPCNT");
@@ -237,14 +274,15 @@ mod hyper_util_server {
     use hyper::service::service_fn;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto;
-    use keepalive_runtime::{Error, ListenPolicy, apply_policy, async_tokio};
+    use keepalive_runtime::socket::ListenPolicy;
+    use keepalive_runtime::{Error, apply, async_tokio};
 
     /// The accept loop of the `hyper_server` example: the listener configured with `P`,
     /// each accepted connection served by hyper-util's `auto` builder. Returns the
     /// accepted socket's options, read while a request is answered on it.
     fn serve_one<P: ListenPolicy + 'static>() -> Kernel {
         runtime().block_on(async {
-            let listener = async_tokio::Listener::<P>::bind("127.0.0.1:0")
+            let listener = async_tokio::Listener::bind("127.0.0.1:0", P::policy())
                 .await
                 .unwrap();
             let addr = listener.local_addr().unwrap();
@@ -283,7 +321,7 @@ mod hyper_util_server {
         // on the listener, and a refusal surfaces there, before any connection is served.
         let err = support::with_tcp_option_refused(libc::TCP_KEEPIDLE, libc::EPERM, || {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            apply_policy::<Api>(&listener).unwrap_err()
+            apply(&listener, Api::policy()).unwrap_err()
         });
         assert!(matches!(err, Error::Set { .. }), "{err:?}");
         assert_refused_with_eperm(&err, "TCP_KEEPIDLE");
@@ -299,9 +337,9 @@ mod axum_serve {
     /// Serves `/` through axum on a listener built from `P`, sends one request over a
     /// plain client socket and returns the accepted socket's options, read while the
     /// connection is open, beside the client socket's.
-    fn serve_one<P: ListenPolicy + 'static>() -> (Kernel, Kernel) {
+    fn serve_one<P: ListenPolicy + 'static>(policy: CheckedPolicy<P>) -> (Kernel, Kernel) {
         runtime().block_on(async {
-            let listener = Listener::<P>::bind("127.0.0.1:0").await.unwrap();
+            let listener = Listener::bind("127.0.0.1:0", policy).await.unwrap();
             let addr = listener.local_addr().unwrap();
             let app = Router::new().route("/", get(|| async { "ok" }));
             tokio::spawn(async move { axum::serve(listener, app).await });
@@ -313,7 +351,7 @@ mod axum_serve {
 
     #[test]
     fn accepted_sockets_carry_the_policy() {
-        let (accepted, client) = serve_one::<Api>();
+        let (accepted, client) = serve_one(Api::policy());
         assert_eq!(accepted, api_kernel());
         // The policy is the server's: the client's own socket is untouched.
         assert!(!client.keepalive);
@@ -321,7 +359,51 @@ mod axum_serve {
 
     #[test]
     fn omitted_knobs_stay_as_the_os_has_them() {
-        assert_eq!(serve_one::<IdleOnly>().0, idle_only_kernel());
+        assert_eq!(serve_one(IdleOnly::policy()).0, idle_only_kernel());
+    }
+
+    #[test]
+    fn a_run_time_policy_reaches_the_accepted_sockets() {
+        assert_eq!(serve_one(api_from_config()).0, api_from_config_kernel());
+    }
+
+    #[test]
+    fn an_accept_error_reaches_the_handler_instead_of_vanishing() {
+        // In a process of its own: the descriptor table is full there.
+        support::alone(
+            module_path!(),
+            "an_accept_error_reaches_the_handler_instead_of_vanishing",
+            &[],
+            accept_error_reaches_the_handler,
+        );
+    }
+
+    fn accept_error_reaches_the_handler() {
+        runtime().block_on(async {
+            let (seen, mut saw) = tokio::sync::mpsc::unbounded_channel();
+            let listener = Listener::bind("127.0.0.1:0", Api::policy())
+                .await
+                .unwrap()
+                .on_accept_error(move |e| {
+                    let _ = seen.send(e.to_string());
+                });
+            let addr = listener.local_addr().unwrap();
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            // Every descriptor the limit allows taken, so the accept has none left.
+            let mut hold = Vec::new();
+            while let Ok(file) = std::fs::File::open("/dev/null") {
+                hold.push(file);
+            }
+            let app = Router::new().route("/", get(|| async { "ok" }));
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            let message = tokio::time::timeout(Duration::from_secs(10), saw.recv())
+                .await
+                .expect("no accept error within 10 s")
+                .unwrap();
+            drop(hold);
+            println!("handler saw: {message}");
+            assert!(message.contains("Too many open files"), "{message}");
+        });
     }
 
     #[test]
@@ -330,7 +412,7 @@ mod axum_serve {
         // set once, on the listener, and that is where a refusal surfaces.
         let err = support::with_tcp_option_refused(libc::TCP_KEEPINTVL, libc::EPERM, || {
             runtime()
-                .block_on(Listener::<Api>::bind("127.0.0.1:0"))
+                .block_on(Listener::bind("127.0.0.1:0", Api::policy()))
                 .unwrap_err()
         });
         assert!(matches!(err, Error::Set { .. }), "{err:?}");
@@ -441,18 +523,19 @@ mod tonic_channel {
     /// Connects a channel carrying `P` to a fresh echo server: the server's address and
     /// the connect's outcome.
     async fn channel<P: ConnectPolicy + 'static>(
+        policy: CheckedPolicy<P>,
         endpoint: impl FnOnce(Endpoint) -> Endpoint,
     ) -> (SocketAddr, Result<Channel, tonic::transport::Error>) {
         let addr = echo::serve();
         let endpoint = endpoint(Endpoint::from_shared(format!("http://{addr}")).unwrap());
-        let connector = connector::<P>(&endpoint).unwrap();
+        let connector = connector(&endpoint, policy).unwrap();
         (addr, endpoint.connect_with_connector(connector).await)
     }
 
     #[test]
     fn the_channel_connection_carries_the_policy() {
         runtime().block_on(async {
-            let (server, channel) = channel::<Api>(|e| e).await;
+            let (server, channel) = channel(Api::policy(), |e| e).await;
             let mut grpc = tonic::client::Grpc::new(channel.unwrap());
             grpc.ready().await.unwrap();
             let reply = grpc
@@ -477,7 +560,7 @@ mod tonic_channel {
     #[test]
     fn omitted_knobs_stay_as_the_os_has_them() {
         runtime().block_on(async {
-            let (server, channel) = channel::<IdleOnly>(|e| e.tcp_nodelay(false)).await;
+            let (server, channel) = channel(IdleOnly::policy(), |e| e.tcp_nodelay(false)).await;
             let _channel = channel.unwrap();
             let found = support::connected_to(server);
             assert_eq!(kernel(&found.fd), idle_only_kernel());
@@ -492,7 +575,7 @@ mod tonic_channel {
         let (server, err) =
             support::with_tcp_option_refused(libc::TCP_USER_TIMEOUT, libc::EPERM, || {
                 runtime().block_on(async {
-                    let (server, channel) = channel::<Api>(|e| e).await;
+                    let (server, channel) = channel(Api::policy(), |e| e).await;
                     (server, channel.unwrap_err())
                 })
             });
@@ -502,9 +585,19 @@ mod tonic_channel {
     }
 
     #[test]
+    fn a_run_time_policy_reaches_the_channel_connection() {
+        runtime().block_on(async {
+            let (server, channel) = channel(api_from_config(), |e| e).await;
+            let _channel = channel.unwrap();
+            let found = support::connected_to(server);
+            assert_eq!(kernel(&found.fd), api_from_config_kernel());
+        });
+    }
+
+    #[test]
     fn an_endpoint_with_keepalive_settings_of_its_own_is_refused() {
         let endpoint = Endpoint::from_static("http://127.0.0.1:1").tcp_keepalive_retries(Some(3));
-        let err = connector::<Api>(&endpoint).unwrap_err();
+        let err = connector(&endpoint, Api::policy()).unwrap_err();
         assert_eq!(err.setter(), "tcp_keepalive_retries");
         assert!(
             err.to_string()
@@ -514,11 +607,75 @@ mod tonic_channel {
     }
 }
 
+mod tonic_server {
+    use super::*;
+    use http::uri::PathAndQuery;
+    use keepalive_runtime::async_tokio::Listener;
+    use keepalive_runtime::integrations::tonic::incoming;
+
+    /// Serves the echo service through `incoming` on a listener carrying `policy`, makes
+    /// one call over a plain tonic channel, and reads the server's accepted socket: its
+    /// five options and TCP_NODELAY.
+    fn serve_one(policy: CheckedPolicy<Api>, nodelay: Option<bool>) -> (Kernel, libc::c_int) {
+        runtime().block_on(async {
+            let listener = Listener::bind("127.0.0.1:0", policy).await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let stream = match nodelay {
+                Some(on) => incoming(listener).with_nodelay(on),
+                None => incoming(listener),
+            };
+            tokio::spawn(
+                tonic::transport::Server::builder().serve_with_incoming(echo::Echo, stream),
+            );
+            let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            let mut grpc = tonic::client::Grpc::new(channel);
+            grpc.ready().await.unwrap();
+            let reply = grpc
+                .unary(
+                    tonic::Request::new(b"ping".to_vec()),
+                    PathAndQuery::from_static(echo::PATH),
+                    echo::Raw,
+                )
+                .await
+                .unwrap();
+            assert_eq!(reply.into_inner(), b"ping");
+            let mut accepted = support::accepted_on(addr);
+            assert_eq!(accepted.len(), 1, "{accepted:?}");
+            let fd = accepted.remove(0).fd;
+            let nodelay =
+                support::getsockopt_int(&fd, libc::IPPROTO_TCP, libc::TCP_NODELAY).unwrap();
+            (kernel(&fd), nodelay)
+        })
+    }
+
+    #[test]
+    fn accepted_connections_carry_the_policy_and_tonic_s_nodelay() {
+        assert_eq!(serve_one(Api::policy(), None), (api_kernel(), 1));
+    }
+
+    #[test]
+    fn a_run_time_policy_reaches_the_accepted_connections() {
+        assert_eq!(
+            serve_one(api_from_config(), None),
+            (api_from_config_kernel(), 1)
+        );
+    }
+
+    #[test]
+    fn nodelay_can_be_turned_off_as_tonic_s_server_setting_can() {
+        assert_eq!(serve_one(Api::policy(), Some(false)).1, 0);
+    }
+}
+
 mod reqwest_client {
     use super::*;
     use keepalive_core::KnobValue;
-    use keepalive_runtime::Knob;
     use keepalive_runtime::integrations::reqwest::{Change, Mapping, Unexpressible, configure};
+    use keepalive_runtime::platform::Knob;
 
     /// GETs `/` from a fresh server with `builder`, then reads reqwest's pooled socket.
     fn kernel_after_get(builder: reqwest::ClientBuilder) -> Kernel {
@@ -536,7 +693,9 @@ mod reqwest_client {
     }
 
     fn configured<P: ConnectPolicy>() -> (reqwest::ClientBuilder, Mapping) {
-        configure::<P>(reqwest::Client::builder()).unwrap()
+        let configured = configure(reqwest::Client::builder(), P::policy()).unwrap();
+        let mapping = *configured.mapping();
+        (configured.into_builder(), mapping)
     }
 
     #[test]
@@ -599,23 +758,28 @@ mod reqwest_client {
     fn keepalive_with_the_os_timings_is_refused_not_turned_off() {
         #[keepalive]
         struct OsTimings;
-        let err = configure::<OsTimings>(reqwest::Client::builder()).unwrap_err();
+        let err = configure(reqwest::Client::builder(), OsTimings::policy()).unwrap_err();
         assert_eq!(err, Unexpressible::OsTimings);
         assert!(err.to_string().contains("write `timeout`"), "{err}");
     }
 
     #[test]
-    fn a_value_the_kernel_would_refuse_is_refused_before_reqwest_only_logs_it() {
-        // A policy type written by hand, past Linux's 32767 s.
-        struct OutOfRange;
-        impl KeepAlivePolicy for OutOfRange {
-            const POLICY: Policy = Policy::new().with_timeout(Duration::from_secs(40_000));
-            const APPLY: Apply = Apply::BeforeConnect;
-        }
-        impl ConnectPolicy for OutOfRange {}
-        let err = configure::<OutOfRange>(reqwest::Client::builder()).unwrap_err();
-        assert!(matches!(err, Unexpressible::Invalid(_)), "{err:?}");
-        assert!(err.to_string().contains("32767"), "{err}");
+    fn a_run_time_policy_is_set_on_reqwest_s_socket() {
+        let configured = configure(reqwest::Client::builder(), api_from_config()).unwrap();
+        assert_eq!(
+            kernel_after_get(configured.into_builder()),
+            api_from_config_kernel()
+        );
+    }
+
+    #[test]
+    fn a_keepalive_setter_called_after_configure_cannot_undo_the_policy() {
+        // What a bare builder allowed: `.tcp_keepalive(None)` after the mapping left
+        // SO_KEEPALIVE on with reqwest's own interval and count beside the policy's.
+        let configured = configure(reqwest::Client::builder(), Api::policy())
+            .unwrap()
+            .with(|builder| builder.tcp_keepalive(None).timeout(Duration::from_secs(5)));
+        assert_eq!(kernel_after_get(configured.into_builder()), api_kernel());
     }
 
     #[test]

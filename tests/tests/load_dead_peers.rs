@@ -144,7 +144,7 @@ fn a_thousand_dead_peers_are_each_detected_within_the_bound() {
             // The status's bound, read right after each apply: no connection may outlive it.
             let mut dead_within = Vec::with_capacity(PEERS);
             for (i, peer) in peers.iter().enumerate() {
-                peer.apply_keepalive().expect("apply");
+                support::apply_own(peer).expect("apply");
                 applied_at.push(Instant::now());
                 let forecast = peer.keepalive_status().expect("status");
                 dead_within.push(forecast.dead_within().expect("a bound"));

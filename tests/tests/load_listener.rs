@@ -82,7 +82,7 @@ fn ten_thousand() {
     );
 
     let server = Server {
-        listener: Listener::bind("127.0.0.1:0").expect("bind loopback"),
+        listener: Listener::bind("127.0.0.1:0", Server::policy()).expect("bind loopback"),
     };
     assert_eq!(support::kernel(server.listener.as_std()), EXPECTED);
     assert_ne!(

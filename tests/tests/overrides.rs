@@ -8,7 +8,8 @@ use crate::support;
 use std::time::Duration;
 
 use keepalive_defaults_lib::{ApiConn, DbConn};
-use keepalive_runtime::{Error, KeepAlivePolicy, PolicyConfig, PolicyOverride};
+use keepalive_runtime::config::PolicyConfig;
+use keepalive_runtime::{Error, KeepAlivePolicy, PolicyOverride};
 use support::{
     Kernel, api_conn_kernel_with_30s_timeout_60s_user_timeout, connect_accepted, kernel,
 };

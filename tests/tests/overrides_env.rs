@@ -7,7 +7,8 @@
 use crate::support;
 
 use keepalive_defaults_lib::ApiConn;
-use keepalive_runtime::{KeepAlivePolicy, from_env};
+use keepalive_runtime::KeepAlivePolicy;
+use keepalive_runtime::config::from_env;
 use support::{api_conn_kernel_with_30s_timeout_60s_user_timeout, connect_accepted, kernel};
 
 #[test]

@@ -6,15 +6,18 @@
 //! the `Display` of everything they return. None may panic: each gives a value or a
 //! typed error.
 
+use crate::support::{apply, apply_best_effort, connect_with};
 use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use keepalive_core::{PLATFORMS, rules};
+use keepalive_runtime::config::format_duration;
+use keepalive_runtime::platform::{Knob, KnobValue, TARGET};
+use keepalive_runtime::rules::Enforcement;
+use keepalive_runtime::status::{Cause, Status, read_back};
 use keepalive_runtime::{
-    Apply, Cause, Enforcement, KeepAlivePolicy, Knob, KnobValue, Policy, PolicyOverride, Status,
-    TARGET, apply, apply_best_effort, apply_unchecked, connect_with, format_duration, read_back,
-    status,
+    ApplyAt, KeepAlivePolicy, Policy, PolicyOverride, apply_unchecked, status,
 };
 use proptest::prelude::*;
 
@@ -260,7 +263,7 @@ proptest! {
     #[test]
     fn connect_with_any_policy_panics_nowhere(p in policy(), after in any::<bool>()) {
         let s = sockets();
-        let at = if after { Apply::AfterConnect } else { Apply::BeforeConnect };
+        let at = if after { ApplyAt::AfterConnect } else { ApplyAt::BeforeConnect };
         match connect_with(s.listener.local_addr().unwrap(), &p, at) {
             Ok(stream) => {
                 let (accepted, _) = s.listener.accept().unwrap();

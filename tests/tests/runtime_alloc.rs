@@ -2,12 +2,13 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::apply;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
 
-use keepalive_runtime::{Policy, apply, apply_unchecked};
+use keepalive_runtime::{Policy, apply_unchecked};
 
 struct Counting;
 

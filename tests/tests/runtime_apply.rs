@@ -3,15 +3,15 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::{apply, connect_with};
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use keepalive_runtime::{
-    Apply, Error, KeepAlive, KeepAlivePolicy, Knob, Policy, State, Value, apply, connect,
-    connect_with, read_back,
-};
+use keepalive_runtime::platform::Knob;
+use keepalive_runtime::status::{State, Value, read_back};
+use keepalive_runtime::{ApplyAt, Error, KeepAlive, KeepAlivePolicy, Policy, connect};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use support::{Kernel, kernel, listener, pair};
 
@@ -52,7 +52,7 @@ struct Conn {
 
 impl KeepAlivePolicy for Conn {
     const POLICY: Policy = FULL;
-    const APPLY: Apply = Apply::BeforeConnect;
+    const APPLY: ApplyAt = ApplyAt::BeforeConnect;
 }
 
 impl KeepAlive for Conn {
@@ -68,7 +68,7 @@ struct LateConn {
 
 impl KeepAlivePolicy for LateConn {
     const POLICY: Policy = PARTIAL;
-    const APPLY: Apply = Apply::AfterConnect;
+    const APPLY: ApplyAt = ApplyAt::AfterConnect;
 }
 
 impl KeepAlive for LateConn {
@@ -88,7 +88,9 @@ struct ReadmeConn {
 fn readme_attribute_reaches_the_kernel() {
     let l = listener();
     let conn = ReadmeConn {
-        stream: connect::<ReadmeConn>(support::addr(&l)).unwrap().stream,
+        stream: connect(support::addr(&l), ReadmeConn::policy())
+            .unwrap()
+            .stream,
     };
     assert_eq!(
         kernel(conn.socket().unwrap()),
@@ -100,14 +102,14 @@ fn readme_attribute_reaches_the_kernel() {
             ..support::defaults_on()
         }
     );
-    assert_eq!(ReadmeConn::APPLY, Apply::BeforeConnect);
+    assert_eq!(ReadmeConn::APPLY, ApplyAt::BeforeConnect);
     let report = conn.keepalive_report().unwrap();
     assert!(report.all_match(), "{report}");
 
     // The same type on an established stream.
     let (client, _server) = pair();
     let conn = ReadmeConn { stream: client };
-    conn.apply_keepalive().unwrap();
+    support::apply_own(&conn).unwrap();
     assert_eq!(kernel(conn.socket().unwrap()).idle_s, 7200);
 }
 
@@ -199,8 +201,8 @@ fn listener_accepted_sockets_inherit_every_option() {
 #[test]
 fn connect_before_connect() {
     let l = listener();
-    let done = connect::<Conn>(support::addr(&l)).unwrap();
-    assert!(done.report.is_complete(), "{}", done.report);
+    let done = connect(support::addr(&l), Conn::policy()).unwrap();
+    assert!(done.applied.is_complete(), "{}", done.applied);
     let stream = done.stream;
     assert_eq!(kernel(&stream), FULL_KERNEL);
     let conn = Conn { stream };
@@ -212,7 +214,9 @@ fn connect_before_connect() {
 fn connect_after_connect() {
     let expected = partial_kernel();
     let l = listener();
-    let stream = connect::<LateConn>(support::addr(&l)).unwrap().stream;
+    let stream = connect(support::addr(&l), LateConn::policy())
+        .unwrap()
+        .stream;
     assert_eq!(kernel(&stream), expected);
     // The connection works.
     let conn = LateConn {
@@ -229,7 +233,7 @@ fn connect_after_connect() {
 fn connect_with_runtime_policy_is_validated_first() {
     let l = listener();
     let too_long = Policy::new().with_timeout(Duration::from_secs(40_000));
-    let err = connect_with(support::addr(&l), &too_long, Apply::BeforeConnect).unwrap_err();
+    let err = connect_with(support::addr(&l), &too_long, ApplyAt::BeforeConnect).unwrap_err();
     assert!(matches!(err, keepalive_runtime::Error::Invalid(_)), "{err}");
     assert!(err.to_string().contains("32767"), "{err}");
 }
@@ -238,7 +242,7 @@ fn connect_with_runtime_policy_is_validated_first() {
 fn connect_refused_is_a_typed_io_error() {
     // Bind, learn the port, close: nothing listens there now.
     let addr: SocketAddr = support::addr(&listener());
-    let err = connect_with(addr, &FULL, Apply::BeforeConnect).unwrap_err();
+    let err = connect_with(addr, &FULL, ApplyAt::BeforeConnect).unwrap_err();
     // One address, one attempt, whose error is the connect's own.
     let keepalive_runtime::Error::Connect { attempts } = &err else {
         panic!("expected Connect, got {err:?}");
@@ -308,7 +312,7 @@ mod with_tokio {
 
     impl KeepAlivePolicy for AsyncConn {
         const POLICY: Policy = FULL;
-        const APPLY: Apply = Apply::BeforeConnect;
+        const APPLY: ApplyAt = ApplyAt::BeforeConnect;
     }
 
     impl KeepAlive for AsyncConn {
@@ -324,7 +328,7 @@ mod with_tokio {
 
     impl KeepAlivePolicy for AsyncLate {
         const POLICY: Policy = FULL;
-        const APPLY: Apply = Apply::AfterConnect;
+        const APPLY: ApplyAt = ApplyAt::AfterConnect;
     }
 
     impl KeepAlive for AsyncLate {
@@ -366,11 +370,11 @@ mod with_tokio {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         let early = AsyncConn {
-            stream: kt::connect::<AsyncConn>(addr).await.unwrap().stream,
+            stream: kt::connect(addr, AsyncConn::policy()).await.unwrap().stream,
         };
         assert_eq!(kernel(early.socket().unwrap()), FULL_KERNEL);
         let late = AsyncLate {
-            stream: kt::connect::<AsyncLate>(addr).await.unwrap().stream,
+            stream: kt::connect(addr, AsyncLate::policy()).await.unwrap().stream,
         };
         assert_eq!(kernel(late.socket().unwrap()), FULL_KERNEL);
         assert!(late.keepalive_report().unwrap().all_match());
@@ -387,16 +391,15 @@ struct Lenient {
 #[test]
 fn best_effort_types_connect_and_apply_in_full_where_the_os_can() {
     let l = listener();
-    let done = connect::<Lenient>(l.local_addr().unwrap()).unwrap();
-    assert!(done.report.is_complete(), "{}", done.report);
+    let done = connect(l.local_addr().unwrap(), Lenient::policy()).unwrap();
+    assert!(done.applied.is_complete(), "{}", done.applied);
     let stream = done.stream;
     let (_server, _) = l.accept().unwrap();
     let k = kernel(&stream);
     assert_eq!((k.keepalive, k.idle_s, k.intvl_s, k.cnt), (true, 37, 7, 6));
     let conn = Lenient { stream };
-    let done = conn.apply_keepalive().unwrap();
+    let done = support::apply_own(&conn).unwrap();
     assert!(done.is_complete(), "{done}");
-    let done = done.applied();
     assert_eq!(done.keepalive(), Some(true));
     assert!(Knob::ALL[..3].iter().all(|&k| done.contains(k)));
     assert!(!done.contains(Knob::UserTimeout));

@@ -7,23 +7,24 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::apply;
 
 use std::io::{ErrorKind, Read};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use keepalive_runtime::{Policy, apply};
+use keepalive_runtime::Policy;
 use support::netns::{in_private_netns, ip_link_lo};
 
 /// Connects over loopback, applies `policy`, cuts the path and blocks on a read until the
 /// kernel gives up. Returns the time from apply to the error, and the error.
 fn vanish(policy: &Policy) -> (Duration, std::io::Error) {
-    vanish_with(policy, apply)
+    vanish_with(policy, |client, policy| apply(client, policy).map(drop))
 }
 
 fn vanish_with(
     policy: &Policy,
-    apply: fn(&TcpStream, &Policy) -> Result<keepalive_runtime::Applied, keepalive_runtime::Error>,
+    apply: fn(&TcpStream, &Policy) -> Result<(), keepalive_runtime::Error>,
 ) -> (Duration, std::io::Error) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -112,7 +113,9 @@ fn a_longer_user_timeout_keeps_probing_past_retries() {
             assert!(keepalive_core::rules::validate(&policy, keepalive_core::TARGET).is_err());
             let bound = policy.worst_case_detection().unwrap();
             assert_eq!(bound, Duration::from_secs(7));
-            let (elapsed, err) = vanish_with(&policy, keepalive_runtime::apply_unchecked);
+            let (elapsed, err) = vanish_with(&policy, |client, policy| {
+                keepalive_runtime::apply_unchecked(client, policy).map(drop)
+            });
             let upper = bound.mul_f64(1.25) + Duration::from_millis(500);
             println!(
                 "retries 3 with user_timeout 6.5s: dead peer detected after {:.3} s (4 s without the user timeout, worst case {:.3} s): {err}",

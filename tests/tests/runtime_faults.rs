@@ -4,6 +4,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::apply;
 
 use std::io::{Read, Write};
 use std::mem::ManuallyDrop;
@@ -11,7 +12,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::time::Duration;
 
-use keepalive_runtime::{Error, Knob, Policy, apply, apply_unchecked};
+use keepalive_runtime::platform::Knob;
+use keepalive_runtime::{Error, Policy, apply_unchecked};
 use socket2::{Domain, Socket, Type};
 use support::{kernel, pair};
 

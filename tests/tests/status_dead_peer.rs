@@ -12,13 +12,15 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::apply;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use keepalive_runtime::{Cause, Outlook, Policy, Status, apply, status};
+use keepalive_runtime::status::{Cause, Outlook, Status};
+use keepalive_runtime::{Policy, status};
 use support::netns::{Peer, in_private_netns};
 
 const POLL: Duration = Duration::from_millis(100);

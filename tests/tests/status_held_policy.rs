@@ -9,9 +9,8 @@ use crate::support;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use keepalive_runtime::{
-    Apply, Error, KeepAlive, KeepAlivePolicy, Outlook, PolicyOverride, State, Value, keepalive,
-};
+use keepalive_runtime::status::{Outlook, State, Value};
+use keepalive_runtime::{ApplyAt, Error, KeepAlive, KeepAlivePolicy, PolicyOverride, keepalive};
 
 // The README's library type: idle dead peers found within 2 h 10 s by default.
 #[keepalive(
@@ -28,7 +27,7 @@ struct DbConn {
 impl DbConn {
     fn connect(addr: SocketAddr, overrides: &PolicyOverride) -> Result<DbConn, Error> {
         let policy = Self::policy_with(overrides)?;
-        let socket = keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)?;
+        let socket = support::connect_with(addr, &policy, ApplyAt::BeforeConnect)?;
         Ok(DbConn { stream: socket })
     }
 }
@@ -78,11 +77,15 @@ fn a_30s_override_is_what_status_and_report_describe() {
     assert!(report.all_match(), "{report}");
     assert_eq!(report.broken_rule(), None);
     assert_eq!(
-        report.knob(keepalive_runtime::Knob::Timeout).state,
+        report
+            .knob(keepalive_runtime::platform::Knob::Timeout)
+            .state,
         State::Matches(Value::Time(secs(30)))
     );
     assert_eq!(
-        report.knob(keepalive_runtime::Knob::Retries).state,
+        report
+            .knob(keepalive_runtime::platform::Knob::Retries)
+            .state,
         State::Matches(Value::Count(4))
     );
 }
@@ -108,7 +111,7 @@ fn a_held_policy_past_the_types_bound_names_the_rule() {
     assert!(rule.contains("max_detect"), "{rule}");
     assert!(
         matches!(
-            report.knob(keepalive_runtime::Knob::Timeout).state,
+            report.knob(keepalive_runtime::platform::Knob::Timeout).state,
             State::Differs {
                 expected: Value::Time(e),
                 actual: Value::Time(a),
@@ -147,7 +150,7 @@ fn keepalive_off_on_the_socket_is_forecast_as_off() {
     // The type's own policy, as given, still matches a socket that holds it.
     let plain = DbConn::POLICY;
     let stream =
-        keepalive_runtime::connect_with(server.local_addr().unwrap(), &plain, Apply::BeforeConnect)
+        support::connect_with(server.local_addr().unwrap(), &plain, ApplyAt::BeforeConnect)
             .unwrap();
     let conn = DbConn { stream };
     assert!(conn.keepalive_report().unwrap().all_match());
@@ -164,10 +167,10 @@ fn an_overridden_user_timeout_the_type_leaves_out_is_reported() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let change = PolicyOverride::new().with_user_timeout(secs(50));
     let policy = Api::policy_with(&change).expect("a valid change");
-    let stream = keepalive_runtime::connect_with(
+    let stream = support::connect_with(
         server.local_addr().unwrap(),
         &policy,
-        Apply::BeforeConnect,
+        ApplyAt::BeforeConnect,
     )
     .unwrap();
     let _accepted = server.accept().unwrap();
@@ -176,18 +179,22 @@ fn an_overridden_user_timeout_the_type_leaves_out_is_reported() {
     let report = conn.keepalive_report().expect("report");
     assert!(report.all_match(), "{report}");
     assert_eq!(
-        report.knob(keepalive_runtime::Knob::UserTimeout).state,
+        report
+            .knob(keepalive_runtime::platform::Knob::UserTimeout)
+            .state,
         State::Matches(Value::Time(secs(50)))
     );
     // A socket of the type as declared: the OS's 0, left to the OS.
-    let plain = keepalive_runtime::connect::<Api>(server.local_addr().unwrap())
+    let plain = keepalive_runtime::connect(server.local_addr().unwrap(), Api::policy())
         .unwrap()
         .stream;
     let _accepted = server.accept().unwrap();
     let report = Api { stream: plain }.keepalive_report().unwrap();
     assert!(report.all_match(), "{report}");
     assert!(matches!(
-        report.knob(keepalive_runtime::Knob::UserTimeout).state,
+        report
+            .knob(keepalive_runtime::platform::Knob::UserTimeout)
+            .state,
         State::NotSet(_)
     ));
 }

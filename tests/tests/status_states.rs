@@ -12,12 +12,14 @@
 #![cfg(target_os = "linux")]
 
 use crate::support;
+use crate::support::apply;
 
 use std::io::{ErrorKind, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use keepalive_runtime::{Outlook, Policy, TcpState, apply, status};
+use keepalive_runtime::status::{Outlook, TcpState};
+use keepalive_runtime::{Policy, status};
 use support::netns::{Peer, in_private_netns};
 
 /// 1 s idle, 1 s between probes, 3 probes: an idle connection whose peer vanished is dead
@@ -28,7 +30,11 @@ const QUICK_PROBES: Policy = Policy::new()
     .with_retries(3);
 
 /// Polls `status(stream)` until `done` holds for it or five seconds pass.
-fn wait_for(stream: &TcpStream, what: &str, done: impl Fn(&keepalive_runtime::Status) -> bool) {
+fn wait_for(
+    stream: &TcpStream,
+    what: &str,
+    done: impl Fn(&keepalive_runtime::status::Status) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let now = status(stream).expect("status");

@@ -10,7 +10,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use keepalive_runtime::{Error, Knob, Policy, State, apply, apply_best_effort, read_back};
+use keepalive_runtime::platform::Knob;
+use keepalive_runtime::status::{State, read_back};
+use keepalive_runtime::{Error, Policy, apply, apply_best_effort};
 use socket2::SockRef;
 
 use crate::support::pair;
@@ -53,7 +55,7 @@ fn policy_applies_and_reads_back_through_the_crate() {
     );
     assert_eq!(
         report.keepalive().state,
-        State::Matches(keepalive_runtime::Value::Flag(true))
+        State::Matches(keepalive_runtime::status::Value::Flag(true))
     );
     for knob in [Knob::Timeout, Knob::Interval] {
         let entry = report.knob(knob);

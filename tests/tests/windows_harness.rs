@@ -9,7 +9,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use keepalive_runtime::{Knob, Policy, apply, apply_best_effort};
+use keepalive_runtime::platform::Knob;
+use keepalive_runtime::{Policy, apply, apply_best_effort};
 
 /// Windows before 10.0.15063 (and Wine 8) refuse TCP_KEEPCNT and always send this many
 /// probes; the platform table's fallback text says so, and the test checks it does.

@@ -1,5 +1,6 @@
 // a server type whose listener is reached through a function, handed to a connect path
-use keepalive_runtime::{connect, keepalive};
+use keepalive_runtime::connect;
+use keepalive_runtime::prelude::*;
 use std::net::TcpListener;
 
 struct Server {
@@ -17,5 +18,5 @@ struct Conn {
 }
 
 fn main() {
-    let _ = connect::<Conn>("127.0.0.1:80");
+    let _ = connect("127.0.0.1:80", Conn::policy());
 }

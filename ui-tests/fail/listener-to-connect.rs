@@ -1,5 +1,6 @@
 // a server type handed to a connect path
-use keepalive_runtime::{connect, keepalive};
+use keepalive_runtime::connect;
+use keepalive_runtime::prelude::*;
 use std::net::TcpListener;
 
 #[keepalive(timeout = "30s")]
@@ -8,5 +9,5 @@ struct Server {
 }
 
 fn main() {
-    let _ = connect::<Server>("127.0.0.1:80");
+    let _ = connect("127.0.0.1:80", Server::policy());
 }

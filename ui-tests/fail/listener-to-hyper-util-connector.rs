@@ -1,6 +1,6 @@
 // a server type handed to hyper-util's client connector
 use keepalive_runtime::integrations::hyper_util::Connector;
-use keepalive_runtime::keepalive;
+use keepalive_runtime::prelude::*;
 use std::net::TcpListener;
 
 #[keepalive(timeout = "30s")]
@@ -9,5 +9,5 @@ struct Server {
 }
 
 fn main() {
-    let _ = Connector::<Server>::new();
+    let _ = Connector::new(Server::policy());
 }

@@ -15,6 +15,6 @@ struct Proxy {
 fn main() {
     let _ = Conn::POLICY.timeout();
     let _ = Proxy::APPLY;
-    let _ = |conn: &Conn| conn.apply_keepalive();
+    let _ = |conn: &Conn| conn.keepalive_status();
     let _ = |proxy: &Proxy| proxy.socket().map(|s| s.peer_addr());
 }

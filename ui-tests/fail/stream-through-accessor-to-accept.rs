@@ -1,5 +1,6 @@
 // a client type whose stream is reached through a function, handed to the accept path
-use keepalive_runtime::{Listener, keepalive};
+use keepalive_runtime::Listener;
+use keepalive_runtime::prelude::*;
 use std::net::TcpStream;
 
 struct Tls {
@@ -17,5 +18,5 @@ struct Client {
 }
 
 fn main() {
-    let _ = Listener::<Client>::bind("127.0.0.1:0");
+    let _ = Listener::bind("127.0.0.1:0", Client::policy());
 }

@@ -1,6 +1,6 @@
 // a client type handed to the listener for axum::serve
 use keepalive_runtime::integrations::axum::Listener;
-use keepalive_runtime::keepalive;
+use keepalive_runtime::prelude::*;
 use std::net::TcpStream;
 
 #[keepalive(timeout = "30s")]
@@ -9,5 +9,5 @@ struct Client {
 }
 
 fn main() {
-    let _ = Listener::<Client>::bind("127.0.0.1:0");
+    let _ = Listener::bind("127.0.0.1:0", Client::policy());
 }

@@ -1,5 +1,5 @@
 // options set once the connect has completed
-use keepalive_runtime::{Apply, KeepAlivePolicy, keepalive};
+use keepalive_runtime::{ApplyAt, KeepAlivePolicy, keepalive};
 
 #[keepalive(timeout = "30s", apply = "after_connect")]
 struct Conn {
@@ -7,5 +7,5 @@ struct Conn {
 }
 
 fn main() {
-    assert_eq!(Conn::APPLY, Apply::AfterConnect);
+    assert_eq!(Conn::APPLY, ApplyAt::AfterConnect);
 }

@@ -1,5 +1,5 @@
 // options set on the unconnected socket (the default, written out)
-use keepalive_runtime::{Apply, KeepAlivePolicy, keepalive};
+use keepalive_runtime::{ApplyAt, KeepAlivePolicy, keepalive};
 
 #[keepalive(timeout = "30s", apply = "before_connect")]
 struct Conn {
@@ -7,5 +7,5 @@ struct Conn {
 }
 
 fn main() {
-    assert_eq!(Conn::APPLY, Apply::BeforeConnect);
+    assert_eq!(Conn::APPLY, ApplyAt::BeforeConnect);
 }

@@ -12,6 +12,6 @@ struct Strict {
 }
 
 fn main() {
-    assert!(Conn::BEST_EFFORT);
-    assert!(!Strict::BEST_EFFORT);
+    assert!(Conn::ENFORCEMENT.is_best_effort());
+    assert!(!Strict::ENFORCEMENT.is_best_effort());
 }

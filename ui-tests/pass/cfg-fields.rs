@@ -1,5 +1,5 @@
 // socket fields under #[cfg]: per platform, compiled out, before a tuple socket, a marker in cfg_attr
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use std::net::{TcpListener, TcpStream};
 
 type Io = TcpStream;
@@ -44,9 +44,9 @@ fn main() -> std::io::Result<()> {
     let kept = Kept(7, connect()?);
     assert_eq!(local(&kept.1), kept.socket().unwrap().local_addr()?);
     let per = PerPlatform { stream: connect()?.into() };
-    per.apply_keepalive().unwrap();
+    keepalive_runtime::apply(per.socket().unwrap(), PerPlatform::policy()).unwrap();
     let spare = Spare { stream: connect()? };
-    spare.apply_keepalive().unwrap();
+    keepalive_runtime::apply(spare.socket().unwrap(), Spare::policy()).unwrap();
     let marked = Marked { io: connect()?, other: connect()? };
     // The marker under `cfg_attr(all(), ...)` holds: `io`, not `other`.
     assert_eq!(local(&marked.io), marked.socket().unwrap().local_addr()?);

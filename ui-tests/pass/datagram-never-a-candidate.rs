@@ -1,5 +1,5 @@
 // a control stream beside a media datagram socket, and beside a type of the user's merely named Socket
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use std::net::{TcpStream, UdpSocket};
 
 mod sound {
@@ -25,7 +25,7 @@ fn main() {
         control: TcpStream::connect(addr).unwrap(),
         media: UdpSocket::bind("127.0.0.1:0").unwrap(),
     };
-    call.apply_keepalive().unwrap();
+    keepalive_runtime::apply(call.socket().unwrap(), Call::policy()).unwrap();
     let device = Device { speaker: sound::Socket, link: TcpStream::connect(addr).unwrap() };
-    device.apply_keepalive().unwrap();
+    keepalive_runtime::apply(device.socket().unwrap(), Device::policy()).unwrap();
 }

@@ -1,5 +1,6 @@
 // a generic field reached through `socket = path`: the bound the struct states is all it needs
-use keepalive_runtime::{KeepAlive, KeepAliveSocket, keepalive};
+use keepalive_runtime::prelude::*;
+use keepalive_runtime::socket::KeepAliveSocket;
 use std::net::TcpStream;
 
 struct Tls<S> {
@@ -22,5 +23,5 @@ fn main() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let io = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let conn = Conn { tls: Tls { io } };
-    conn.apply_keepalive().unwrap();
+    keepalive_runtime::apply(conn.socket().unwrap(), Conn::<TcpStream>::policy()).unwrap();
 }

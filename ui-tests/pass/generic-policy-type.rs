@@ -11,8 +11,8 @@ struct Tagged<A, B> {
     _b: PhantomData<fn() -> B>,
 }
 
-fn connects<P: keepalive_runtime::ConnectPolicy>() {}
-fn listens<P: keepalive_runtime::ListenPolicy>() {}
+fn connects<P: keepalive_runtime::socket::ConnectPolicy>() {}
+fn listens<P: keepalive_runtime::socket::ListenPolicy>() {}
 
 fn main() {
     connects::<Policy<u8>>();

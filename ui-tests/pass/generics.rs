@@ -2,7 +2,7 @@
 use keepalive_runtime::{KeepAlive, Policy, keepalive};
 use core::time::Duration;
 
-use keepalive_runtime::KeepAliveSocket;
+use keepalive_runtime::socket::KeepAliveSocket;
 
 #[keepalive(timeout = "30s")]
 struct Conn<S, M>

@@ -29,6 +29,6 @@ struct Marked {
 
 fn main() {
     assert_eq!(Conn::POLICY.timeout(), Some(P));
-    assert!(Conn::BEST_EFFORT);
+    assert!(Conn::ENFORCEMENT.is_best_effort());
     assert_eq!(Marked::POLICY.timeout(), Some(Duration::from_secs(1)));
 }

@@ -122,8 +122,8 @@ fn main() {
     assert_eq!(Lit::POLICY.timeout(), Some(Duration::from_secs(30)));
     assert_eq!(Lit::POLICY.interval(), Some(Duration::from_secs(5)));
     assert_eq!(Lit::POLICY.retries(), Some(4));
-    assert!(Lit::BEST_EFFORT);
-    assert!(Lit::APPLY == keepalive_runtime::Apply::AfterConnect);
+    assert!(Lit::ENFORCEMENT.is_best_effort());
+    assert!(Lit::APPLY == keepalive_runtime::ApplyAt::AfterConnect);
     assert_eq!(Expr::POLICY.retries(), Some(3));
     assert_eq!(Expr::POLICY.timeout(), Some(Duration::from_secs(31)));
     assert_eq!(ExprConst::POLICY.timeout(), Some(IDLE));

@@ -1,6 +1,6 @@
 // a policy with no socket, declared once and applied to sockets of any kind
 use core::time::Duration;
-use keepalive_runtime::{Apply, KeepAlivePolicy, Policy, apply_policy, keepalive};
+use keepalive_runtime::{ApplyAt, KeepAlivePolicy, Policy, apply, keepalive};
 
 #[keepalive(timeout = "30s", interval = "5s", retries = 4, apply = "after_connect")]
 struct Api;
@@ -17,9 +17,9 @@ fn policy_of<P: KeepAlivePolicy>() -> Policy {
 
 fn main() {
     assert_eq!(Api::POLICY.timeout(), Some(Duration::from_secs(30)));
-    assert_eq!(Api::APPLY, Apply::AfterConnect);
-    assert!(!Api::BEST_EFFORT && Lenient::BEST_EFFORT);
+    assert_eq!(Api::APPLY, ApplyAt::AfterConnect);
+    assert!(!Api::ENFORCEMENT.is_best_effort() && Lenient::ENFORCEMENT.is_best_effort());
     assert_eq!(policy_of::<Bare>(), Policy::new());
-    let _ = |s: &socket2::Socket| apply_policy::<Api>(s);
-    let _ = |s: &std::net::TcpStream| apply_policy::<Lenient>(s);
+    let _ = |s: &socket2::Socket| apply(s, Api::policy());
+    let _ = |s: &std::net::TcpStream| apply(s, Lenient::policy());
 }

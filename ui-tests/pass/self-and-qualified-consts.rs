@@ -66,8 +66,8 @@ fn main() {
     assert_eq!(Generic::<TcpStream>::POLICY.timeout(), Some(Duration::from_secs(20)));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let secure = Secure { tls: Tls { io: TcpStream::connect(listener.local_addr().unwrap()).unwrap() } };
-    secure.apply_keepalive().unwrap();
+    keepalive_runtime::apply(secure.socket().unwrap(), Secure::policy()).unwrap();
     // A stream behind the accessor: the connect paths take the type.
-    fn connects<C: keepalive_runtime::ConnectPolicy>() {}
+    fn connects<C: keepalive_runtime::socket::ConnectPolicy>() {}
     connects::<Secure>();
 }

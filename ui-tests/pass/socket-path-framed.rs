@@ -1,5 +1,5 @@
 // a codec frame around a tokio stream, reached through Framed::get_ref
-use keepalive_runtime::{KeepAlive, keepalive};
+use keepalive_runtime::prelude::*;
 use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, LinesCodec};
 
@@ -13,5 +13,5 @@ fn socket<C: KeepAlive>() {}
 
 fn main() {
     socket::<LineConn>();
-    let _ = |conn: &LineConn| conn.apply_keepalive();
+    let _ = |conn: &LineConn| Ok::<_, keepalive_runtime::Error>(keepalive_runtime::apply(conn.socket()?, LineConn::policy())?);
 }

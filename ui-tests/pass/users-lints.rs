@@ -2,7 +2,8 @@
 #![deny(missing_docs, warnings, clippy::nursery)]
 //! A crate of the user's.
 
-use keepalive_runtime::{KeepAliveSocket, keepalive};
+use keepalive_runtime::keepalive;
+use keepalive_runtime::socket::KeepAliveSocket;
 
 /// A connection.
 #[deprecated = "use the new one"]

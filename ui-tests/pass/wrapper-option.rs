@@ -13,7 +13,7 @@ fn main() {
         stream: None,
         attempts: 0,
     };
-    assert!(matches!(conn.apply_keepalive(), Err(Error::NoSocket)));
+    assert!(matches!(conn.socket(), Err(Error::NoSocket)));
     assert!(matches!(conn.socket(), Err(Error::NoSocket)));
     let _ = conn.attempts;
 }

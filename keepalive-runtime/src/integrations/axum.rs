@@ -1,17 +1,18 @@
 //! axum (feature `axum`): a listener for `axum::serve` whose accepted sockets carry a
-//! policy type.
+//! policy.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use keepalive_runtime::integrations::axum::Listener;
-//! use keepalive_runtime::keepalive;
+//! use keepalive_runtime::prelude::*;
 //!
 //! #[keepalive(timeout = "60s", interval = "10s", retries = 3, user_timeout = "90s")]
 //! struct Clients;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let app = Router::new().route("/", get(|| async { "hello" }));
-//! let listener = Listener::<Clients>::bind("127.0.0.1:3000").await?;
+//! // Or `Clients::policy_with(&keepalive_runtime::config::from_env("APP_KEEPALIVE_")?)?`.
+//! let listener = Listener::bind("127.0.0.1:3000", Clients::policy()).await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
 //! ```
@@ -22,7 +23,10 @@
 //! what they do not copy is set again on each accepted socket. axum's trait has no room for
 //! an error, so a connection whose socket the OS refuses that is closed before axum sees
 //! it, and the error goes to the handler given to [`Listener::on_refused`]. Errors of
-//! `accept` itself are handled as `axum::serve` handles them on tokio's listener.
+//! `accept` itself are handled as `axum::serve` handles them on tokio's listener (a
+//! connection that failed before it was accepted is skipped; anything else, EMFILE say, is
+//! waited out for a second) and each goes to [`Listener::on_accept_error`]'s handler, or,
+//! without one, is written to standard error as axum logs it.
 
 use core::fmt;
 use core::time::Duration;
@@ -31,31 +35,41 @@ use std::net::SocketAddr;
 
 use tokio::net::{TcpStream, ToSocketAddrs};
 
-use crate::{BestEffort, Error, ListenPolicy, async_tokio};
+use crate::socket::ListenPolicy;
+use crate::{Applied, CheckedPolicy, Error, async_tokio};
 
-/// A TCP listener configured with the policy type `P`, for `axum::serve`.
+/// What [`Listener::on_accept_error`] calls.
+type AcceptErrorHandler = Box<dyn FnMut(&io::Error) + Send>;
+
+/// A TCP listener configured with a policy of the policy type `P`, for `axum::serve`.
 pub struct Listener<P: ?Sized> {
     inner: async_tokio::Listener<P>,
     on_refused: Option<Box<dyn FnMut(Error) + Send>>,
+    on_accept_error: Option<AcceptErrorHandler>,
 }
 
 // The bounds sit on each constructor, not on the impl, so that a wrong type gets
 // ListenPolicy's message.
 impl<P: ?Sized> Listener<P> {
-    /// Binds to the first of `addrs` that accepts it, with `P` set before it listens.
-    pub async fn bind(addrs: impl ToSocketAddrs) -> Result<Self, Error>
+    /// Binds to the first of `addrs` that accepts it, with `policy` set before it listens.
+    pub async fn bind(addrs: impl ToSocketAddrs, policy: CheckedPolicy<P>) -> Result<Self, Error>
     where
         P: ListenPolicy,
     {
-        async_tokio::Listener::bind(addrs).await.map(Self::from)
+        async_tokio::Listener::bind(addrs, policy)
+            .await
+            .map(Self::from)
     }
 
-    /// Sets `P` on a tokio listener bound elsewhere.
-    pub fn from_tokio(listener: tokio::net::TcpListener) -> Result<Self, Error>
+    /// Sets `policy` on a tokio listener bound elsewhere.
+    pub fn from_tokio(
+        listener: tokio::net::TcpListener,
+        policy: CheckedPolicy<P>,
+    ) -> Result<Self, Error>
     where
         P: ListenPolicy,
     {
-        async_tokio::Listener::from_tokio(listener).map(Self::from)
+        async_tokio::Listener::from_tokio(listener, policy).map(Self::from)
     }
 }
 
@@ -68,14 +82,37 @@ impl<P: ListenPolicy + ?Sized> Listener<P> {
         self
     }
 
+    /// Called with each error of `accept` itself (EMFILE when the process is out of file
+    /// descriptors, ENFILE, ENOBUFS...), before the listener waits a second and accepts
+    /// again; instead of the default, which writes the error to standard error.
+    ///
+    /// ```
+    /// use keepalive_runtime::integrations::axum::Listener;
+    /// use keepalive_runtime::prelude::*;
+    ///
+    /// #[keepalive(timeout = "60s")]
+    /// struct Clients;
+    ///
+    /// # async fn run() -> Result<(), keepalive_runtime::Error> {
+    /// let listener = Listener::bind("127.0.0.1:0", Clients::policy())
+    ///     .await?
+    ///     .on_accept_error(|e| eprintln!("accept failed: {e}")); // or a log or metrics call
+    /// # drop(listener);
+    /// # Ok(()) }
+    /// ```
+    pub fn on_accept_error(mut self, handler: impl FnMut(&io::Error) + Send + 'static) -> Self {
+        self.on_accept_error = Some(Box::new(handler));
+        self
+    }
+
     /// The local address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.local_addr()
     }
 
     /// What was set on the listener, and each knob left out and why.
-    pub fn report(&self) -> &BestEffort {
-        self.inner.report()
+    pub fn applied(&self) -> &Applied {
+        self.inner.applied()
     }
 
     /// The crate's listener inside.
@@ -89,6 +126,7 @@ impl<P: ?Sized> From<async_tokio::Listener<P>> for Listener<P> {
         Listener {
             inner,
             on_refused: None,
+            on_accept_error: None,
         }
     }
 }
@@ -96,9 +134,10 @@ impl<P: ?Sized> From<async_tokio::Listener<P>> for Listener<P> {
 impl<P: ListenPolicy + ?Sized> fmt::Debug for Listener<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listener")
-            .field("policy", &core::any::type_name::<P>())
+            .field("policy", &self.inner.policy())
             .field("listener", self.inner.as_tokio())
             .field("on_refused", &self.on_refused.is_some())
+            .field("on_accept_error", &self.on_accept_error.is_some())
             .finish()
     }
 }
@@ -114,8 +153,12 @@ impl<P: ListenPolicy + ?Sized + 'static> ::axum::serve::Listener for Listener<P>
                 Err(Error::Io { source, .. }) => {
                     // As axum::serve does on tokio's listener: a connection that failed
                     // before it was accepted is skipped; anything else (EMFILE, say) is
-                    // waited out rather than spun on.
+                    // reported and waited out rather than spun on.
                     if !is_connection_error(&source) {
+                        match &mut self.on_accept_error {
+                            Some(handler) => handler(&source),
+                            None => eprintln!("accept failed: {source}; accepting again in 1s"),
+                        }
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }

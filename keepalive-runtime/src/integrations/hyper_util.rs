@@ -1,10 +1,10 @@
-//! hyper-util (feature `hyper-util`): a connector that applies a policy type to every new
+//! hyper-util (feature `hyper-util`): a connector that applies a policy to every new
 //! connection, and fails that connection's connect when the OS refuses an option.
 //!
 //! [`Connector<P>`] wraps hyper-util's `HttpConnector` (or any connector whose connections
 //! expose their TCP stream, see [`TcpConnection`]) the way hyper-timeout's and
 //! hyper-rustls' connectors do: it is a `tower_service::Service<Uri>`, passes `poll_ready`
-//! through, and applies `P` to the stream the inner connector returns, before hyper writes
+//! through, and applies the policy to the stream the inner connector returns, before hyper writes
 //! a byte on it. Everything the inner connector does stays: happy eyeballs, connect
 //! timeout, nodelay, local address, `HttpInfo`.
 //!
@@ -12,7 +12,7 @@
 //! use hyper_util::client::legacy::Client;
 //! use hyper_util::rt::TokioExecutor;
 //! use keepalive_runtime::integrations::hyper_util::Connector;
-//! use keepalive_runtime::keepalive;
+//! use keepalive_runtime::prelude::*;
 //!
 //! #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
 //! struct Api;
@@ -21,34 +21,51 @@
 //! let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
 //! http.set_nodelay(true);
 //! let client: Client<_, String> =
-//!     Client::builder(TokioExecutor::new()).build(Connector::<Api>::wrap(http));
+//!     Client::builder(TokioExecutor::new()).build(Connector::wrap(http, Api::policy()));
 //! let response = client.get("http://127.0.0.1:8080/".parse()?).await?;
 //! # Ok(()) }
 //! ```
 //!
+//! A policy changed at run time goes the same way: `Connector::wrap(http,
+//! Api::policy_with(&change)?)`. Any inner connector whose connections expose their stream
+//! fits, one with a resolver of its own included:
+//!
+//! ```
+//! use hyper_util::client::legacy::connect::HttpConnector;
+//! use hyper_util::client::legacy::connect::dns::GaiResolver;
+//! use keepalive_runtime::integrations::hyper_util::Connector;
+//! use keepalive_runtime::prelude::*;
+//!
+//! #[keepalive(timeout = "30s")]
+//! struct Api;
+//!
+//! let http = HttpConnector::new_with_resolver(GaiResolver::new());
+//! let connector: Connector<Api, HttpConnector<GaiResolver>> = Connector::wrap(http, Api::policy());
+//! # drop(connector);
+//! ```
+//!
 //! With TLS the keep-alive connector goes inside the TLS one, next to the TCP connector:
-//! hyper-rustls' `HttpsConnectorBuilder::wrap_connector(Connector::<P>::wrap(http))`, for
-//! one, takes it as it takes an `HttpConnector` (one with `enforce_http(false)`, so that it
-//! connects for `https://` URIs too).
+//! hyper-rustls' `HttpsConnectorBuilder::wrap_connector(Connector::wrap(http, P::policy()))`,
+//! for one, takes it as it takes an `HttpConnector` (one with `enforce_http(false)`, so
+//! that it connects for `https://` URIs too).
 //!
 //! hyper-util's own `set_keepalive*` setters are best left unset on the wrapped connector:
 //! they take `None` as "keep-alive off", and a failure there is only logged. Here the
 //! policy is applied after them, so it is what the kernel ends up holding.
 //!
-//! A wrapper sees a connection only once the inner connector has established it, so `P`
-//! is applied then, whatever `P::APPLY` says. A connection is never handed to hyper
+//! A wrapper sees a connection only once the inner connector has established it, so the
+//! policy is applied then, whatever its type's `apply` says. A connection is never handed to hyper
 //! without the policy: a refusal fails that connect with [`ConnectError::KeepAlive`],
 //! which hyper-util's client and tonic's channel carry as the source of their own error
 //! ([`ConnectError::find`] digs it out).
 //!
-//! `P` is applied as [`apply_policy`] applies it: with `best_effort = true` a knob the OS
+//! The policy is applied as [`apply`] applies it: with `best_effort = true` a knob the OS
 //! lacks is left out, and the connection goes on without it; the connector has no way to
-//! hand the report back with the connection, so call [`apply_policy`] on a socket of your
-//! own once at start-up to log what this OS leaves out.
+//! hand the [`Applied`](crate::Applied) back with the connection, so call [`apply`] on a
+//! socket of your own once at start-up to log what this OS leaves out.
 
 use core::fmt;
 use core::future::Future;
-use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, ready};
 use std::error::Error as StdError;
@@ -58,7 +75,8 @@ use ::hyper_util::rt::TokioIo;
 use http::Uri;
 use tower_service::Service;
 
-use crate::{ConnectPolicy, Error, KeepAliveSocket, apply_policy};
+use crate::socket::{ConnectPolicy, KeepAliveSocket};
+use crate::{CheckedPolicy, Error, apply};
 
 /// A connection whose TCP stream a policy can be applied to: what a connector wrapped by
 /// [`Connector`] must return. Implemented for hyper-util's `TokioIo<TcpStream>` (what
@@ -85,41 +103,44 @@ impl TcpConnection for TokioIo<tokio::net::TcpStream> {
     }
 }
 
-/// A connector that applies the policy type `P` to each connection `C` makes.
+/// A connector that applies a policy of the policy type `P` (`P::policy()`, or a run-time
+/// one from `P::policy_with`) to each connection `C` makes.
 pub struct Connector<P, C = HttpConnector> {
     inner: C,
-    // fn() -> P: neither owns a P nor inherits its auto traits.
-    policy: PhantomData<fn() -> P>,
+    policy: CheckedPolicy<P>,
 }
 
 impl<P> Connector<P> {
     /// hyper-util's `HttpConnector::new()` (only `http://` URIs, nodelay off), wrapped.
     /// [`Connector::wrap`] takes one configured by hand.
-    pub fn new() -> Self
+    pub fn new(policy: CheckedPolicy<P>) -> Self
     where
         // On the function, not the impl, so that a wrong type gets ConnectPolicy's message.
         P: ConnectPolicy,
     {
-        Self::wrap(HttpConnector::new())
+        Self::wrap(HttpConnector::new(), policy)
     }
 }
 
 impl<P: ConnectPolicy> Default for Connector<P> {
+    /// `Connector::new(P::policy())`.
     fn default() -> Self {
-        Self::new()
+        Self::new(P::policy())
     }
 }
 
 impl<P, C> Connector<P, C> {
     /// Wraps `inner`, keeping everything it does.
-    pub fn wrap(inner: C) -> Self
+    pub fn wrap(inner: C, policy: CheckedPolicy<P>) -> Self
     where
         P: ConnectPolicy,
     {
-        Connector {
-            inner,
-            policy: PhantomData,
-        }
+        Connector { inner, policy }
+    }
+
+    /// The policy each connection gets.
+    pub fn policy(&self) -> CheckedPolicy<P> {
+        self.policy
     }
 
     /// The wrapped connector.
@@ -142,7 +163,7 @@ impl<P, C: Clone> Clone for Connector<P, C> {
     fn clone(&self) -> Self {
         Connector {
             inner: self.inner.clone(),
-            policy: PhantomData,
+            policy: self.policy,
         }
     }
 }
@@ -150,7 +171,7 @@ impl<P, C: Clone> Clone for Connector<P, C> {
 impl<P, C: fmt::Debug> fmt::Debug for Connector<P, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connector")
-            .field("policy", &core::any::type_name::<P>())
+            .field("policy", &self.policy)
             .field("inner", &self.inner)
             .finish()
     }
@@ -176,7 +197,7 @@ where
     fn call(&mut self, uri: Uri) -> Self::Future {
         Connecting {
             inner: self.inner.call(uri),
-            policy: PhantomData,
+            policy: self.policy,
         }
     }
 }
@@ -186,7 +207,7 @@ pin_project_lite::pin_project! {
     pub struct Connecting<P, F> {
         #[pin]
         inner: F,
-        policy: PhantomData<fn() -> P>,
+        policy: CheckedPolicy<P>,
     }
 }
 
@@ -208,11 +229,12 @@ where
     type Output = Result<T, ConnectError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
         let connection =
-            ready!(self.project().inner.poll(cx)).map_err(|e| ConnectError::Connect(e.into()))?;
+            ready!(this.inner.poll(cx)).map_err(|e| ConnectError::Connect(e.into()))?;
         // On failure the connection is dropped (closed) here: hyper never gets a
         // connection without the policy.
-        apply_policy::<P>(connection.tcp_stream()).map_err(ConnectError::KeepAlive)?;
+        apply(connection.tcp_stream(), *this.policy).map_err(ConnectError::KeepAlive)?;
         Poll::Ready(Ok(connection))
     }
 }

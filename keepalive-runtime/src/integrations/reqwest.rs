@@ -1,4 +1,4 @@
-//! reqwest (feature `reqwest`): a policy type mapped onto reqwest's `ClientBuilder`.
+//! reqwest (feature `reqwest`): a policy mapped onto reqwest's `ClientBuilder`.
 //!
 //! reqwest makes its sockets itself and only logs an option the OS refuses, so the policy
 //! goes in through its setters. Copying a policy into them by hand goes wrong twice over:
@@ -11,17 +11,17 @@
 //!
 //! ```no_run
 //! use keepalive_runtime::integrations::reqwest::configure;
-//! use keepalive_runtime::keepalive;
+//! use keepalive_runtime::prelude::*;
 //!
 //! #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
 //! struct Api;
 //!
 //! # fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let (builder, mapping) = configure::<Api>(reqwest::Client::builder())?;
-//! for change in mapping.changes() {
+//! let configured = configure(reqwest::Client::builder(), Api::policy())?;
+//! for change in configured.mapping().changes() {
 //!     println!("{change}"); // nothing here: the policy writes every knob
 //! }
-//! let client = builder.build()?;
+//! let client = configured.build()?;
 //! # Ok(()) }
 //! ```
 
@@ -29,10 +29,10 @@ use core::fmt;
 use core::time::Duration;
 
 use ::reqwest::ClientBuilder;
-use keepalive_core::rules::validate;
-use keepalive_core::{Knob, KnobValue, TARGET, Violation, format_duration};
+use keepalive_core::{Knob, KnobValue, Policy, format_duration};
 
-use crate::ConnectPolicy;
+use crate::CheckedPolicy;
+use crate::socket::ConnectPolicy;
 
 /// reqwest 0.13's defaults (`ClientBuilder::new`), read in its source.
 const REQWEST_IDLE: Duration = Duration::from_secs(15);
@@ -52,157 +52,240 @@ const WINDOWS_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
 #[cfg(windows)]
 const WINDOWS_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Sets the policy type `P` on `builder`: every knob `P` writes, and `None` (leave the OS's
-/// value) for every knob `P` leaves to the OS that reqwest would otherwise set. The
+/// Sets `policy` on `builder`: every knob the policy writes, and `None` (leave the OS's
+/// value) for every knob it leaves to the OS that reqwest would otherwise set. The
 /// [`Mapping`] names each of those, and each knob the mapping could not leave to the OS.
+///
+/// The result is no bare builder: reqwest's keep-alive setters are not to be called after
+/// this, since a later `.tcp_keepalive(None)` would silently mix reqwest's values with the
+/// policy's. [`Configured::with`] reaches the builder's other settings and sets the policy
+/// again afterwards, so nothing written there can undo it; [`Configured::build`] builds the
+/// client.
 ///
 /// Refused, with [`Unexpressible`]:
 /// - keep-alive on with every timing left to the OS (`#[keepalive]` alone, or with
 ///   `user_timeout` only): reqwest turns keep-alive on only together with a timing;
 /// - a knob reqwest cannot set on this target (`user_timeout` outside Linux, Android and
-///   Fuchsia; `retries` on Windows, which hyper-util drops), unless `P` is
-///   `best_effort = true`: then the knob is left out and named in the mapping;
-/// - a policy the target cannot honour (a policy type written by hand, out of range):
-///   reqwest would only log the OS's refusal.
-pub fn configure<P: ConnectPolicy>(
+///   Fuchsia; `retries` on Windows, which hyper-util drops), unless the policy type is
+///   `best_effort = true`: then the knob is left out and named in the mapping.
+pub fn configure<P: ConnectPolicy + ?Sized>(
     builder: ClientBuilder,
-) -> Result<(ClientBuilder, Mapping), Unexpressible> {
-    let policy = P::POLICY;
-    if let Err(mut violations) = validate(&policy, TARGET) {
-        if P::BEST_EFFORT {
-            violations.retain(|v| !matches!(v, Violation::Unsupported { .. }));
+    policy: CheckedPolicy<P>,
+) -> Result<Configured, Unexpressible> {
+    let (setters, mapping) = Setters::of(policy.as_policy(), policy.is_best_effort())?;
+    Ok(Configured {
+        builder: setters.onto(builder),
+        setters,
+        mapping,
+    })
+}
+
+/// A `reqwest::ClientBuilder` carrying a policy, from [`configure`]: build it, or change its
+/// other settings through [`with`](Self::with), which keeps the policy.
+///
+/// ```
+/// use keepalive_runtime::integrations::reqwest::configure;
+/// use keepalive_runtime::prelude::*;
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4)]
+/// struct Api;
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = configure(reqwest::Client::builder(), Api::policy())?
+///     .with(|builder| builder.timeout(std::time::Duration::from_secs(10)))
+///     // Undone at once: the policy is set again after `with`.
+///     .with(|builder| builder.tcp_keepalive(None))
+///     .build()?;
+/// # drop(client);
+/// # Ok(()) }
+/// # run().unwrap();
+/// ```
+#[derive(Debug)]
+pub struct Configured {
+    builder: ClientBuilder,
+    setters: Setters,
+    mapping: Mapping,
+}
+
+impl Configured {
+    /// What the mapping did differently from copying the policy into reqwest's setters.
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// The builder's other settings (`timeout`, `pool_idle_timeout`, TLS, ...) through
+    /// `change`; the policy's setters are called again afterwards, so a keep-alive setter
+    /// called in `change` changes nothing.
+    pub fn with(self, change: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Self {
+        Configured {
+            builder: self.setters.onto(change(self.builder)),
+            ..self
         }
-        if !violations.is_empty() {
-            return Err(Unexpressible::Invalid(violations));
-        }
-    }
-    let mut mapping = Mapping::default();
-    let mut builder = builder;
-
-    if !policy.is_enabled() {
-        // No keep-alive setter called: a new socket has SO_KEEPALIVE off.
-        mapping.push(
-            Knob::Timeout,
-            Change::Cleared(KnobValue::Time(REQWEST_IDLE)),
-        );
-        mapping.push(
-            Knob::Interval,
-            Change::Cleared(KnobValue::Time(REQWEST_INTERVAL)),
-        );
-        mapping.push(
-            Knob::Retries,
-            Change::Cleared(KnobValue::Count(REQWEST_RETRIES)),
-        );
-        builder = builder
-            .tcp_keepalive(None)
-            .tcp_keepalive_interval(None)
-            .tcp_keepalive_retries(None);
-        builder = user_timeout(builder, None, &mut mapping);
-        return Ok((builder, mapping));
     }
 
-    let (timeout, interval, retries) = (policy.timeout(), policy.interval(), policy.retries());
-    if timeout.is_none() && interval.is_none() && retries.is_none() {
-        return Err(Unexpressible::OsTimings);
+    /// The client, with the policy on every connection it makes.
+    pub fn build(self) -> ::reqwest::Result<::reqwest::Client> {
+        self.builder.build()
     }
 
-    #[cfg(windows)]
-    let (timeout, interval) = {
-        let mut sent = |knob, value: Option<Duration>, default| {
-            value.or_else(|| {
-                mapping.push(knob, Change::SentOsDefault(KnobValue::Time(default)));
-                Some(default)
-            })
-        };
-        (
-            sent(Knob::Timeout, timeout, WINDOWS_IDLE),
-            sent(Knob::Interval, interval, WINDOWS_INTERVAL),
-        )
-    };
-    if timeout.is_none() {
-        mapping.push(
-            Knob::Timeout,
-            Change::Cleared(KnobValue::Time(REQWEST_IDLE)),
-        );
+    /// The builder itself, for an API that takes one; calling a keep-alive setter on it
+    /// after this undoes the policy unnoticed, which [`with`](Self::with) prevents.
+    pub fn into_builder(self) -> ClientBuilder {
+        self.builder
     }
-    if interval.is_none() {
-        mapping.push(
-            Knob::Interval,
-            Change::Cleared(KnobValue::Time(REQWEST_INTERVAL)),
-        );
-    }
-    builder = builder
-        .tcp_keepalive(timeout)
-        .tcp_keepalive_interval(interval);
+}
 
-    // hyper-util, under reqwest, drops a retry count on Windows without a word.
-    let retries = if cfg!(windows) && retries.is_some() {
-        if !P::BEST_EFFORT {
-            return Err(Unexpressible::NoSetter(Knob::Retries));
-        }
-        mapping.push(Knob::Retries, Change::LeftOut);
-        None
-    } else {
-        if retries.is_none() {
+/// The values for reqwest's four keep-alive setters.
+#[derive(Debug, Clone, Copy)]
+struct Setters {
+    timeout: Option<Duration>,
+    interval: Option<Duration>,
+    retries: Option<u32>,
+    user_timeout: Option<Duration>,
+}
+
+impl Setters {
+    fn onto(self, builder: ClientBuilder) -> ClientBuilder {
+        let builder = builder
+            .tcp_keepalive(self.timeout)
+            .tcp_keepalive_interval(self.interval)
+            .tcp_keepalive_retries(self.retries);
+        user_timeout(builder, self.user_timeout)
+    }
+
+    fn of(policy: &Policy, best_effort: bool) -> Result<(Setters, Mapping), Unexpressible> {
+        let mut mapping = Mapping::default();
+        if !policy.is_enabled() {
+            // No keep-alive timing: a new socket has SO_KEEPALIVE off.
+            mapping.push(
+                Knob::Timeout,
+                Change::Cleared(KnobValue::Time(REQWEST_IDLE)),
+            );
+            mapping.push(
+                Knob::Interval,
+                Change::Cleared(KnobValue::Time(REQWEST_INTERVAL)),
+            );
             mapping.push(
                 Knob::Retries,
                 Change::Cleared(KnobValue::Count(REQWEST_RETRIES)),
             );
+            clear_user_timeout(None, &mut mapping);
+            let off = Setters {
+                timeout: None,
+                interval: None,
+                retries: None,
+                user_timeout: None,
+            };
+            return Ok((off, mapping));
         }
-        retries
-    };
-    builder = builder.tcp_keepalive_retries(retries);
 
-    let wanted = policy.user_timeout();
-    let builder = user_timeout_checked(builder, wanted, P::BEST_EFFORT, &mut mapping)?;
-    Ok((builder, mapping))
+        let (timeout, interval, retries) = (policy.timeout(), policy.interval(), policy.retries());
+        if timeout.is_none() && interval.is_none() && retries.is_none() {
+            return Err(Unexpressible::OsTimings);
+        }
+
+        #[cfg(windows)]
+        let (timeout, interval) = {
+            let mut sent = |knob, value: Option<Duration>, default| {
+                value.or_else(|| {
+                    mapping.push(knob, Change::SentOsDefault(KnobValue::Time(default)));
+                    Some(default)
+                })
+            };
+            (
+                sent(Knob::Timeout, timeout, WINDOWS_IDLE),
+                sent(Knob::Interval, interval, WINDOWS_INTERVAL),
+            )
+        };
+        if timeout.is_none() {
+            mapping.push(
+                Knob::Timeout,
+                Change::Cleared(KnobValue::Time(REQWEST_IDLE)),
+            );
+        }
+        if interval.is_none() {
+            mapping.push(
+                Knob::Interval,
+                Change::Cleared(KnobValue::Time(REQWEST_INTERVAL)),
+            );
+        }
+
+        // hyper-util, under reqwest, drops a retry count on Windows without a word.
+        let retries = if cfg!(windows) && retries.is_some() {
+            if !best_effort {
+                return Err(Unexpressible::NoSetter(Knob::Retries));
+            }
+            mapping.push(Knob::Retries, Change::LeftOut);
+            None
+        } else {
+            if retries.is_none() {
+                mapping.push(
+                    Knob::Retries,
+                    Change::Cleared(KnobValue::Count(REQWEST_RETRIES)),
+                );
+            }
+            retries
+        };
+
+        let user_timeout = user_timeout_checked(policy.user_timeout(), best_effort, &mut mapping)?;
+        let setters = Setters {
+            timeout,
+            interval,
+            retries,
+            user_timeout,
+        };
+        Ok((setters, mapping))
+    }
 }
 
 #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
 fn user_timeout_checked(
-    builder: ClientBuilder,
     wanted: Option<Duration>,
     _best_effort: bool,
     mapping: &mut Mapping,
-) -> Result<ClientBuilder, Unexpressible> {
-    Ok(user_timeout(builder, wanted, mapping))
+) -> Result<Option<Duration>, Unexpressible> {
+    clear_user_timeout(wanted, mapping);
+    Ok(wanted)
 }
 
 #[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
 fn user_timeout_checked(
-    builder: ClientBuilder,
     wanted: Option<Duration>,
     best_effort: bool,
     mapping: &mut Mapping,
-) -> Result<ClientBuilder, Unexpressible> {
+) -> Result<Option<Duration>, Unexpressible> {
     if wanted.is_some() {
         if !best_effort {
             return Err(Unexpressible::NoSetter(Knob::UserTimeout));
         }
         mapping.push(Knob::UserTimeout, Change::LeftOut);
     }
-    Ok(builder)
+    Ok(None)
 }
 
-/// reqwest's TCP_USER_TIMEOUT setter, where it has one: the policy's value, or `None`
-/// instead of reqwest's 30 s default.
+/// Where reqwest sets a TCP_USER_TIMEOUT of its own, an unwritten one clears it.
 #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
-fn user_timeout(
-    builder: ClientBuilder,
-    wanted: Option<Duration>,
-    mapping: &mut Mapping,
-) -> ClientBuilder {
+fn clear_user_timeout(wanted: Option<Duration>, mapping: &mut Mapping) {
     if wanted.is_none() {
         mapping.push(
             Knob::UserTimeout,
             Change::Cleared(KnobValue::Time(REQWEST_USER_TIMEOUT)),
         );
     }
+}
+
+#[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
+fn clear_user_timeout(_: Option<Duration>, _: &mut Mapping) {}
+
+/// reqwest's TCP_USER_TIMEOUT setter, where it has one: the policy's value, or `None`
+/// instead of reqwest's 30 s default.
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+fn user_timeout(builder: ClientBuilder, wanted: Option<Duration>) -> ClientBuilder {
     builder.tcp_user_timeout(wanted)
 }
 
 #[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
-fn user_timeout(builder: ClientBuilder, _: Option<Duration>, _: &mut Mapping) -> ClientBuilder {
+fn user_timeout(builder: ClientBuilder, _: Option<Duration>) -> ClientBuilder {
     builder
 }
 
@@ -286,9 +369,6 @@ pub enum Unexpressible {
     OsTimings,
     /// reqwest has no setter for this knob on this target.
     NoSetter(Knob),
-    /// The policy is out of the target's range (a policy type written by hand): reqwest
-    /// would only log the OS's refusal.
-    Invalid(Vec<Violation>),
 }
 
 impl fmt::Display for Unexpressible {
@@ -303,10 +383,6 @@ impl fmt::Display for Unexpressible {
                 "reqwest cannot set `{knob}` on this OS; drop it from the policy or add \
                  `best_effort = true`"
             ),
-            Unexpressible::Invalid(violations) => {
-                f.write_str("the policy is out of this OS's range: ")?;
-                keepalive_core::write_violations(f, violations, "; ")
-            }
         }
     }
 }
@@ -318,14 +394,15 @@ mod tests {
     //! The mapping per target; the sockets reqwest makes are read in tests/integrations.rs.
     //! These also run on Windows (under Wine in CI), where the mapping differs most.
     use super::*;
-    use crate::{Apply, KeepAlivePolicy, Policy};
+    use crate::{ApplyAt, KeepAlivePolicy};
+    use keepalive_core::rules::Enforcement;
 
     macro_rules! policy_type {
         ($name:ident = $policy:expr) => {
             struct $name;
             impl KeepAlivePolicy for $name {
                 const POLICY: Policy = $policy;
-                const APPLY: Apply = Apply::BeforeConnect;
+                const APPLY: ApplyAt = ApplyAt::BeforeConnect;
             }
             impl ConnectPolicy for $name {}
         };
@@ -333,8 +410,8 @@ mod tests {
             struct $name;
             impl KeepAlivePolicy for $name {
                 const POLICY: Policy = $policy;
-                const APPLY: Apply = Apply::BeforeConnect;
-                const BEST_EFFORT: bool = true;
+                const APPLY: ApplyAt = ApplyAt::BeforeConnect;
+                const ENFORCEMENT: Enforcement = Enforcement::new().with_best_effort(true);
             }
             impl ConnectPolicy for $name {}
         };
@@ -354,7 +431,7 @@ mod tests {
     policy_type!(Bare = Policy::new());
 
     fn mapping<P: ConnectPolicy>() -> Result<Mapping, Unexpressible> {
-        configure::<P>(ClientBuilder::new()).map(|(_, mapping)| mapping)
+        Setters::of(&P::POLICY, P::ENFORCEMENT.is_best_effort()).map(|(_, mapping)| mapping)
     }
 
     #[test]

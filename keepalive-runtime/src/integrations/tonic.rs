@@ -1,9 +1,11 @@
-//! tonic (feature `tonic`): channels whose connections carry a policy type, through
-//! `Endpoint::connect_with_connector` and the [`hyper_util`](super::hyper_util) connector.
+//! tonic (feature `tonic`): channels whose connections carry a policy, through
+//! `Endpoint::connect_with_connector` and the [`hyper_util`](super::hyper_util) connector;
+//! and servers whose accepted connections carry one, through
+//! `Server::serve_with_incoming` and [`incoming`].
 //!
 //! ```no_run
 //! use keepalive_runtime::integrations::tonic::connector;
-//! use keepalive_runtime::keepalive;
+//! use keepalive_runtime::prelude::*;
 //! use tonic::transport::Endpoint;
 //!
 //! #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
@@ -11,7 +13,7 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let endpoint = Endpoint::from_static("http://127.0.0.1:50051");
-//! let channel = endpoint.connect_with_connector(connector::<Backend>(&endpoint)?).await?;
+//! let channel = endpoint.connect_with_connector(connector(&endpoint, Backend::policy())?).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -27,12 +29,16 @@
 //! (`ConnectError::find` digs out the typed error).
 
 use core::fmt;
+use core::pin::Pin;
+use core::task::{Context, Poll, ready};
 
 use ::hyper_util::client::legacy::connect::HttpConnector;
 use ::tonic::transport::Endpoint;
+use tokio::net::TcpStream;
 
 use super::hyper_util::Connector;
-use crate::ConnectPolicy;
+use crate::socket::{ConnectPolicy, ListenPolicy};
+use crate::{CheckedPolicy, Error, async_tokio};
 
 /// A [`Connector`] for `endpoint.connect_with_connector`, set up as tonic sets up its own:
 /// nodelay as the endpoint says, no restriction to `http://` URIs.
@@ -41,7 +47,10 @@ use crate::ConnectPolicy;
 /// `tcp_keepalive_retries`) would be ignored beside a connector of one's own, and two
 /// policies for one connection cannot both hold: an endpoint that sets any of them is
 /// refused.
-pub fn connector<P: ConnectPolicy>(endpoint: &Endpoint) -> Result<Connector<P>, EndpointKeepAlive> {
+pub fn connector<P: ConnectPolicy>(
+    endpoint: &Endpoint,
+    policy: CheckedPolicy<P>,
+) -> Result<Connector<P>, EndpointKeepAlive> {
     let set = [
         ("tcp_keepalive", endpoint.get_tcp_keepalive().is_some()),
         (
@@ -60,7 +69,80 @@ pub fn connector<P: ConnectPolicy>(endpoint: &Endpoint) -> Result<Connector<P>, 
     http.enforce_http(false);
     http.set_nodelay(endpoint.get_tcp_nodelay());
     // The connect timeout stays with tonic: connect_with_connector applies the endpoint's.
-    Ok(Connector::wrap(http))
+    Ok(Connector::wrap(http, policy))
+}
+
+/// The connections `listener` accepts, as the stream `Server::serve_with_incoming` takes,
+/// each with TCP_NODELAY on as tonic's own `Server::serve` sets it (`tcp_nodelay(true)` is
+/// tonic's default; [`Incoming::with_nodelay`] changes it). With `serve_with_incoming`
+/// tonic ignores its server's `tcp_nodelay` and `tcp_keepalive*` settings, so these are the
+/// only ones the accepted sockets get.
+///
+/// An accepted socket the OS refuses the policy on is closed and yielded as the error, which
+/// tonic logs (at trace level) and skips, as it does a failed accept.
+///
+/// ```no_run
+/// use keepalive_runtime::async_tokio::Listener;
+/// use keepalive_runtime::integrations::tonic::incoming;
+/// use keepalive_runtime::prelude::*;
+///
+/// #[keepalive(timeout = "60s", interval = "10s", retries = 3)]
+/// struct Clients;
+///
+/// # async fn run(router: tonic::transport::server::Router) -> Result<(), Box<dyn std::error::Error>> {
+/// // `router`: `tonic::transport::Server::builder().add_service(...)`.
+/// let listener = Listener::bind("0.0.0.0:50051", Clients::policy()).await?;
+/// router.serve_with_incoming(incoming(listener)).await?;
+/// # Ok(()) }
+/// ```
+pub fn incoming<P: ListenPolicy + ?Sized>(listener: async_tokio::Listener<P>) -> Incoming<P> {
+    Incoming {
+        listener,
+        nodelay: true,
+    }
+}
+
+/// The stream of accepted connections [`incoming`] makes: a
+/// `futures_core::Stream<Item = Result<tokio::net::TcpStream, Error>>`, which never ends.
+pub struct Incoming<P: ?Sized> {
+    nodelay: bool,
+    listener: async_tokio::Listener<P>,
+}
+
+impl<P: ListenPolicy + ?Sized> Incoming<P> {
+    /// TCP_NODELAY on every accepted socket (`true` unless changed), as tonic's
+    /// `Server::tcp_nodelay`.
+    pub fn with_nodelay(self, nodelay: bool) -> Self {
+        Incoming { nodelay, ..self }
+    }
+
+    /// The listener inside.
+    pub fn get_ref(&self) -> &async_tokio::Listener<P> {
+        &self.listener
+    }
+}
+
+impl<P: ListenPolicy + ?Sized> fmt::Debug for Incoming<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Incoming")
+            .field("listener", &self.listener)
+            .field("nodelay", &self.nodelay)
+            .finish()
+    }
+}
+
+impl<P: ListenPolicy + ?Sized> futures_core::Stream for Incoming<P> {
+    type Item = Result<TcpStream, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let accepted = ready!(self.listener.poll_accept(cx));
+        Poll::Ready(Some(accepted.and_then(|(stream, _peer)| {
+            stream
+                .set_nodelay(self.nodelay)
+                .map_err(Error::io("TCP_NODELAY"))?;
+            Ok(stream)
+        })))
+    }
 }
 
 /// The endpoint given to [`connector`] sets a keep-alive option of its own.

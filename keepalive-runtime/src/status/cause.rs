@@ -64,7 +64,7 @@ impl Cause {
     /// let mut buf = [0u8; 1024];
     /// if let Err(error) = stream.read(&mut buf) {
     ///     let after = keepalive_runtime::status(&stream).ok();
-    ///     let cause = keepalive_runtime::Cause::of(&error, after.as_ref());
+    ///     let cause = keepalive_runtime::status::Cause::of(&error, after.as_ref());
     ///     eprintln!("connection lost: {cause} ({error})");
     /// }
     /// # Ok::<(), std::io::Error>(())

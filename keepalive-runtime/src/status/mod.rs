@@ -29,6 +29,7 @@ pub(crate) use read::Kernel;
 pub(crate) use read::MICROS_U32_WRAP;
 pub use read::{Status, StatusError, TcpState, status};
 
+pub use crate::readback::{Entry, Report, State, Value, read_back};
 use core::fmt;
 use core::time::Duration;
 

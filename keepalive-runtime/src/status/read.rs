@@ -434,19 +434,18 @@ impl fmt::Display for Status {
 /// interface, no allocation.
 ///
 /// ```
-/// use keepalive_runtime::{status, Policy};
-/// use std::time::Duration;
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::status;
+///
+/// #[keepalive(timeout = "60s", interval = "10s", retries = 5)]
+/// struct Api;
 ///
 /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
 /// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
-/// let policy = Policy::new()
-///     .with_timeout(Duration::from_secs(60))
-///     .with_interval(Duration::from_secs(10))
-///     .with_retries(5);
-/// keepalive_runtime::apply(&stream, &policy)?;
+/// keepalive_runtime::apply(&stream, Api::policy())?;
 ///
 /// let now = status(&stream)?;
-/// let forecast = now.forecast(&policy);
+/// let forecast = now.forecast(&Api::POLICY);
 /// println!("{forecast}");
 /// # #[cfg(target_os = "linux")] {
 /// assert_eq!(now.probes(), Some(0));

@@ -2,7 +2,7 @@
 //!
 //! Each branch offers the same four functions:
 //! - `apply_enabled`: set the written knobs and turn keep-alive on, in the order of the
-//!   target's `ApplyPlan` for a connected socket or a listener; with a [`BestEffort`]
+//!   target's `ApplyPlan` for a connected socket or a listener; with a [`Applied`]
 //!   record, a knob the OS lacks is left out and recorded instead of failing;
 //! - `read_knob`: read one knob back, or `None` where the OS cannot;
 //! - `after_accept`: the plan's `accepted` steps, what an accepted socket did not inherit.
@@ -13,7 +13,7 @@ use std::io;
 use keepalive_core::{Knob, KnobValue, TARGET, Unit};
 
 use crate::error::{Error, is_no_such_option};
-use crate::outcome::{Applied, BestEffort, LeftOut};
+use crate::outcome::{Applied, LeftOut, OptionsSet};
 
 pub(crate) mod conn_info;
 
@@ -76,7 +76,7 @@ fn instead(knob: Knob) -> Option<&'static str> {
 /// A knob with no per-socket option on this OS (known while compiling): an error, or with a
 /// best-effort record, recorded as left out.
 #[cfg_attr(windows, allow(dead_code))]
-pub(crate) fn no_option(knob: Knob, best_effort: Option<&mut BestEffort>) -> Result<(), Error> {
+pub(crate) fn no_option(knob: Knob, best_effort: Option<&mut Applied>) -> Result<(), Error> {
     let Some(record) = best_effort else {
         return Err(Error::Unsupported { knob });
     };
@@ -99,8 +99,8 @@ pub(crate) fn refused(
     knob: Knob,
     option: &'static str,
     source: io::Error,
-    already_set: Applied,
-    best_effort: Option<&mut BestEffort>,
+    already_set: OptionsSet,
+    best_effort: Option<&mut Applied>,
 ) -> Result<(), Error> {
     if !is_no_such_option(&source) {
         return Err(Error::set(option, Some(knob), source, already_set));

@@ -6,7 +6,7 @@ use libc::c_int;
 use socket2::SockRef;
 
 use crate::error::{Error, is_no_such_option};
-use crate::outcome::{Applied, BestEffort};
+use crate::outcome::{Applied, OptionsSet};
 use crate::readback::Value;
 
 /// Apple's `TCP_RXT_CONNDROPTIME` (XNU bsd/netinet/tcp.h), which libc does not export.
@@ -262,9 +262,9 @@ pub(crate) fn apply_enabled(
     sock: &SockRef<'_>,
     policy: &Policy,
     role: Role,
-    mut best_effort: Option<&mut BestEffort>,
-) -> Result<Applied, Error> {
-    let mut done = Applied::EMPTY;
+    mut best_effort: Option<&mut Applied>,
+) -> Result<OptionsSet, Error> {
+    let mut done = OptionsSet::EMPTY;
     // One branch per role, each its plan unrolled into straight-line calls (`run_plan!`).
     match role {
         Role::Connected => run_plan!(PLAN.connected, sock, policy, &mut done, &mut best_effort),
@@ -291,8 +291,8 @@ fn run_step(
     sock: &SockRef<'_>,
     policy: &Policy,
     step: Step,
-    done: &mut Applied,
-    best_effort: &mut Option<&mut BestEffort>,
+    done: &mut OptionsSet,
+    best_effort: &mut Option<&mut Applied>,
 ) -> Result<(), Error> {
     match step {
         Step::Set(knob) => set_written(sock, policy, knob, done, best_effort),
@@ -312,8 +312,8 @@ fn set_written(
     sock: &SockRef<'_>,
     policy: &Policy,
     knob: Knob,
-    done: &mut Applied,
-    best_effort: &mut Option<&mut BestEffort>,
+    done: &mut OptionsSet,
+    best_effort: &mut Option<&mut Applied>,
 ) -> Result<(), Error> {
     let Some(value) = policy.get(knob) else {
         return Ok(());
@@ -362,7 +362,7 @@ pub(crate) fn after_accept(sock: &SockRef<'_>, policy: &Policy) -> Result<(), Er
     if !written {
         return Ok(());
     }
-    let mut done = Applied::EMPTY;
+    let mut done = OptionsSet::EMPTY;
     run_plan!(PLAN.accepted, sock, policy, &mut done, &mut None);
     Ok(())
 }

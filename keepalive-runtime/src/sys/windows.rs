@@ -14,7 +14,7 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 
 use crate::error::{Error, is_no_such_option};
-use crate::outcome::{Applied, BestEffort};
+use crate::outcome::{Applied, OptionsSet};
 use crate::readback::Value;
 
 /// The documented defaults sent for a time the policy leaves to the OS, because
@@ -177,9 +177,9 @@ pub(crate) fn apply_enabled(
     sock: &SockRef<'_>,
     policy: &Policy,
     _role: keepalive_core::Role,
-    mut best_effort: Option<&mut BestEffort>,
-) -> Result<Applied, Error> {
-    let mut done = Applied::EMPTY;
+    mut best_effort: Option<&mut Applied>,
+) -> Result<OptionsSet, Error> {
+    let mut done = OptionsSet::EMPTY;
     if let Some(n) = policy.retries() {
         match set_int(sock, TCP_KEEPCNT, i32::try_from(n).unwrap_or(i32::MAX)) {
             Ok(()) => done.insert(Knob::Retries),
@@ -214,12 +214,12 @@ pub(crate) fn apply_enabled(
 /// seconds, Windows 10 version 1709 and later), so an unwritten one keeps the registry's
 /// value. Where a time is not whole seconds, or the build refuses those options
 /// (WSAENOPROTOOPT), SIO_KEEPALIVE_VALS carries both in milliseconds, the unwritten one at
-/// its documented default, recorded in [`Applied::defaulted`].
+/// its documented default, recorded in [`OptionsSet::defaulted`].
 fn set_times(
     sock: &SockRef<'_>,
     idle: Option<Duration>,
     interval: Option<Duration>,
-    done: &mut Applied,
+    done: &mut OptionsSet,
 ) -> Result<(), Error> {
     let whole_seconds = |d: Option<Duration>| d.is_none_or(|d| d.subsec_nanos() == 0);
     if whole_seconds(idle) && whole_seconds(interval) {

@@ -6,7 +6,8 @@
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use keepalive_runtime::{Apply, Bounds, Error, KeepAlivePolicy, PolicyOverride, keepalive};
+use keepalive_runtime::socket::ConnectPolicy;
+use keepalive_runtime::{Bounds, Error, PolicyOverride, keepalive};
 
 /// A database connection: idle dead peers are found within 2 h 10 s unless the application
 /// says otherwise (the bound is stated for idle connections: a query in flight is bounded
@@ -47,12 +48,12 @@ pub struct ApiConn {
 
 /// Connects with the type's defaults, changed by `overrides` through the type's own
 /// `policy_with`. An invalid override is refused before any socket is created.
-fn connect_as<C: KeepAlivePolicy>(
+fn connect_as<C: ConnectPolicy>(
     addr: SocketAddr,
     overrides: &PolicyOverride,
 ) -> Result<TcpStream, Error> {
     let policy = C::policy_with(overrides)?;
-    keepalive_runtime::connect_with(addr, &policy, Apply::BeforeConnect)
+    Ok(keepalive_runtime::connect(addr, policy)?.stream)
 }
 
 impl DbConn {

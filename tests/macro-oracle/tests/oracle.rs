@@ -389,7 +389,7 @@ impl Batch {
             self.items,
             "const _: () = assert!(same(<{ty} as KeepAlivePolicy>::POLICY, {expected}), \"S{n}: POLICY differs from the intent\");\n\
              const _: () = assert!(matches!(<{ty} as KeepAlivePolicy>::APPLY, Apply::{apply}), \"S{n}: APPLY differs\");\n\
-             const _: () = assert!(<{ty} as KeepAlivePolicy>::BEST_EFFORT == {best_effort}, \"S{n}: BEST_EFFORT differs\");"
+             const _: () = assert!(<{ty} as KeepAlivePolicy>::ENFORCEMENT.is_best_effort() == {best_effort}, \"S{n}: best_effort differs\");"
         );
         self.count += 1;
     }

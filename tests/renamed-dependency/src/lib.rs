@@ -14,7 +14,7 @@ mod tests {
     fn readme_example() {
         let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let conn = Conn {
-            stream: ka::connect::<Conn>(server.local_addr().unwrap())
+            stream: ka::connect(server.local_addr().unwrap(), Conn::policy())
                 .unwrap()
                 .stream,
         };

@@ -4,7 +4,8 @@
 //! that denies missing docs, every warning and clippy's nursery. `cargo clippy --workspace`
 //! lints it; its test connects.
 
-use keepalive_runtime::{KeepAliveSocket, connect, keepalive};
+use keepalive_runtime::socket::KeepAliveSocket;
+use keepalive_runtime::{KeepAlivePolicy, connect, keepalive};
 
 /// The README's connection type.
 #[keepalive(timeout = "2h", interval = "1s", retries = 5)]
@@ -20,7 +21,7 @@ pub struct Conn {
 /// What the connect path returns.
 pub fn open(addr: std::net::SocketAddr) -> Result<Conn, keepalive_runtime::Error> {
     Ok(Conn {
-        stream: connect::<Conn>(addr)?.stream,
+        stream: connect(addr, Conn::policy())?.stream,
     })
 }
 

@@ -281,3 +281,58 @@ pub fn with_tcp_option_refused<T: Send + 'static>(
     .join()
     .expect("the refused-option thread panicked")
 }
+
+/// A policy type with no rules of its own beyond the target's limits: a bare `Policy`, built
+/// at run time, reaches a socket through it (`CheckedPolicy::<AnyPolicy>::new`), checked
+/// as any policy type's change is.
+#[keepalive_runtime::keepalive]
+pub struct AnyPolicy;
+
+/// [`AnyPolicy`], applied after the handshake by the connect paths.
+#[keepalive_runtime::keepalive(apply = "after_connect")]
+pub struct AnyPolicyAfterConnect;
+
+/// [`AnyPolicy`] with `best_effort = true`: what the OS cannot honour is left out.
+#[keepalive_runtime::keepalive(best_effort = true)]
+pub struct AnyBestEffort;
+
+/// `policy` onto `socket`, strict: checked for this target, then applied.
+pub fn apply<S: keepalive_runtime::socket::KeepAliveSocket + ?Sized>(
+    socket: &S,
+    policy: &keepalive_runtime::Policy,
+) -> Result<keepalive_runtime::Applied, keepalive_runtime::Error> {
+    let checked = keepalive_runtime::CheckedPolicy::<AnyPolicy>::new(*policy)?;
+    keepalive_runtime::apply(socket, checked)
+}
+
+/// `policy` onto `socket`, leaving out what the OS cannot honour.
+pub fn apply_best_effort<S: keepalive_runtime::socket::KeepAliveSocket + ?Sized>(
+    socket: &S,
+    policy: &keepalive_runtime::Policy,
+) -> Result<keepalive_runtime::Applied, keepalive_runtime::Error> {
+    let checked = keepalive_runtime::CheckedPolicy::<AnyBestEffort>::new(*policy)?;
+    keepalive_runtime::apply(socket, checked)
+}
+
+/// A connection type's own policy onto its socket field.
+pub fn apply_own<C: keepalive_runtime::KeepAlive + ?Sized>(
+    conn: &C,
+) -> Result<keepalive_runtime::Applied, keepalive_runtime::Error> {
+    keepalive_runtime::apply(conn.socket()?, C::policy())
+}
+
+/// A bare `policy` through a connect path, before or after the handshake.
+pub fn connect_with(
+    addr: SocketAddr,
+    policy: &keepalive_runtime::Policy,
+    when: keepalive_runtime::ApplyAt,
+) -> Result<TcpStream, keepalive_runtime::Error> {
+    use keepalive_runtime::{ApplyAt, CheckedPolicy, connect};
+    Ok(match when {
+        ApplyAt::BeforeConnect => connect(addr, CheckedPolicy::<AnyPolicy>::new(*policy)?)?,
+        ApplyAt::AfterConnect => {
+            connect(addr, CheckedPolicy::<AnyPolicyAfterConnect>::new(*policy)?)?
+        }
+    }
+    .stream)
+}

@@ -16,7 +16,7 @@ use keepalive_runtime::Listener;
 struct Server;
 
 fn main() -> Result<(), keepalive_runtime::Error> {
-    let listener = Listener::<Server>::bind("127.0.0.1:0")?;
+    let listener = Listener::bind("127.0.0.1:0", Server::policy())?;
     for accepted in listener.incoming() {
         let _stream = accepted?;
     }

@@ -1,0 +1,91 @@
+//! A handshake the peer never answers, against a connect path with a `user_timeout`: with
+//! `apply = "before_connect"` Linux applies TCP_USER_TIMEOUT to the SYN's retransmissions
+//! too, so the connect fails after the user timeout, whatever the connect timeout, and the
+//! error says the user timeout ended it; with `after_connect` the connect timeout does.
+//! The peer is cut on its own side in a private namespace (`support::netns::Peer`).
+#![cfg(target_os = "linux")]
+
+use crate::support;
+
+use std::time::{Duration, Instant};
+
+use keepalive_runtime::prelude::*;
+use keepalive_runtime::{Error, connect_timeout};
+use support::netns::{Peer, in_private_netns};
+
+#[keepalive(timeout = "1s", interval = "1s", retries = 1, user_timeout = "2s")]
+struct Before;
+
+#[keepalive(
+    timeout = "1s",
+    interval = "1s",
+    retries = 1,
+    user_timeout = "2s",
+    apply = "after_connect"
+)]
+struct After;
+
+/// The one attempt's error and how long the connect took, against a peer that answers
+/// nothing.
+fn unanswered<P: keepalive_runtime::socket::ConnectPolicy>(
+    policy: keepalive_runtime::CheckedPolicy<P>,
+    timeout: Duration,
+) -> (Duration, String) {
+    let peer = Peer::new();
+    let listener = peer.listen();
+    // One answered handshake first, so the peer's link-layer address is known: once it
+    // vanishes it answers no neighbour solicitation either, and the connect would end in
+    // EHOSTUNREACH before any SYN went out.
+    drop(std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap());
+    peer.vanish();
+    let start = Instant::now();
+    let err = connect_timeout(listener.local_addr().unwrap(), policy, timeout).unwrap_err();
+    let elapsed = start.elapsed();
+    let Error::Connect { attempts } = err else {
+        panic!("{err:?}")
+    };
+    (elapsed, attempts[0].to_string())
+}
+
+#[test]
+fn before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so() {
+    in_private_netns(
+        module_path!(),
+        "before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so",
+        || {
+            let (elapsed, error) = unanswered(Before::policy(), Duration::from_secs(20));
+            println!(
+                "before_connect: {error} after {:.2} s",
+                elapsed.as_secs_f64()
+            );
+            assert!(
+                error.contains("no handshake within the policy's user timeout of 2s"),
+                "{error}"
+            );
+            assert!(
+                elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(10),
+                "{elapsed:?}"
+            );
+        },
+    );
+}
+
+#[test]
+fn after_connect_the_connect_timeout_ends_it() {
+    in_private_netns(
+        module_path!(),
+        "after_connect_the_connect_timeout_ends_it",
+        || {
+            let (elapsed, error) = unanswered(After::policy(), Duration::from_secs(4));
+            println!(
+                "after_connect: {error} after {:.2} s",
+                elapsed.as_secs_f64()
+            );
+            assert!(
+                error.contains("no handshake within the connect timeout of 4s"),
+                "{error}"
+            );
+            assert!(elapsed >= Duration::from_secs(4), "{elapsed:?}");
+        },
+    );
+}
