@@ -13,5 +13,5 @@ struct Conn {
 }
 
 fn main() {
-    assert!(Conn::BEST_EFFORT);
+    assert!(Conn::ENFORCEMENT.is_best_effort());
 }
