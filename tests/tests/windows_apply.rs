@@ -10,9 +10,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use crate::support::{apply, apply_best_effort};
 use keepalive_runtime::platform::Knob;
 use keepalive_runtime::status::{State, read_back};
-use keepalive_runtime::{Error, Policy, apply, apply_best_effort};
+use keepalive_runtime::{Error, Policy};
 use socket2::SockRef;
 
 use crate::support::pair;
@@ -41,7 +42,7 @@ fn policy_applies_and_reads_back_through_the_crate() {
     let policy = Policy::new().with_timeout(secs(37)).with_interval(secs(7));
     let done = apply(&client, &policy).unwrap();
     assert!(done.contains(Knob::Timeout) && done.contains(Knob::Interval));
-    assert!(!done.defaulted(Knob::Timeout) && !done.defaulted(Knob::Interval));
+    assert!(!done.set().defaulted(Knob::Timeout) && !done.set().defaulted(Knob::Interval));
     assert_eq!(done.keepalive(), Some(true));
     println!("applied: {done}");
 
@@ -92,10 +93,10 @@ fn a_single_time_takes_its_own_option_or_the_fallback_is_marked() {
     let (client, _server) = pair();
     let done = apply(&client, &Policy::new().with_timeout(secs(30))).unwrap();
     println!("timeout alone: {done}");
-    assert!(done.contains(Knob::Timeout) && !done.defaulted(Knob::Timeout));
-    if done.defaulted(Knob::Interval) {
+    assert!(done.contains(Knob::Timeout) && !done.set().defaulted(Knob::Timeout));
+    if done.set().defaulted(Knob::Interval) {
         // A build without TCP_KEEPIDLE: SIO_KEEPALIVE_VALS carried the interval's default.
-        assert_eq!(done.option_of(Knob::Interval), "SIO_KEEPALIVE_VALS");
+        assert_eq!(done.set().option_of(Knob::Interval), "SIO_KEEPALIVE_VALS");
         assert!(
             done.to_string()
                 .contains("SIO_KEEPALIVE_VALS (interval) [OS default sent]"),
@@ -112,9 +113,9 @@ fn a_single_time_takes_its_own_option_or_the_fallback_is_marked() {
     )
     .unwrap();
     println!("interval 1.5 s alone: {done}");
-    assert!(done.contains(Knob::Interval) && !done.defaulted(Knob::Interval));
-    assert!(done.defaulted(Knob::Timeout), "{done}");
-    assert_eq!(done.option_of(Knob::Timeout), "SIO_KEEPALIVE_VALS");
+    assert!(done.contains(Knob::Interval) && !done.set().defaulted(Knob::Interval));
+    assert!(done.set().defaulted(Knob::Timeout), "{done}");
+    assert_eq!(done.set().option_of(Knob::Timeout), "SIO_KEEPALIVE_VALS");
 }
 
 #[test]
@@ -164,7 +165,7 @@ fn best_effort_leaves_out_keepcnt_and_says_what_windows_does_instead() {
         .with_retries(4);
     let done = apply_best_effort(&client, &policy).unwrap();
     println!("best effort: {done}");
-    let applied = done.applied();
+    let applied = done.set();
     assert!(applied.contains(Knob::Timeout) && applied.contains(Knob::Interval));
     assert_eq!(applied.keepalive(), Some(true));
     assert!(keepalive_on(&client));

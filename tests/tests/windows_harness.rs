@@ -9,8 +9,9 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::support::{apply, apply_best_effort};
+use keepalive_runtime::Policy;
 use keepalive_runtime::platform::Knob;
-use keepalive_runtime::{Policy, apply, apply_best_effort};
 
 /// Windows before 10.0.15063 (and Wine 8) refuse TCP_KEEPCNT and always send this many
 /// probes; the platform table's fallback text says so, and the test checks it does.
@@ -43,7 +44,7 @@ fn wine_hold_for_ss() {
     if mode == "timeout" {
         // Its own option where the build has it; else SIO_KEEPALIVE_VALS with the interval
         // at its documented default, which the outcome must say.
-        let via = if done.defaulted(Knob::Interval) {
+        let via = if done.set().defaulted(Knob::Interval) {
             "SIO_KEEPALIVE_VALS (TCP_KEEPIDLE refused; interval sent at its 1 s default)"
         } else {
             "TCP_KEEPIDLE alone (interval left to the OS)"
