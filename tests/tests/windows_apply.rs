@@ -67,7 +67,13 @@ fn policy_applies_and_reads_back_through_the_crate() {
             entry.state
         );
     }
-    assert!(report.all_match());
+    // Read and equal where Windows can read it; a build that took SIO_KEEPALIVE_VALS
+    // (write-only) leaves the times unreadable, which is not a match.
+    assert_eq!(
+        report.all_match(),
+        report.unreadable().next().is_none(),
+        "{report}"
+    );
     assert_usable(&client, &server);
 }
 
