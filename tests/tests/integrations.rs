@@ -502,6 +502,21 @@ mod echo {
         }
     }
 
+    /// One echo call over `channel`, which must come back as sent.
+    pub(super) async fn ping(channel: tonic::transport::Channel) {
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready().await.unwrap();
+        let reply = grpc
+            .unary(
+                Request::new(b"ping".to_vec()),
+                http::uri::PathAndQuery::from_static(PATH),
+                Raw,
+            )
+            .await
+            .unwrap();
+        assert_eq!(reply.into_inner(), b"ping");
+    }
+
     /// A tonic server for [`Echo`] on loopback; its address.
     pub(super) fn serve() -> std::net::SocketAddr {
         let incoming =
@@ -514,7 +529,6 @@ mod echo {
 
 mod tonic_channel {
     use super::*;
-    use http::uri::PathAndQuery;
     use keepalive_runtime::Error;
     use keepalive_runtime::integrations::hyper_util::ConnectError;
     use keepalive_runtime::integrations::tonic::connector;
@@ -536,17 +550,7 @@ mod tonic_channel {
     fn the_channel_connection_carries_the_policy() {
         runtime().block_on(async {
             let (server, channel) = channel(Api::policy(), |e| e).await;
-            let mut grpc = tonic::client::Grpc::new(channel.unwrap());
-            grpc.ready().await.unwrap();
-            let reply = grpc
-                .unary(
-                    tonic::Request::new(b"ping".to_vec()),
-                    PathAndQuery::from_static(echo::PATH),
-                    echo::Raw,
-                )
-                .await
-                .unwrap();
-            assert_eq!(reply.into_inner(), b"ping");
+            echo::ping(channel.unwrap()).await;
 
             let found = support::connected_to(server);
             assert_eq!(kernel(&found.fd), api_kernel());
@@ -609,7 +613,6 @@ mod tonic_channel {
 
 mod tonic_server {
     use super::*;
-    use http::uri::PathAndQuery;
     use keepalive_runtime::async_tokio::Listener;
     use keepalive_runtime::integrations::tonic::incoming;
 
@@ -632,17 +635,7 @@ mod tonic_server {
                 .connect()
                 .await
                 .unwrap();
-            let mut grpc = tonic::client::Grpc::new(channel);
-            grpc.ready().await.unwrap();
-            let reply = grpc
-                .unary(
-                    tonic::Request::new(b"ping".to_vec()),
-                    PathAndQuery::from_static(echo::PATH),
-                    echo::Raw,
-                )
-                .await
-                .unwrap();
-            assert_eq!(reply.into_inner(), b"ping");
+            echo::ping(channel).await;
             let mut accepted = support::accepted_on(addr);
             assert_eq!(accepted.len(), 1, "{accepted:?}");
             let fd = accepted.remove(0).fd;
