@@ -52,10 +52,22 @@ mod apply;
 pub mod config;
 mod connect;
 pub mod error;
-#[cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest"))]
+#[cfg(any(
+    feature = "hyper-util",
+    feature = "axum",
+    feature = "reqwest",
+    feature = "tokio-postgres",
+    feature = "redis"
+))]
 #[cfg_attr(
     docsrs,
-    doc(cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest")))
+    doc(cfg(any(
+        feature = "hyper-util",
+        feature = "axum",
+        feature = "reqwest",
+        feature = "tokio-postgres",
+        feature = "redis"
+    )))
 )]
 pub mod integrations;
 mod listen;
