@@ -222,13 +222,15 @@ const DB: Kernel = Kernel {
 };
 
 /// The dead-server policy: the user timeout bounds a query in flight (`max_detect`
-/// requires it on Linux).
+/// requires it on Linux). Linux counts the user timeout from the first retransmission,
+/// one retransmission timeout (0.2 s at least) after the send: 10 s keeps that within the
+/// 10 % the tests allow (6 s ended at 6.46 s and 6.60 s).
 #[keepalive(
-    timeout = "3s",
+    timeout = "7s",
     interval = "1s",
     retries = 3,
-    user_timeout = "6s",
-    max_detect = "10s"
+    user_timeout = "10s",
+    max_detect = "15s"
 )]
 struct Bounded;
 
@@ -394,7 +396,7 @@ fn a_postgres_query_sent_to_a_vanished_server_fails_at_the_user_timeout() {
                 let io = pg_io_error(&ended).unwrap_or_else(|| panic!("{ended:?}"));
                 let cause = cause(io, &socket);
                 println!(
-                    "postgres, query after the cut, user_timeout 6 s: {} after {:.2} s (bound {:.2} s); connection: {io}; cause: {cause}",
+                    "postgres, query after the cut, user_timeout 10 s: {} after {:.2} s (bound {:.2} s); connection: {io}; cause: {cause}",
                     query.as_ref().err().map(ToString::to_string).unwrap_or_default(),
                     elapsed.as_secs_f64(),
                     bound.as_secs_f64()
@@ -443,6 +445,205 @@ fn a_postgres_query_sent_to_a_vanished_server_waits_on_with_tokio_postgres_defau
                 assert!(waited.is_err(), "the query ended within the guard: {waited:?}");
                 assert!(!task.is_finished(), "the connection ended within the guard");
                 task.abort();
+            });
+        },
+    );
+}
+
+/// Starts a Redis on `ip:port` (in the peer's namespace with `peer`), no persistence;
+/// `None` when skipped.
+fn start_redis(ip: std::net::IpAddr, port: u16, peer: Option<&Peer>) -> Option<Server> {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        skipped("no redis-server (Debian package redis-server)");
+        return None;
+    }
+    let started = Instant::now();
+    let dir = TempDir::new("redis");
+    let mut command = match peer {
+        Some(peer) => peer.command("redis-server"),
+        None => Command::new("redis-server"),
+    };
+    let child = command
+        .args(["--port", &port.to_string(), "--bind", &ip.to_string()])
+        .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+        .args(["--dir", &dir.0.to_string_lossy()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    let addr = SocketAddr::new(ip, port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not listen");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!(
+        "redis on {addr}: start took {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    Some(Server {
+        child,
+        addr,
+        _dir: dir,
+    })
+}
+
+fn redis_client<P: keepalive_runtime::socket::ConnectPolicy>(
+    addr: SocketAddr,
+    policy: keepalive_runtime::CheckedPolicy<P>,
+) -> redis::Client {
+    use redis::IntoConnectionInfo;
+    let mapped = keepalive_runtime::integrations::redis::tcp_settings(policy).unwrap();
+    // Every knob goes through on Linux; only the moment differs.
+    assert_eq!(mapped.mapping().changes().count(), 0);
+    assert!(mapped.mapping().applied_after_connect());
+    let info = format!("redis://{addr}")
+        .into_connection_info()
+        .unwrap()
+        .set_tcp_settings(mapped.into_settings());
+    redis::Client::open(info).unwrap()
+}
+
+#[test]
+fn redis_connections_sync_and_multiplexed_carry_the_policy() {
+    let Some(server) = start_redis([127, 0, 0, 1].into(), free_port(), None) else {
+        return;
+    };
+    let client = redis_client(server.addr, Db::policy());
+    let mut sync = client.get_connection().unwrap();
+    redis::cmd("PING").exec(&mut sync).unwrap();
+    assert_eq!(kernel_of_connection_to(server.addr), DB);
+    drop(sync);
+    runtime().block_on(async {
+        let mut multiplexed = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("PING")
+            .exec_async(&mut multiplexed)
+            .await
+            .unwrap();
+        // The sync connection is closed: this is the multiplexed one.
+        let found = support::inet_sockets()
+            .into_iter()
+            .filter(|s| s.peer == Some(server.addr))
+            .collect::<Vec<_>>();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(support::kernel(&found[0].fd), DB);
+    });
+}
+
+/// The I/O error inside a redis-rs error (held there in an `Arc<dyn Error>`).
+fn redis_io_error(error: &redis::RedisError) -> Option<&std::io::Error> {
+    let source = std::error::Error::source(error)?;
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+    match source.downcast_ref::<Shared>() {
+        Some(shared) => (**shared).downcast_ref::<std::io::Error>(),
+        None => source.downcast_ref::<std::io::Error>(),
+    }
+}
+
+#[test]
+fn a_redis_command_sent_to_a_vanished_server_fails_at_the_user_timeout() {
+    in_private_netns(
+        module_path!(),
+        "a_redis_command_sent_to_a_vanished_server_fails_at_the_user_timeout",
+        || {
+            let peer = Peer::new();
+            let Some(server) = start_redis(Peer::FAR.into(), 6379, Some(&peer)) else {
+                return;
+            };
+            let bound = Bounded::POLICY
+                .detection_on(&keepalive_core::LINUX)
+                .unwrap()
+                .in_flight
+                .unwrap();
+            runtime().block_on(async {
+                let client = redis_client(server.addr, Bounded::policy());
+                // No response timeout of redis-rs' own: the command waits on the connection.
+                let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+                let mut conn = client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+                    .unwrap();
+                redis::cmd("PING").exec_async(&mut conn).await.unwrap();
+                let socket = dup_of_connection_to(server.addr);
+                peer.vanish();
+                let start = Instant::now();
+                let error = redis::cmd("GET")
+                    .arg("k")
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+                    .unwrap_err();
+                let elapsed = start.elapsed();
+                let io = redis_io_error(&error).unwrap_or_else(|| panic!("{error:?}"));
+                let cause = cause(io, &socket);
+                println!(
+                    "redis, GET after the cut, user_timeout 10 s: {error} after {:.2} s (bound {:.2} s); cause: {cause}",
+                    elapsed.as_secs_f64(),
+                    bound.as_secs_f64()
+                );
+                assert_eq!(io.raw_os_error(), Some(libc::ETIMEDOUT), "{io:?}");
+                assert!(
+                    matches!(cause, Cause::DataUnacknowledged { retransmits: Some(r) } if r > 0),
+                    "{cause:?}"
+                );
+                assert!(elapsed >= bound.mul_f64(0.95), "{elapsed:?}");
+                assert!(elapsed <= bound.mul_f64(1.1), "{elapsed:?} > bound + 10 %");
+            });
+        },
+    );
+}
+
+#[test]
+fn a_redis_connection_to_a_vanished_server_lives_on_with_redis_defaults() {
+    in_private_netns(
+        module_path!(),
+        "a_redis_connection_to_a_vanished_server_lives_on_with_redis_defaults",
+        || {
+            let peer = Peer::new();
+            let Some(server) = start_redis(Peer::FAR.into(), 6379, Some(&peer)) else {
+                return;
+            };
+            runtime().block_on(async {
+                // redis-rs' own defaults: no keep-alive, no user timeout, a 500 ms response
+                // timeout per command.
+                let client = redis::Client::open(format!("redis://{}", server.addr)).unwrap();
+                let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+                redis::cmd("PING").exec_async(&mut conn).await.unwrap();
+                let held = kernel_of_connection_to(server.addr);
+                assert_eq!((held.keepalive, held.user_timeout_ms), (false, 0));
+                let socket = dup_of_connection_to(server.addr);
+                peer.vanish();
+                let start = Instant::now();
+                let first = redis::cmd("GET")
+                    .arg("k")
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+                    .unwrap_err();
+                let first_after = start.elapsed();
+                tokio::time::sleep(GUARD.saturating_sub(start.elapsed())).await;
+                // At the guard: the kernel still holds the connection, and a command on it
+                // fails by redis-rs' timeout, not because anything found the server gone.
+                let status = keepalive_runtime::status(&socket).unwrap();
+                let again = redis::cmd("GET")
+                    .arg("k")
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+                    .unwrap_err();
+                println!(
+                    "redis, GET after the cut, redis-rs defaults: {first} after {:.2} s; at {:.2} s (guard) the connection is {:?} and a GET fails with: {again}",
+                    first_after.as_secs_f64(),
+                    start.elapsed().as_secs_f64(),
+                    status.state()
+                );
+                assert!(first.is_timeout(), "{first:?}");
+                assert!(again.is_timeout(), "{again:?}");
+                assert_eq!(
+                    status.state(),
+                    Some(keepalive_runtime::status::TcpState::Established)
+                );
             });
         },
     );

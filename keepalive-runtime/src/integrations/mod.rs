@@ -7,6 +7,8 @@
 //! - [`axum`] (feature `axum`): a listener for `axum::serve`.
 //! - [`tonic`] (feature `tonic`): the same connector for `Endpoint::connect_with_connector`,
 //!   and accepted connections for `Server::serve_with_incoming`.
+//! - [`redis`] (feature `redis`): a policy mapped onto redis-rs' `TcpSettings`, with a
+//!   report of what socket2 does differently.
 //! - [`reqwest`] (feature `reqwest`): a policy mapped onto reqwest's `ClientBuilder`.
 //! - [`deadpool_postgres`] (feature `deadpool-postgres`): a deadpool-postgres pool whose
 //!   connections are made by the `tokio_postgres` connect path.
@@ -25,6 +27,9 @@ pub mod deadpool_postgres;
 #[cfg(feature = "hyper-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper-util")))]
 pub mod hyper_util;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod reqwest;
