@@ -648,3 +648,37 @@ fn a_redis_connection_to_a_vanished_server_lives_on_with_redis_defaults() {
         },
     );
 }
+
+#[test]
+fn a_redis_multiplexed_connection_over_the_crates_own_stream_carries_the_policy() {
+    use redis::IntoConnectionInfo;
+    let Some(server) = start_redis([127, 0, 0, 1].into(), free_port(), None) else {
+        return;
+    };
+    runtime().block_on(async {
+        let info = format!("redis://{}", server.addr)
+            .into_connection_info()
+            .unwrap();
+        let (mut conn, driver) = keepalive_runtime::integrations::redis::connect_multiplexed(
+            &info,
+            Db::policy(),
+            redis::AsyncConnectionConfig::new(),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(driver);
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .exec_async(&mut conn)
+            .await
+            .unwrap();
+        let v: String = redis::cmd("GET")
+            .arg("k")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(v, "v");
+        assert_eq!(kernel_of_connection_to(server.addr), DB);
+    });
+}

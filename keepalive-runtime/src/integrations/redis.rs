@@ -49,10 +49,12 @@
 //! ```
 //!
 //! redis-rs also takes a stream made elsewhere for an async multiplexed connection
-//! (`aio::MultiplexedConnection::new_with_config`, with a `tokio::net::TcpStream` from
-//! [`async_tokio::connect`](crate::async_tokio::connect) under its `tokio-comp` feature):
-//! that path sets the policy before the handshake and reads nothing through socket2, at
-//! the price of redis-rs' own reconnects, which a `Client` does with `TcpSettings`.
+//! (`aio::MultiplexedConnection::new_with_config`). With features `redis` and `tokio`
+//! (which turns on redis-rs' `tokio-comp`), [`connect_multiplexed`] takes that path: the
+//! stream comes from [`async_tokio::connect`](crate::async_tokio::connect), so the policy
+//! is set at the type's moment by this crate's own plan, with nothing through socket2 and
+//! nothing to report. The price: a connection made so is not one redis-rs can reconnect by
+//! itself (`ConnectionManager` and the cluster clients connect with `TcpSettings`).
 
 use core::fmt;
 #[cfg(windows)]
@@ -63,6 +65,93 @@ use keepalive_core::{Knob, KnobValue, Policy, format_duration};
 
 use crate::socket::ConnectPolicy;
 use crate::{ApplyAt, CheckedPolicy};
+
+/// An async multiplexed connection to `info`'s address over a stream from this crate's
+/// connect path, which sets `policy` as its type says (before the handshake unless
+/// `apply = "after_connect"`); then redis-rs' handshake (`info`'s user, password, database,
+/// protocol) with `config`. Spawn the returned future: it drives the connection.
+///
+/// ```no_run
+/// use keepalive_runtime::integrations::redis::connect_multiplexed;
+/// use keepalive_runtime::prelude::*;
+/// use redis::IntoConnectionInfo;
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+/// struct Cache;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let info = "redis://cache.internal:6379".into_connection_info()?;
+/// let config = redis::AsyncConnectionConfig::new();
+/// let (mut connection, driver) = connect_multiplexed(&info, Cache::policy(), config).await?;
+/// tokio::spawn(driver);
+/// redis::cmd("PING").exec_async(&mut connection).await?;
+/// # Ok(()) }
+/// ```
+///
+/// Refused: a `rediss://` (TLS) or Unix-socket address ([`ConnectError::Unsupported`]).
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "redis", feature = "tokio"))))]
+pub async fn connect_multiplexed<P: ConnectPolicy + ?Sized>(
+    info: &::redis::ConnectionInfo,
+    policy: CheckedPolicy<P>,
+    config: ::redis::AsyncConnectionConfig,
+) -> Result<
+    (
+        ::redis::aio::MultiplexedConnection,
+        impl Future<Output = ()> + Send + 'static,
+    ),
+    ConnectError,
+> {
+    let ::redis::ConnectionAddr::Tcp(host, port) = info.addr() else {
+        return Err(ConnectError::Unsupported(info.addr().to_string()));
+    };
+    let stream = crate::async_tokio::connect((host.as_str(), *port), policy)
+        .await
+        .map_err(ConnectError::Connect)?
+        .stream;
+    ::redis::aio::MultiplexedConnection::new_with_config(info.redis_settings(), stream, config)
+        .await
+        .map_err(ConnectError::Redis)
+}
+
+/// Why [`connect_multiplexed`] did not connect.
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "redis", feature = "tokio"))))]
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// Not a plain TCP address (`rediss://` or a Unix socket): the address.
+    Unsupported(String),
+    /// The TCP connect, or setting the policy.
+    Connect(crate::Error),
+    /// redis-rs' handshake.
+    Redis(::redis::RedisError),
+}
+
+#[cfg(feature = "tokio")]
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Unsupported(addr) => write!(
+                f,
+                "{addr}: only a plain TCP address goes through this crate's connect path"
+            ),
+            ConnectError::Connect(e) => write!(f, "{e}"),
+            ConnectError::Redis(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl std::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConnectError::Unsupported(_) => None,
+            ConnectError::Connect(e) => Some(e),
+            ConnectError::Redis(e) => Some(e),
+        }
+    }
+}
 
 /// Windows' documented defaults, sent where socket2 would send an unset one as 0 ms.
 #[cfg(windows)]
