@@ -416,7 +416,10 @@ pub mod __private;
     feature = "hyper-util",
     feature = "axum",
     feature = "tonic",
-    feature = "reqwest"
+    feature = "reqwest",
+    feature = "tokio-postgres",
+    feature = "deadpool-postgres",
+    feature = "redis"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
