@@ -500,7 +500,7 @@ fn redis_client<P: keepalive_runtime::socket::ConnectPolicy>(
     let mapped = keepalive_runtime::integrations::redis::tcp_settings(policy).unwrap();
     // Every knob goes through on Linux; only the moment differs.
     assert_eq!(mapped.mapping().changes().count(), 0);
-    assert!(mapped.mapping().applied_after_connect());
+    assert!(mapped.mapping().applied_later());
     let info = format!("redis://{addr}")
         .into_connection_info()
         .unwrap()

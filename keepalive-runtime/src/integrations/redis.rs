@@ -8,7 +8,7 @@
 //!
 //! - **After the handshake**: redis-rs sets the options on the connected stream, so a
 //!   policy type applied `before_connect` ([`ApplyAt::BeforeConnect`]) does not bound the
-//!   handshake with its user timeout here ([`Mapping::applied_after_connect`]).
+//!   handshake with its user timeout here ([`Mapping::applied_later`]).
 //! - **SO_KEEPALIVE first**: socket2's `set_tcp_keepalive` turns SO_KEEPALIVE on, then
 //!   sets the timings; this crate sets them in its plan's order (`keepalive-core`
 //!   `plan.rs`). Linux takes either order.
@@ -212,7 +212,7 @@ fn map(
     )]
     let mut mapping = Mapping {
         changes: [None; 4],
-        after_connect: apply == ApplyAt::BeforeConnect,
+        applied_later: apply == ApplyAt::BeforeConnect,
     };
     let settings = TcpSettings::default();
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
@@ -291,7 +291,7 @@ fn left_out(knob: Knob, best_effort: bool, mapping: &mut Mapping) -> Result<(), 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mapping {
     changes: [Option<(Knob, Change)>; 4],
-    after_connect: bool,
+    applied_later: bool,
 }
 
 impl Mapping {
@@ -312,10 +312,11 @@ impl Mapping {
         self.changes[knob as usize].map(|(_, change)| change)
     }
 
-    /// Whether the policy type applies before the handshake while redis-rs sets the
-    /// options only once connected: the handshake is then not bounded by its user timeout.
-    pub const fn applied_after_connect(&self) -> bool {
-        self.after_connect
+    /// Whether redis-rs sets the options later than the policy type says: the type
+    /// applies before the handshake ([`ApplyAt::BeforeConnect`]) and redis-rs once
+    /// connected, so the handshake is not bounded by the policy's user timeout.
+    pub const fn applied_later(&self) -> bool {
+        self.applied_later
     }
 }
 
@@ -396,7 +397,7 @@ mod tests {
             .with_retries(4)
             .with_user_timeout(secs(50));
         let (settings, mapping) = map(&policy, false, ApplyAt::AfterConnect).unwrap();
-        assert!(!mapping.applied_after_connect());
+        assert!(!mapping.applied_later());
         if cfg!(target_os = "linux") {
             assert_eq!(mapping.changes().count(), 0);
             assert!(settings.keepalive().is_some());
@@ -404,7 +405,7 @@ mod tests {
             assert_eq!(settings.user_timeout(), Some(secs(50)));
         }
         let (_, mapping) = map(&policy, false, ApplyAt::BeforeConnect).unwrap();
-        assert!(mapping.applied_after_connect());
+        assert!(mapping.applied_later());
     }
 
     #[test]

@@ -71,7 +71,8 @@ const DEFAULT_PORT: u16 = 5432;
 /// connection, as with `Config::connect`.
 ///
 /// Refused before any connect: a `Config` whose keep-alive settings disagree with the
-/// policy ([`check`]), and what [`ConnectError::Unsupported`] lists.
+/// policy ([`check`]), and what [`ConnectError::Unsupported`] lists. A `hostaddr`
+/// without a `host` is tried as its own host (its address is then the TLS host name).
 pub async fn connect<P, T>(
     config: &Config,
     policy: CheckedPolicy<P>,
@@ -156,7 +157,27 @@ fn targets(config: &Config) -> Result<Vec<Target>, ConnectError> {
         config.get_ports(),
     );
     if hosts.is_empty() {
-        return Err(ConnectError::Unsupported(Unsupported::NoHost));
+        // tokio-postgres takes `hostaddr` alone too: each address is then its own host.
+        if addrs.is_empty() {
+            return Err(ConnectError::Unsupported(Unsupported::NoHost));
+        }
+        if ports.len() > 1 && ports.len() != addrs.len() {
+            return Err(ConnectError::Unsupported(Unsupported::Counts));
+        }
+        let port = |i: usize| match ports {
+            [] => DEFAULT_PORT,
+            [one] => *one,
+            many => many[i],
+        };
+        return Ok(addrs
+            .iter()
+            .enumerate()
+            .map(|(i, &addr)| Target {
+                host: addr.to_string(),
+                addr: Some(addr),
+                port: port(i),
+            })
+            .collect());
     }
     if !addrs.is_empty() && addrs.len() != hosts.len() {
         return Err(ConnectError::Unsupported(Unsupported::Counts));
@@ -521,5 +542,7 @@ mod tests {
             ]
         );
         assert_eq!(targets(&"host=a,b".parse().unwrap()).unwrap()[1].port, 5432);
+        let alone = targets(&"hostaddr=10.0.0.3 port=9".parse().unwrap()).unwrap();
+        assert_eq!((&*alone[0].host, alone[0].port), ("10.0.0.3", 9));
     }
 }
