@@ -294,7 +294,7 @@ fn every_connection_of_a_deadpool_pool_carries_the_policy() {
         for socket in &sockets {
             assert_eq!(support::kernel(&socket.fd), DB, "{socket:?}");
         }
-        // A recycled connection is the same socket; a new one after a close carries it too.
+        // Returned and taken again: recycled (deadpool-postgres' own check), no new socket.
         drop(held);
         let client = pool.get().await.unwrap();
         client.query_one("SELECT 1", &[]).await.unwrap();
