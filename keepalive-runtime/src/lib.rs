@@ -40,8 +40,9 @@
 //! - [`apply()`]: onto a socket as it is now (std, socket2, and with feature `tokio` the
 //!   tokio TCP types).
 //!
-//! Then [`integrations`] (features `hyper-util`, `axum`, `tonic`, `reqwest`) carry a policy
-//! into those crates' connections; [`status`](mod@status) says what the kernel holds and what
+//! Then [`integrations`] (features `hyper-util`, `axum`, `tonic`, `reqwest`,
+//! `tokio-postgres`, `deadpool-postgres`, `redis`) carry a policy into those crates'
+//! connections; [`status`](mod@status) says what the kernel holds and what
 //! keep-alive is doing on a connection now, and why it died; [`config`] reads run-time
 //! changes ([`PolicyOverride`]) from the environment or, with feature `serde`, a
 //! configuration file; [`rules`] and [`platform`] are the checks and the per-OS facts
@@ -52,10 +53,22 @@ mod apply;
 pub mod config;
 mod connect;
 pub mod error;
-#[cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest"))]
+#[cfg(any(
+    feature = "hyper-util",
+    feature = "axum",
+    feature = "reqwest",
+    feature = "tokio-postgres",
+    feature = "redis"
+))]
 #[cfg_attr(
     docsrs,
-    doc(cfg(any(feature = "hyper-util", feature = "axum", feature = "reqwest")))
+    doc(cfg(any(
+        feature = "hyper-util",
+        feature = "axum",
+        feature = "reqwest",
+        feature = "tokio-postgres",
+        feature = "redis"
+    )))
 )]
 pub mod integrations;
 mod listen;
@@ -404,7 +417,10 @@ pub mod __private;
     feature = "hyper-util",
     feature = "axum",
     feature = "tonic",
-    feature = "reqwest"
+    feature = "reqwest",
+    feature = "tokio-postgres",
+    feature = "deadpool-postgres",
+    feature = "redis"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

@@ -11,6 +11,7 @@ mod support;
 mod connect_handshake;
 mod connection_shapes;
 mod core_grammar;
+mod db_clients;
 mod dead_peer_in_flight;
 mod error_os_code;
 mod integrations;

@@ -109,6 +109,13 @@ impl Peer {
         run(&all);
     }
 
+    /// A command to start inside the peer's namespace (a server that runs there).
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new("nsenter");
+        command.args(["-t", &self.holder.id().to_string(), "-n", program]);
+        command
+    }
+
     /// A listener inside the peer's namespace (a socket stays in the namespace it was
     /// created in; the thread that creates it enters the namespace and ends).
     pub fn listen(&self) -> std::net::TcpListener {
