@@ -33,10 +33,32 @@ fn unanswered<P: keepalive_runtime::socket::ConnectPolicy>(
 ) -> (Duration, String) {
     let peer = Peer::new();
     let listener = peer.listen();
-    // One answered handshake first, so the peer's link-layer address is known: once it
-    // vanishes it answers no neighbour solicitation either, and the connect would end in
-    // EHOSTUNREACH before any SYN went out.
-    drop(std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap());
+    // The peer's link-layer address pinned: once it vanishes it answers no neighbour
+    // solicitation either, and the connect would end in EHOSTUNREACH (once a cached entry
+    // went stale) instead of waiting on the SYN.
+    let link = peer
+        .command("ip")
+        .args(["-o", "link", "show", "ka-far"])
+        .output()
+        .unwrap();
+    let link = String::from_utf8_lossy(&link.stdout);
+    let mac = link
+        .split_whitespace()
+        .skip_while(|w| *w != "link/ether")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no link/ether in {link}"));
+    support::netns::run(&[
+        "ip",
+        "neigh",
+        "replace",
+        "10.77.0.2",
+        "lladdr",
+        mac,
+        "dev",
+        "ka-near",
+        "nud",
+        "permanent",
+    ]);
     peer.vanish();
     let start = Instant::now();
     let err = connect_timeout(listener.local_addr().unwrap(), policy, timeout).unwrap_err();
