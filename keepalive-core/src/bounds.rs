@@ -64,6 +64,8 @@ pub struct Bounds {
     pub(crate) max_retries: Option<u32>,
     pub(crate) max_user_timeout: Option<Duration>,
     pub(crate) max_detection: Option<Duration>,
+    /// The build-wide setting these bounds were read from ([`Bounds::from_setting`]).
+    pub(crate) setting: Option<&'static str>,
 }
 
 impl Bounds {
@@ -80,6 +82,7 @@ impl Bounds {
             max_retries: None,
             max_user_timeout: None,
             max_detection: None,
+            setting: None,
         }
     }
 
@@ -135,6 +138,12 @@ impl Bounds {
     /// The const's name.
     pub const fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The build-wide setting these bounds were read from, if they were
+    /// ([`Bounds::from_setting`]).
+    pub const fn setting(&self) -> Option<&'static str> {
+        self.setting
     }
 }
 

@@ -245,7 +245,14 @@ impl BoundViolation {
     pub(crate) const fn words(&self, reader: Reader) -> Message {
         let attribute = matches!(reader, Reader::Attribute);
         let mut m = Message::new();
-        say!(m; "this policy breaks " str(self.bounds.owner()) "::" str(self.bounds.name()) ": ");
+        match self.bounds.setting() {
+            Some(setting) => say!(m; "this policy breaks the build-wide bounds `"
+                str(crate::setting::BUILD_BOUNDS_VAR) " = \"" str(setting) "\"` ("
+                str(crate::setting::ORIGIN) "): "),
+            None => {
+                say!(m; "this policy breaks " str(self.bounds.owner()) "::" str(self.bounds.name()) ": ")
+            }
+        }
         match self.kind {
             BoundKind::RequireEnabled if attribute => {
                 say!(m; "keep-alive is required; remove `enabled = false`")

@@ -25,6 +25,7 @@ use crate::bounds::{BoundKind, BoundViolation, Bounds};
 use crate::knob::{Knob, KnobValue};
 use crate::platform::{InFlight, Platform, Support};
 use crate::policy::{DetectionError, Policy};
+pub use crate::setting::same_setting;
 pub use crate::violation::Topic;
 use crate::violation::Violation;
 
@@ -240,6 +241,62 @@ pub const fn panic_on(violation: Option<Violation>) {
     if let Some(v) = violation {
         let message = v.message();
         panic!("{}", message.as_str());
+    }
+}
+
+/// The first rule of build-wide `bounds` ([`Bounds::from_setting`]) that a type's policy
+/// breaks on `platform`: the bounds themselves, and, where the type is `best_effort`, a knob
+/// the target would leave out that they rest on. The type's own rules are [`check`]'s.
+pub const fn build_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    enforcement: &Enforcement,
+    bounds: &Bounds,
+) -> Option<Violation> {
+    if let Some(v) = bound_violation(policy, platform, bounds) {
+        return Some(v);
+    }
+    let (true, Some(platform)) = (enforcement.best_effort, platform) else {
+        return None;
+    };
+    let build = Enforcement::new().with_bounds(*bounds);
+    let mut i = 0;
+    while i < Knob::ALL.len() {
+        let knob = Knob::ALL[i];
+        if let Some(Violation::Unsupported { .. }) = knob_on(policy, knob, platform) {
+            if let Some(v) = uncertified(policy, knob, platform, &build) {
+                return Some(v);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The bounds of a build-wide setting, or a failed constant evaluation whose message names
+/// the setting and the byte ([`crate::SettingError`]).
+pub const fn setting_or_panic(setting: &'static str) -> Bounds {
+    match Bounds::from_setting(setting) {
+        Ok(bounds) => bounds,
+        Err(e) => {
+            let message = e.message();
+            panic!("{}", message.as_str());
+        }
+    }
+}
+
+/// Fails constant evaluation with a build-wide bound's violation, naming the type
+/// (`module::name`, which starts with its crate) before the rule's message.
+pub const fn panic_on_build(violation: Option<Violation>, module: &str, name: &str) {
+    if let Some(v) = violation {
+        let mut m = crate::text::Message::new();
+        m.push("`");
+        m.push(module);
+        m.push("::");
+        m.push(name);
+        m.push("`: ");
+        m.push(v.message().as_str());
+        panic!("{}", m.as_str());
     }
 }
 

@@ -98,6 +98,15 @@ pub fn apply_unchecked<S: KeepAliveSocket + ?Sized>(
 pub(crate) fn checked_policy<P: KeepAlivePolicy + ?Sized>() -> Policy {
     const {
         rules::panic_on(rules::check(&P::POLICY, TARGET, &P::ENFORCEMENT).first());
+        // The build-wide bounds too, so an impl written by hand is held to them.
+        if let Some(bounds) = &crate::__private::BUILD_BOUNDS {
+            rules::panic_on(rules::build_violation(
+                &P::POLICY,
+                TARGET,
+                &P::ENFORCEMENT,
+                bounds,
+            ));
+        }
     }
     P::POLICY
 }
@@ -143,6 +152,18 @@ pub(crate) fn enforce(policy: &Policy, enforcement: &Enforcement) -> Result<(), 
         Ok(())
     } else {
         Err(Error::Invalid(found.into()))
+    }
+}
+
+/// The build-wide bounds (`KEEPALIVE_BOUNDS` as the runtime compiled), as
+/// [`Error::Invalid`]: a run-time policy is held to them as the type's own policy is.
+pub(crate) fn enforce_build(policy: &Policy, enforcement: &Enforcement) -> Result<(), Error> {
+    let Some(bounds) = &crate::__private::BUILD_BOUNDS else {
+        return Ok(());
+    };
+    match rules::build_violation(policy, TARGET, enforcement, bounds) {
+        None => Ok(()),
+        Some(v) => Err(Error::Invalid(vec![v])),
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod build_bounds;
 mod connect_handshake;
 mod connection_shapes;
 mod core_grammar;
