@@ -95,18 +95,11 @@ pub fn apply_unchecked<S: KeepAliveSocket + ?Sized>(
 /// `P::ENFORCEMENT` during constant evaluation, when the code that names `P::policy()` is
 /// compiled: a policy type implemented by hand cannot reach a socket unchecked. For the
 /// attribute's types this repeats, at no run-time cost, what the attribute already checked.
+/// The build-wide bounds too, so an impl written by hand is held to them.
 pub(crate) fn checked_policy<P: KeepAlivePolicy + ?Sized>() -> Policy {
     const {
         rules::panic_on(rules::check(&P::POLICY, TARGET, &P::ENFORCEMENT).first());
-        // The build-wide bounds too, so an impl written by hand is held to them.
-        if let Some(bounds) = &crate::__private::BUILD_BOUNDS {
-            rules::panic_on(rules::build_violation(
-                &P::POLICY,
-                TARGET,
-                &P::ENFORCEMENT,
-                bounds,
-            ));
-        }
+        rules::panic_on(build_violation::<P>());
     }
     P::POLICY
 }
@@ -152,6 +145,15 @@ pub(crate) fn enforce(policy: &Policy, enforcement: &Enforcement) -> Result<(), 
         Ok(())
     } else {
         Err(Error::Invalid(found.into()))
+    }
+}
+
+/// The build-wide bounds broken by `P`'s own policy: checked where `P::policy()` is
+/// called, so an impl written by hand is held to them as the attribute's are.
+const fn build_violation<P: KeepAlivePolicy + ?Sized>() -> Option<keepalive_core::Violation> {
+    match &crate::__private::BUILD_BOUNDS {
+        Some(bounds) => rules::build_violation(&P::POLICY, TARGET, &P::ENFORCEMENT, bounds),
+        None => None,
     }
 }
 
