@@ -78,7 +78,7 @@ fn run_with(root: &Path, setting: &str) -> Output {
         &format!("[env]\nKEEPALIVE_BOUNDS = {setting:?}\n"),
     );
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["run", "--offline", "--quiet", "-p", "app"])
+        .args(["run", "--offline", "-p", "app"])
         // `[env]` does not override the environment: the test's own must not carry it.
         .env_remove("KEEPALIVE_BOUNDS")
         .env("CARGO_TARGET_DIR", root.join("target"))
@@ -114,6 +114,7 @@ fn a_dependency_is_held_to_the_setting_and_rebuilt_when_it_changes() {
     let loose = run_with(&root, "max_timeout=15m");
     let (stdout, stderr) = (text(&loose.stdout), text(&loose.stderr));
     assert!(loose.status.success(), "{stderr}");
+    assert!(stderr.contains("Compiling dep v0.0.0"), "{stderr}");
     assert!(
         stdout.contains(r#"own: timeout = "10m", interval = "30s", retries = 3"#),
         "{stdout}"
