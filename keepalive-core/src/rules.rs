@@ -1234,3 +1234,54 @@ mod bound_tests {
         assert_eq!(missing.kind, BoundKind::Required(Knob::Timeout));
     }
 }
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+    use core::time::Duration;
+
+    const fn setting(text: &'static str) -> Bounds {
+        setting_or_panic(text)
+    }
+
+    #[test]
+    fn build_bounds_hold_a_policy_that_never_opted_in() {
+        let b = setting("max_timeout=5m, require_enabled");
+        let long = Policy::new().with_timeout(Duration::from_secs(600));
+        let found = build_violation(&long, Some(&crate::LINUX), &Enforcement::new(), &b);
+        let text = found.unwrap().to_string();
+        assert!(
+            text.starts_with("this policy breaks the build-wide bounds `KEEPALIVE_BOUNDS = \"max_timeout=5m, require_enabled\"`"),
+            "{text}"
+        );
+        let short = Policy::new().with_timeout(Duration::from_secs(60));
+        assert_eq!(
+            build_violation(&short, Some(&crate::LINUX), &Enforcement::new(), &b),
+            None
+        );
+        let off = build_violation(&Policy::disabled(), None, &Enforcement::new(), &b);
+        assert!(off.unwrap().to_string().contains("keep-alive is required"));
+    }
+
+    #[test]
+    fn best_effort_cannot_leave_out_a_knob_the_build_bounds_rest_on() {
+        let b = setting("max_user_timeout=1m");
+        let policy = Policy::new().with_user_timeout(Duration::from_secs(30));
+        let best_effort = Enforcement::new().with_best_effort(true);
+        let found = build_violation(&policy, Some(&crate::OPENBSD), &best_effort, &b);
+        assert!(
+            matches!(
+                found,
+                Some(Violation::BestEffortUncertified {
+                    knob: Knob::UserTimeout,
+                    ..
+                })
+            ),
+            "{found:?}"
+        );
+        assert_eq!(
+            build_violation(&policy, Some(&crate::LINUX), &best_effort, &b),
+            None
+        );
+    }
+}
