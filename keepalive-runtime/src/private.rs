@@ -88,6 +88,19 @@ pub const fn build_checked<T: KeepAlivePolicy + ?Sized>(
     module: &str,
     name: &str,
 ) {
+    // The type's consts are named only in `held`, whose frame is entered only with a
+    // setting: constant evaluation evaluates every const a body names on entering it, so
+    // without a setting the type's `POLICY` is never evaluated here (BENCHMARKS.md).
+    if setting.is_some() {
+        held::<T>(setting, module, name);
+    }
+}
+
+const fn held<T: KeepAlivePolicy + ?Sized>(
+    setting: Option<&'static str>,
+    module: &str,
+    name: &str,
+) {
     build_checked_policy(&T::POLICY, &T::ENFORCEMENT, setting, module, name);
 }
 
