@@ -27,6 +27,7 @@ mod duration;
 pub mod keys;
 mod knob;
 mod messages;
+pub mod middlebox;
 mod overrides;
 pub mod plan;
 mod platform;

@@ -610,11 +610,50 @@ const fn bound_violation(
     }
 }
 
+/// The middleboxes on the path: the first probe, as late as the kernel may fire it, must
+/// come before the shortest idle timeout drops the flow (crate::middlebox).
+const fn idle_silence(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
+    use crate::middlebox::{largest_timeout_within, latest_first_probe};
+    let Some(middlebox) = bounds.through else {
+        return None;
+    };
+    let limit = match largest_timeout_within(middlebox.idle) {
+        Some(t) => Some(KnobValue::Time(t)),
+        None => None,
+    };
+    let Some(timeout) = policy.timeout() else {
+        return Some(BoundViolation {
+            kind: BoundKind::Required(Knob::Timeout),
+            value: None,
+            limit,
+            bounds: *bounds,
+        });
+    };
+    let silence = latest_first_probe(timeout);
+    if silence.as_nanos() <= middlebox.idle.as_nanos() {
+        return None;
+    }
+    Some(BoundViolation {
+        kind: BoundKind::IdleSilence { middlebox, silence },
+        value: Some(KnobValue::Time(timeout)),
+        limit,
+        bounds: *bounds,
+    })
+}
+
 pub(crate) const fn first_broken(
     policy: &Policy,
     platform: Option<&Platform>,
     bounds: &Bounds,
 ) -> Option<BoundViolation> {
+    if let Some(middlebox) = bounds.not_refreshed {
+        return Some(BoundViolation {
+            kind: BoundKind::NotRefreshed(middlebox),
+            value: None,
+            limit: None,
+            bounds: *bounds,
+        });
+    }
     if !policy.is_enabled() {
         if bounds.require_enabled {
             return Some(BoundViolation {
@@ -650,6 +689,9 @@ pub(crate) const fn first_broken(
         Knob::UserTimeout,
         bounds,
     ) {
+        return Some(v);
+    }
+    if let Some(v) = idle_silence(policy, bounds) {
         return Some(v);
     }
     let Some(limit) = bounds.max_detection else {

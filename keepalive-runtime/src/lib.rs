@@ -99,6 +99,13 @@ pub mod rules {
     pub use keepalive_core::rules::{Enforcement, build_violation, check};
     pub use keepalive_core::{BUILD_BOUNDS_VAR, SettingError, SettingErrorKind};
 
+    pub mod middlebox {
+        //! The boxes on a path that drop idle flows, with their published idle timeouts,
+        //! for [`Bounds::through`](crate::Bounds::through): see the README's "The
+        //! middleboxes on the path".
+        pub use keepalive_core::middlebox::*;
+    }
+
     /// The build-wide bounds this build holds every `#[keepalive]` type to: the setting
     /// [`BUILD_BOUNDS_VAR`] (`KEEPALIVE_BOUNDS`) as the runtime read it while it compiled,
     /// `None` where it was not set. See the README's "Build-wide bounds".

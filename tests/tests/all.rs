@@ -17,6 +17,7 @@ mod error_os_code;
 mod integrations;
 mod load_dead_peers;
 mod load_listener;
+mod middlebox_conntrack;
 mod overrides;
 mod overrides_env;
 mod platform_linux;
