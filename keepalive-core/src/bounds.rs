@@ -5,6 +5,7 @@
 use core::time::Duration;
 
 use crate::knob::{Knob, KnobValue};
+use crate::middlebox::{About, Middlebox};
 use crate::platform::{InFlight, Platform};
 
 /// Which bound a policy broke.
@@ -21,6 +22,17 @@ pub enum BoundKind {
     AtLeast(Knob),
     /// The worst-case detection time must not exceed the limit.
     MaxDetection,
+    /// The first probe, fired as late as the kernel may, comes after the middlebox has
+    /// dropped the idle flow (the limit holds the largest `timeout` that holds).
+    IdleSilence {
+        /// The box with the shortest idle timeout on the path.
+        middlebox: Middlebox,
+        /// The longest silence the flow sees under the policy.
+        silence: Duration,
+    },
+    /// A box on the path that keep-alive probes do not refresh: only application-level
+    /// pings keep the flow.
+    NotRefreshed(&'static About),
     /// The detection bound covers data in flight, which keep-alive does not probe on the
     /// target: `user_timeout` must bound it (the limit holds the value to write).
     InFlight {
@@ -64,6 +76,12 @@ pub struct Bounds {
     pub(crate) max_retries: Option<u32>,
     pub(crate) max_user_timeout: Option<Duration>,
     pub(crate) max_detection: Option<Duration>,
+    /// The build-wide setting these bounds were read from ([`Bounds::from_setting`]).
+    pub(crate) setting: Option<&'static str>,
+    /// The box on the path with the shortest idle timeout that keep-alive refreshes.
+    pub(crate) through: Option<Middlebox>,
+    /// A box on the path that keep-alive does not refresh, if any.
+    pub(crate) not_refreshed: Option<&'static About>,
 }
 
 impl Bounds {
@@ -80,6 +98,9 @@ impl Bounds {
             max_retries: None,
             max_user_timeout: None,
             max_detection: None,
+            setting: None,
+            through: None,
+            not_refreshed: None,
         }
     }
 
@@ -127,6 +148,42 @@ impl Bounds {
         self
     }
 
+    /// The connection goes through `middlebox`, which drops a flow idle longer than its
+    /// timeout: `timeout` must be written and its first probe, as late as the kernel may
+    /// fire it, must come within the shortest such timeout on the path (implies keep-alive
+    /// on). A box that keep-alive does not refresh makes every policy a violation, whose
+    /// message says application-level pings are needed. Called once per box:
+    ///
+    /// ```
+    /// use keepalive_core::Bounds;
+    /// use keepalive_core::middlebox::{AWS_NLB, DOCKER_SWARM_IPVS, idle_limit};
+    ///
+    /// pub const PATH: Bounds = Bounds::new("my-app", "PATH")
+    ///     .through(AWS_NLB)
+    ///     .through(DOCKER_SWARM_IPVS)
+    ///     .through(idle_limit("20m"));
+    /// assert_eq!(PATH.idle_limit().map(|b| b.about.key), Some("AWS_NLB"));
+    /// ```
+    pub const fn through(mut self, middlebox: Middlebox) -> Self {
+        self.require_enabled = true;
+        if !middlebox.about.refreshed_by_keepalive {
+            if self.not_refreshed.is_none() {
+                self.not_refreshed = Some(middlebox.about);
+            }
+            return self;
+        }
+        match self.through {
+            Some(b) if b.idle.as_nanos() <= middlebox.idle.as_nanos() => {}
+            _ => self.through = Some(middlebox),
+        }
+        self
+    }
+
+    /// The box on the path whose idle timeout is the shortest, if any.
+    pub const fn idle_limit(&self) -> Option<Middlebox> {
+        self.through
+    }
+
     /// The publishing crate.
     pub const fn owner(&self) -> &'static str {
         self.owner
@@ -135,6 +192,12 @@ impl Bounds {
     /// The const's name.
     pub const fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The build-wide setting these bounds were read from, if they were
+    /// ([`Bounds::from_setting`]).
+    pub const fn setting(&self) -> Option<&'static str> {
+        self.setting
     }
 }
 
@@ -158,7 +221,9 @@ impl Bounds {
     pub const fn rests_on(&self, knob: Knob, platform: &Platform) -> bool {
         let probes_cover = matches!(platform.in_flight, InFlight::ProbesCover);
         match knob {
-            Knob::Timeout => self.max_timeout.is_some() || self.max_detection.is_some(),
+            Knob::Timeout => {
+                self.max_timeout.is_some() || self.max_detection.is_some() || self.through.is_some()
+            }
             Knob::Interval => self.max_interval.is_some() || self.max_detection.is_some(),
             Knob::Retries => {
                 self.min_retries.is_some()

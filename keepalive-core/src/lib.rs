@@ -27,11 +27,13 @@ mod duration;
 pub mod keys;
 mod knob;
 mod messages;
+pub mod middlebox;
 mod overrides;
 pub mod plan;
 mod platform;
 mod policy;
 pub mod rules;
+mod setting;
 mod text;
 mod violation;
 
@@ -48,5 +50,6 @@ pub use platform::{
     PLATFORMS, Platform, Support, TARGET, Unit, WINDOWS,
 };
 pub use policy::{Detection, DetectionError, Policy};
+pub use setting::{BUILD_BOUNDS_VAR, SettingError, SettingErrorKind};
 pub use text::{Message, SHOWN_CHARS, shown};
 pub use violation::{Certified, Violation};

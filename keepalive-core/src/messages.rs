@@ -245,7 +245,14 @@ impl BoundViolation {
     pub(crate) const fn words(&self, reader: Reader) -> Message {
         let attribute = matches!(reader, Reader::Attribute);
         let mut m = Message::new();
-        say!(m; "this policy breaks " str(self.bounds.owner()) "::" str(self.bounds.name()) ": ");
+        match self.bounds.setting() {
+            Some(setting) => say!(m; "this policy breaks the build-wide bounds `"
+                str(crate::setting::BUILD_BOUNDS_VAR) " = \"" str(setting) "\"` ("
+                str(crate::setting::ORIGIN) "): "),
+            None => {
+                say!(m; "this policy breaks " str(self.bounds.owner()) "::" str(self.bounds.name()) ": ")
+            }
+        }
         match self.kind {
             BoundKind::RequireEnabled if attribute => {
                 say!(m; "keep-alive is required; remove `enabled = false`")
@@ -287,6 +294,27 @@ impl BoundViolation {
                 }
                 say!(m; "; lower `timeout`, `interval` or `retries`");
             }
+            BoundKind::IdleSilence { middlebox, silence } => {
+                say!(m; "`timeout = ");
+                if let Some(value) = self.value {
+                    say!(m; val(value));
+                }
+                say!(m; "` lets the flow sit idle for up to " dur(silence)
+                    " (the kernel fires the first probe up to an eighth of the timeout late, plus 20 ms), longer than the "
+                    dur(middlebox.idle) " idle timeout of ");
+                push_about(&mut m, middlebox.about);
+                say!(m; ", which then drops it; ");
+                match self.limit {
+                    Some(limit) => say!(m; "write at most `timeout = " val(limit) "`"),
+                    None => say!(m; "no timeout is short enough for it"),
+                }
+            }
+            BoundKind::NotRefreshed(about) => {
+                say!(m; "TCP keep-alive cannot keep a flow through ");
+                push_about(&mut m, about);
+                say!(m; " alive: its idle timer counts payload only, and keep-alive probes carry none; application-level pings (an HTTP/2 PING, a WebSocket ping, a request) sent more often than its idle timeout are needed, with `"
+                    str(about.key) "` left out of these bounds");
+            }
             BoundKind::InFlight {
                 platform,
                 in_flight,
@@ -304,6 +332,24 @@ impl BoundViolation {
         }
         m
     }
+}
+
+/// "AWS Network Load Balancer (`AWS_NLB`, configurable 60–6000 s; <source>, read <date>)",
+/// or for a figure of the user's own "a limit of your own (`idle_limit`)".
+const fn push_about(m: &mut Message, b: &crate::middlebox::About) {
+    if b.source.is_empty() {
+        say!(m; str(b.name));
+        return;
+    }
+    say!(m; str(b.name) " (`" str(b.key) "`");
+    match b.configurable {
+        Some(Some((low, high))) => {
+            say!(m; ", configurable " num(low.as_secs()) "–" num(high.as_secs()) " s")
+        }
+        Some(None) => say!(m; ", configurable"),
+        None => {}
+    }
+    say!(m; "; " str(b.source) ", read " str(b.read) ")");
 }
 
 /// "<platform> sends no keep-alive probe while sent data is unacknowledged; ", or where the

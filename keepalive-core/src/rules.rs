@@ -25,6 +25,7 @@ use crate::bounds::{BoundKind, BoundViolation, Bounds};
 use crate::knob::{Knob, KnobValue};
 use crate::platform::{InFlight, Platform, Support};
 use crate::policy::{DetectionError, Policy};
+pub use crate::setting::same_setting;
 pub use crate::violation::Topic;
 use crate::violation::Violation;
 
@@ -240,6 +241,62 @@ pub const fn panic_on(violation: Option<Violation>) {
     if let Some(v) = violation {
         let message = v.message();
         panic!("{}", message.as_str());
+    }
+}
+
+/// The first rule of build-wide `bounds` ([`Bounds::from_setting`]) that a type's policy
+/// breaks on `platform`: the bounds themselves, and, where the type is `best_effort`, a knob
+/// the target would leave out that they rest on. The type's own rules are [`check`]'s.
+pub const fn build_violation(
+    policy: &Policy,
+    platform: Option<&Platform>,
+    enforcement: &Enforcement,
+    bounds: &Bounds,
+) -> Option<Violation> {
+    if let Some(v) = bound_violation(policy, platform, bounds) {
+        return Some(v);
+    }
+    let (true, Some(platform)) = (enforcement.best_effort, platform) else {
+        return None;
+    };
+    let build = Enforcement::new().with_bounds(*bounds);
+    let mut i = 0;
+    while i < Knob::ALL.len() {
+        let knob = Knob::ALL[i];
+        if let Some(Violation::Unsupported { .. }) = knob_on(policy, knob, platform) {
+            if let Some(v) = uncertified(policy, knob, platform, &build) {
+                return Some(v);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The bounds of a build-wide setting, or a failed constant evaluation whose message names
+/// the setting and the byte ([`crate::SettingError`]).
+pub const fn setting_or_panic(setting: &'static str) -> Bounds {
+    match Bounds::from_setting(setting) {
+        Ok(bounds) => bounds,
+        Err(e) => {
+            let message = e.message();
+            panic!("{}", message.as_str());
+        }
+    }
+}
+
+/// Fails constant evaluation with a build-wide bound's violation, naming the type
+/// (`module::name`, which starts with its crate) before the rule's message.
+pub const fn panic_on_build(violation: Option<Violation>, module: &str, name: &str) {
+    if let Some(v) = violation {
+        let mut m = crate::text::Message::new();
+        m.push("`");
+        m.push(module);
+        m.push("::");
+        m.push(name);
+        m.push("`: ");
+        m.push(v.message().as_str());
+        panic!("{}", m.as_str());
     }
 }
 
@@ -553,11 +610,50 @@ const fn bound_violation(
     }
 }
 
+/// The middleboxes on the path: the first probe, as late as the kernel may fire it, must
+/// come before the shortest idle timeout drops the flow (crate::middlebox).
+const fn idle_silence(policy: &Policy, bounds: &Bounds) -> Option<BoundViolation> {
+    use crate::middlebox::{largest_timeout_within, latest_first_probe};
+    let Some(middlebox) = bounds.through else {
+        return None;
+    };
+    let limit = match largest_timeout_within(middlebox.idle) {
+        Some(t) => Some(KnobValue::Time(t)),
+        None => None,
+    };
+    let Some(timeout) = policy.timeout() else {
+        return Some(BoundViolation {
+            kind: BoundKind::Required(Knob::Timeout),
+            value: None,
+            limit,
+            bounds: *bounds,
+        });
+    };
+    let silence = latest_first_probe(timeout);
+    if silence.as_nanos() <= middlebox.idle.as_nanos() {
+        return None;
+    }
+    Some(BoundViolation {
+        kind: BoundKind::IdleSilence { middlebox, silence },
+        value: Some(KnobValue::Time(timeout)),
+        limit,
+        bounds: *bounds,
+    })
+}
+
 pub(crate) const fn first_broken(
     policy: &Policy,
     platform: Option<&Platform>,
     bounds: &Bounds,
 ) -> Option<BoundViolation> {
+    if let Some(middlebox) = bounds.not_refreshed {
+        return Some(BoundViolation {
+            kind: BoundKind::NotRefreshed(middlebox),
+            value: None,
+            limit: None,
+            bounds: *bounds,
+        });
+    }
     if !policy.is_enabled() {
         if bounds.require_enabled {
             return Some(BoundViolation {
@@ -593,6 +689,9 @@ pub(crate) const fn first_broken(
         Knob::UserTimeout,
         bounds,
     ) {
+        return Some(v);
+    }
+    if let Some(v) = idle_silence(policy, bounds) {
         return Some(v);
     }
     let Some(limit) = bounds.max_detection else {
@@ -1175,5 +1274,56 @@ mod bound_tests {
         );
         let missing = check_bounds(&ok.without(Knob::Timeout), &ORG).unwrap();
         assert_eq!(missing.kind, BoundKind::Required(Knob::Timeout));
+    }
+}
+
+#[cfg(test)]
+mod build_tests {
+    use super::*;
+    use core::time::Duration;
+
+    const fn setting(text: &'static str) -> Bounds {
+        setting_or_panic(text)
+    }
+
+    #[test]
+    fn build_bounds_hold_a_policy_that_never_opted_in() {
+        let b = setting("max_timeout=5m, require_enabled");
+        let long = Policy::new().with_timeout(Duration::from_secs(600));
+        let found = build_violation(&long, Some(&crate::LINUX), &Enforcement::new(), &b);
+        let text = found.unwrap().to_string();
+        assert!(
+            text.starts_with("this policy breaks the build-wide bounds `KEEPALIVE_BOUNDS = \"max_timeout=5m, require_enabled\"`"),
+            "{text}"
+        );
+        let short = Policy::new().with_timeout(Duration::from_secs(60));
+        assert_eq!(
+            build_violation(&short, Some(&crate::LINUX), &Enforcement::new(), &b),
+            None
+        );
+        let off = build_violation(&Policy::disabled(), None, &Enforcement::new(), &b);
+        assert!(off.unwrap().to_string().contains("keep-alive is required"));
+    }
+
+    #[test]
+    fn best_effort_cannot_leave_out_a_knob_the_build_bounds_rest_on() {
+        let b = setting("max_user_timeout=1m");
+        let policy = Policy::new().with_user_timeout(Duration::from_secs(30));
+        let best_effort = Enforcement::new().with_best_effort(true);
+        let found = build_violation(&policy, Some(&crate::OPENBSD), &best_effort, &b);
+        assert!(
+            matches!(
+                found,
+                Some(Violation::BestEffortUncertified {
+                    knob: Knob::UserTimeout,
+                    ..
+                })
+            ),
+            "{found:?}"
+        );
+        assert_eq!(
+            build_violation(&policy, Some(&crate::LINUX), &best_effort, &b),
+            None
+        );
     }
 }

@@ -79,7 +79,7 @@ impl Default for Message {
 }
 
 impl Message {
-    const CAPACITY: usize = 512;
+    const CAPACITY: usize = 1024;
 
     /// An empty message.
     pub const fn new() -> Self {

@@ -98,24 +98,50 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             };
             let self_in_values = inline.iter().any(|c| mentions(c.clone(), "Self"));
             let outer = &quirks.outer;
-            let asserts = if generic && self_in_values {
-                // `Self` of a generic type is nameable only inside its impls: the checks
-                // run where `POLICY` is evaluated, which every path that applies it does.
-                policy = quote!({ #(#inline;)* #policy });
-                Vec::new()
-            } else if generic {
-                inline
-                    .into_iter()
-                    .map(|c| {
-                        quote! {
-                            #[allow(unused_qualifications, clippy::absolute_paths)]
-                            #outer
-                            const _: () = { #c; };
-                        }
-                    })
-                    .collect()
+            // The build-wide bounds: the setting read here, in the type's own crate, so
+            // rustc records it and cargo rebuilds this crate when it changes (the macro
+            // never reads the environment). Unset, the call returns at once.
+            let name = input.ident.to_string();
+            let setting = quote!(#p::option_env!("KEEPALIVE_BOUNDS"));
+            let module = quote!(#p::module_path!());
+            let asserts = if generic {
+                let enforcement = enforcement_expr(&attrs, p, Span::call_site());
+                let found = syn::Ident::new("__keepalive_policy", Span::mixed_site());
+                let build = quote! {
+                    #p::build_checked_policy(&#found, &(#enforcement), #setting, #module, #name)
+                };
+                if self_in_values {
+                    // `Self` of a generic type is nameable only inside its impls: the
+                    // checks run where `POLICY` is evaluated, which every path that
+                    // applies it does.
+                    policy =
+                        quote!({ #(#inline;)* let #found: #p::Policy = #policy; #build; #found });
+                    Vec::new()
+                } else {
+                    let mut asserts: Vec<TokenStream> = inline
+                        .into_iter()
+                        .map(|c| {
+                            quote! {
+                                #[allow(unused_qualifications, clippy::absolute_paths)]
+                                #outer
+                                const _: () = { #c; };
+                            }
+                        })
+                        .collect();
+                    asserts.push(quote! {
+                        #[allow(unused_qualifications, clippy::absolute_paths)]
+                        #outer
+                        const _: () = { let #found: #p::Policy = #policy; #build; };
+                    });
+                    asserts
+                }
             } else if checks.const_checks.is_empty() {
-                Vec::new()
+                let ident = &input.ident;
+                vec![quote! {
+                    #[allow(unused_qualifications, clippy::absolute_paths)]
+                    #outer
+                    const _: () = #p::build_checked::<#ident>(#setting, #module, #name);
+                }]
             } else {
                 // A type without parameters: one constant evaluation for all its checks.
                 // Core's rule driver runs once, on the type's own `POLICY` and
@@ -135,6 +161,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     const _: () = {
                         let #found: #p::Violations = #p::checked::<#ident>();
                         #(#reads;)*
+                        #p::build_checked::<#ident>(#setting, #module, #name);
                     };
                 }]
             };

@@ -95,9 +95,11 @@ pub fn apply_unchecked<S: KeepAliveSocket + ?Sized>(
 /// `P::ENFORCEMENT` during constant evaluation, when the code that names `P::policy()` is
 /// compiled: a policy type implemented by hand cannot reach a socket unchecked. For the
 /// attribute's types this repeats, at no run-time cost, what the attribute already checked.
+/// The build-wide bounds too, so an impl written by hand is held to them.
 pub(crate) fn checked_policy<P: KeepAlivePolicy + ?Sized>() -> Policy {
     const {
         rules::panic_on(rules::check(&P::POLICY, TARGET, &P::ENFORCEMENT).first());
+        rules::panic_on(build_violation::<P>());
     }
     P::POLICY
 }
@@ -143,6 +145,27 @@ pub(crate) fn enforce(policy: &Policy, enforcement: &Enforcement) -> Result<(), 
         Ok(())
     } else {
         Err(Error::Invalid(found.into()))
+    }
+}
+
+/// The build-wide bounds broken by `P`'s own policy: checked where `P::policy()` is
+/// called, so an impl written by hand is held to them as the attribute's are.
+const fn build_violation<P: KeepAlivePolicy + ?Sized>() -> Option<keepalive_core::Violation> {
+    match &crate::__private::BUILD_BOUNDS {
+        Some(bounds) => rules::build_violation(&P::POLICY, TARGET, &P::ENFORCEMENT, bounds),
+        None => None,
+    }
+}
+
+/// The build-wide bounds (`KEEPALIVE_BOUNDS` as the runtime compiled), as
+/// [`Error::Invalid`]: a run-time policy is held to them as the type's own policy is.
+pub(crate) fn enforce_build(policy: &Policy, enforcement: &Enforcement) -> Result<(), Error> {
+    let Some(bounds) = &crate::__private::BUILD_BOUNDS else {
+        return Ok(());
+    };
+    match rules::build_violation(policy, TARGET, enforcement, bounds) {
+        None => Ok(()),
+        Some(v) => Err(Error::Invalid(vec![v])),
     }
 }
 

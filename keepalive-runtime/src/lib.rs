@@ -109,7 +109,22 @@ pub mod rules {
     //! enforces ([`Enforcement`]), the violations ([`Violation`], [`BoundViolation`]) and
     //! the detection bound ([`Detection`], [`InFlight`]).
 
-    pub use keepalive_core::rules::{Enforcement, check};
+    pub use keepalive_core::rules::{Enforcement, build_violation, check};
+    pub use keepalive_core::{BUILD_BOUNDS_VAR, SettingError, SettingErrorKind};
+
+    pub mod middlebox {
+        //! The boxes on a path that drop idle flows, with their published idle timeouts,
+        //! for [`Bounds::through`](crate::Bounds::through): see the README's "The
+        //! middleboxes on the path".
+        pub use keepalive_core::middlebox::*;
+    }
+
+    /// The build-wide bounds this build holds every `#[keepalive]` type to: the setting
+    /// [`BUILD_BOUNDS_VAR`] (`KEEPALIVE_BOUNDS`) as the runtime read it while it compiled,
+    /// `None` where it was not set. See the README's "Build-wide bounds".
+    pub const fn build_bounds() -> Option<crate::Bounds> {
+        crate::__private::BUILD_BOUNDS
+    }
     pub use keepalive_core::{BoundViolation, Detection, DetectionError, InFlight, Violation};
 }
 
@@ -213,8 +228,11 @@ pub trait KeepAlivePolicy {
     fn policy_with(change: &PolicyOverride) -> Result<CheckedPolicy<Self>, Error> {
         change
             .apply_enforced(Self::POLICY, TARGET, &Self::ENFORCEMENT)
-            .map(CheckedPolicy::from_checked)
             .map_err(Error::Override)
+            .and_then(|policy| {
+                apply::enforce_build(&policy, &Self::ENFORCEMENT)?;
+                Ok(CheckedPolicy::from_checked(policy))
+            })
     }
 }
 
@@ -255,6 +273,7 @@ impl<P: KeepAlivePolicy + ?Sized> CheckedPolicy<P> {
     /// applied). An error is [`Error::Invalid`] with every rule broken.
     pub fn new(policy: Policy) -> Result<Self, Error> {
         apply::enforce(&policy, &P::ENFORCEMENT)?;
+        apply::enforce_build(&policy, &P::ENFORCEMENT)?;
         Ok(Self::from_checked(policy))
     }
 

@@ -65,6 +65,65 @@ pub const fn checked<T: KeepAlivePolicy + ?Sized>() -> Violations {
     check(&T::POLICY, TARGET, &T::ENFORCEMENT)
 }
 
+pub use core::{module_path, option_env};
+
+/// The build-wide setting as the runtime read it while it compiled
+/// (`option_env!("KEEPALIVE_BOUNDS")`).
+pub const BUILD_SETTING: Option<&str> = option_env!("KEEPALIVE_BOUNDS");
+
+/// The build-wide bounds the runtime holds run-time policies to (`policy_with`,
+/// `CheckedPolicy::new`). A malformed setting fails the runtime's own build, once, with a
+/// message that names it and the byte.
+pub const BUILD_BOUNDS: Option<Bounds> = match BUILD_SETTING {
+    Some(setting) => Some(keepalive_core::rules::setting_or_panic(setting)),
+    None => None,
+};
+
+/// The build-wide bounds on an annotated type, in the one constant evaluation of its
+/// checks. `setting` is the generated code's own `option_env!("KEEPALIVE_BOUNDS")`, read
+/// in the type's crate so that rustc records it there; when it is the runtime's (the
+/// usual case), the runtime's parsed bounds are reused and nothing is parsed per type.
+pub const fn build_checked<T: KeepAlivePolicy + ?Sized>(
+    setting: Option<&'static str>,
+    module: &str,
+    name: &str,
+) {
+    // The type's consts are named only in `held`, whose frame is entered only with a
+    // setting: constant evaluation evaluates every const a body names on entering it, so
+    // without a setting the type's `POLICY` is never evaluated here (BENCHMARKS.md).
+    if setting.is_some() {
+        held::<T>(setting, module, name);
+    }
+}
+
+const fn held<T: KeepAlivePolicy + ?Sized>(
+    setting: Option<&'static str>,
+    module: &str,
+    name: &str,
+) {
+    build_checked_policy(&T::POLICY, &T::ENFORCEMENT, setting, module, name);
+}
+
+/// [`build_checked`] on a policy and enforcement written inline (generic types).
+pub const fn build_checked_policy(
+    policy: &Policy,
+    enforcement: &Enforcement,
+    setting: Option<&'static str>,
+    module: &str,
+    name: &str,
+) {
+    let Some(setting) = setting else { return };
+    let bounds = match (BUILD_BOUNDS, BUILD_SETTING) {
+        (Some(bounds), Some(ours)) if keepalive_core::rules::same_setting(setting, ours) => bounds,
+        _ => keepalive_core::rules::setting_or_panic(setting),
+    };
+    keepalive_core::rules::panic_on_build(
+        keepalive_core::rules::build_violation(policy, TARGET, enforcement, &bounds),
+        module,
+        name,
+    );
+}
+
 /// The socket that `#[keepalive(socket = path)]` reaches, through `accessor`: a function
 /// `fn(&Field) -> &Socket`, whose socket type must be a TCP socket.
 #[inline]

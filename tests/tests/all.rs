@@ -8,6 +8,7 @@
 
 mod support;
 
+mod build_bounds;
 mod connect_handshake;
 mod connection_shapes;
 mod core_grammar;
@@ -17,6 +18,7 @@ mod error_os_code;
 mod integrations;
 mod load_dead_peers;
 mod load_listener;
+mod middlebox_conntrack;
 mod overrides;
 mod overrides_env;
 mod platform_linux;
