@@ -27,3 +27,9 @@ impl ::keepalive_runtime::__private::KeepAlive for Conn {
 ::keepalive_runtime::__private::compile_error! { "`interval` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe interval; only the global sysctl net.inet.tcp.keepintvl; remove `interval`, or add `best_effort = true` to apply the rest and report what is left out" }
 #[cfg(target_os = "openbsd")]
 ::keepalive_runtime::__private::compile_error! { "`retries` cannot be honoured on OpenBSD: OpenBSD has no per-socket probe count; remove `retries`, or add `best_effort = true` to apply the rest and report what is left out" }
+#[allow(unused_qualifications, clippy::absolute_paths)]
+const _: () = ::keepalive_runtime::__private::build_checked::<Conn>(
+    ::keepalive_runtime::__private::option_env!("KEEPALIVE_BOUNDS"),
+    ::keepalive_runtime::__private::module_path!(),
+    "Conn",
+);
