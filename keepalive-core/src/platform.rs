@@ -11,6 +11,7 @@ use crate::knob::Knob;
 use crate::plan::{
     APPLE_PLAN, ApplyPlan, FREEBSD_PLAN, INHERITING_PLAN, LINUX_PLAN, NETBSD_PLAN, OPENBSD_PLAN,
 };
+use crate::text::str_eq;
 use core::time::Duration;
 
 /// The unit a socket option takes.
@@ -194,21 +195,6 @@ impl Platform {
         }
         None
     }
-}
-
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 const fn option(name: &'static str, unit: Unit, min: u64, max: u64) -> Support {

@@ -20,7 +20,7 @@ use core::fmt;
 
 use crate::bounds::Bounds;
 use crate::duration::{DurationError, parse_duration};
-use crate::text::{Message, say};
+use crate::text::{Message, say, str_eq};
 
 /// The environment variable of the build-wide bounds, read at compile time (set it once in
 /// `.cargo/config.toml` `[env]`, or in the environment of the build).
@@ -257,25 +257,10 @@ const fn sub(s: &str, start: usize, end: usize) -> &str {
     }
 }
 
-const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 const fn key_index(key: &str) -> Option<usize> {
     let mut i = 0;
     while i < KEYS.len() {
-        if same(key, KEYS[i]) {
+        if str_eq(key, KEYS[i]) {
             return Some(i);
         }
         i += 1;
@@ -284,7 +269,7 @@ const fn key_index(key: &str) -> Option<usize> {
 }
 
 const fn is_count_key(key: &str) -> bool {
-    same(key, "min_retries") || same(key, "max_retries")
+    str_eq(key, "min_retries") || str_eq(key, "max_retries")
 }
 
 const fn count(b: &[u8], s: usize, e: usize) -> Option<u32> {
@@ -306,7 +291,7 @@ const fn count(b: &[u8], s: usize, e: usize) -> Option<u32> {
 /// Whether two settings are the same text: generated code reuses the bounds the runtime
 /// parsed from its own copy of the setting when they are.
 pub const fn same_setting(a: &str, b: &str) -> bool {
-    same(a, b)
+    str_eq(a, b)
 }
 
 #[cfg(test)]
