@@ -17,6 +17,11 @@ use keepalive_core::rules::Topic;
 
 /// The whole macro: attribute tokens and item tokens in, item and impl out.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with(args, item, cfg!(feature = "inventory"))
+}
+
+/// [`expand`], with the type's inventory entry (`registered`) or without.
+fn expand_with(args: TokenStream, item: TokenStream, registered: bool) -> TokenStream {
     let mut input: DeriveInput = match syn::parse2(item.clone()) {
         Ok(input) => input,
         Err(err) => {
@@ -85,6 +90,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let (item, impl_doc) = doc::with_doc(item, &plan.words, public);
             quirks.impl_doc = impl_doc;
             let generic = !input.generics.params.is_empty();
+            // The policy before a generic type's checks are folded into it, for the
+            // inventory's entry.
+            let plain_policy = policy.clone();
             // Each check with the policy and enforcement written inline: only a generic
             // type needs them (a type without parameters reads its own consts, below).
             let inline: Vec<TokenStream> = if generic {
@@ -166,11 +174,27 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 }]
             };
             let imp = impl_block(&plan, ast, p, &policy, &apply, &enforcement, &quirks);
+            let registered = if registered && !self_in_values {
+                let entry = Registration {
+                    input: &input,
+                    p,
+                    outer,
+                    setting: &setting,
+                    module: &module,
+                };
+                entry.tokens(generic.then(|| {
+                    let enforcement = enforcement_expr(&attrs, p, Span::call_site());
+                    quote!(#plain_policy, #enforcement, #apply)
+                }))
+            } else {
+                TokenStream::new()
+            };
             quote! {
                 #item
                 #imp
                 #(#cfg_errors)*
                 #(#asserts)*
+                #registered
             }
         }
         Err(err) => {
@@ -191,6 +215,63 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 #stub
                 #(#cfg_errors)*
             }
+        }
+    }
+}
+
+/// The type's entry in the runtime's inventory (feature `inventory`), registered at link
+/// time: its name, module and the place of its name, which `line!()` and `column!()` spanned
+/// at the name report, and the build-wide setting its crate was compiled with.
+struct Registration<'a> {
+    input: &'a DeriveInput,
+    p: &'a TokenStream,
+    outer: &'a Option<TokenStream>,
+    setting: &'a TokenStream,
+    module: &'a TokenStream,
+}
+
+impl Registration<'_> {
+    /// `inline`: a generic type's policy, enforcement and apply moment written out, since
+    /// its consts exist only per instantiation.
+    fn tokens(&self, inline: Option<TokenStream>) -> TokenStream {
+        let Registration {
+            input,
+            p,
+            outer,
+            setting,
+            module,
+        } = self;
+        let ident = &input.ident;
+        let mut name = ident.to_string();
+        if !input.generics.params.is_empty() {
+            let params: Vec<String> = input
+                .generics
+                .params
+                .iter()
+                .map(|param| match param {
+                    syn::GenericParam::Lifetime(l) => l.lifetime.to_string(),
+                    syn::GenericParam::Type(t) => t.ident.to_string(),
+                    syn::GenericParam::Const(c) => c.ident.to_string(),
+                })
+                .collect();
+            name = format!("{name}<{}>", params.join(", "));
+        }
+        let span = ident.span();
+        let place = quote_spanned! {span=>
+            #p::file!(), #p::line!(), #p::column!()
+        };
+        let entry = match inline {
+            Some(values) => quote! {
+                #p::InventoryEntry::__inline(#values, #name, #module, #place, #setting)
+            },
+            None => quote! {
+                #p::InventoryEntry::__of::<#ident>(#name, #module, #place, #setting)
+            },
+        };
+        quote! {
+            #[allow(unused_qualifications, clippy::absolute_paths)]
+            #outer
+            const _: () = { #p::inventory_submit! { #entry } };
         }
     }
 }
@@ -742,13 +823,21 @@ mod tests {
     /// heap and nothing parsed at run time. `UPDATE_EXPAND=1` rewrites the snapshot.
     #[test]
     fn readme_example() {
-        let out = super::expand(
-            quote!(timeout = "2h", interval = "1s", retries = 5),
-            quote!(
-                struct Conn {
-                    stream: std::net::TcpStream,
-                }
-            ),
+        let args = quote!(timeout = "2h", interval = "1s", retries = 5);
+        let item = quote!(
+            struct Conn {
+                stream: std::net::TcpStream,
+            }
+        );
+        let out = super::expand_with(args.clone(), item.clone(), false);
+        // With feature `inventory`, one item more: the type's entry, read from its consts.
+        let registered = super::expand_with(args, item, true).to_string();
+        let entry = registered
+            .strip_prefix(out.to_string().as_str())
+            .expect("the same items first");
+        assert!(
+            entry.contains("inventory_submit ! { :: keepalive_runtime :: __private :: InventoryEntry :: __of :: < Conn > (\"Conn\" , :: keepalive_runtime :: __private :: module_path ! () , :: keepalive_runtime :: __private :: file ! ()"),
+            "{entry}"
         );
         let mut names = Vec::new();
         idents(out.clone(), &mut names);

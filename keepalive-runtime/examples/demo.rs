@@ -6,7 +6,8 @@
 //! it may create a private network namespace (root, `unshare`, `ip`), it then makes the
 //! peer vanish, prints the connection's keep-alive status once a second (the probes
 //! counting up) and then the cause of death and the measured detection time next to the
-//! bound.
+//! bound. With feature `inventory`, `-- --keepalive-inventory` prints the table of its
+//! connection types instead.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -56,6 +57,19 @@ fn show_policy(name: &str, policy: &Policy) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os(IN_NETNS).is_some() {
         return vanish();
+    }
+    // `--keepalive-inventory`: the table of this program's connection types, and nothing else.
+    #[cfg(feature = "inventory")]
+    if keepalive_runtime::inventory::print_if_requested() {
+        return Ok(());
+    }
+    #[cfg(not(feature = "inventory"))]
+    if std::env::args().any(|a| a == "--keepalive-inventory") {
+        return Err(
+            "the inventory needs feature `inventory`: cargo run -p keepalive-runtime \
+             --example demo --features inventory -- --keepalive-inventory"
+                .into(),
+        );
     }
 
     let server = Listener::bind("127.0.0.1:0", ServerPolicy::policy())?;

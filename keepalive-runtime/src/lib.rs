@@ -71,6 +71,9 @@ pub mod error;
     )))
 )]
 pub mod integrations;
+#[cfg(feature = "inventory")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inventory")))]
+pub mod inventory;
 mod listen;
 mod outcome;
 mod readback;
@@ -439,7 +442,8 @@ pub mod __private;
     feature = "reqwest",
     feature = "tokio-postgres",
     feature = "deadpool-postgres",
-    feature = "redis"
+    feature = "redis",
+    feature = "inventory"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

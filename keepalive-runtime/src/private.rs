@@ -13,6 +13,22 @@ pub use crate::socket::{
 pub use crate::{ApplyAt, Error, KeepAlive, KeepAlivePolicy};
 
 pub use core::time::Duration;
+pub use core::{column, file, line};
+// Each annotated type's entry in the inventory, registered at link time.
+#[cfg(feature = "inventory")]
+pub use crate::inventory::Entry as InventoryEntry;
+#[cfg(feature = "inventory")]
+pub use ::inventory::submit as inventory_submit;
+// Without the feature here, an expansion that registers (keepalive-macros' `inventory`
+// enabled by some other crate of the build) registers nothing.
+#[cfg(not(feature = "inventory"))]
+pub use crate::__keepalive_inventory_off as inventory_submit;
+#[cfg(not(feature = "inventory"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __keepalive_inventory_off {
+    ($($entry:tt)*) => {};
+}
 pub use keepalive_core::rules::{Enforcement, Topic, Violations, check, panic_on};
 pub use keepalive_core::{Bounds, Knob, Policy, TARGET};
 

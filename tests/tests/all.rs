@@ -16,6 +16,7 @@ mod db_clients;
 mod dead_peer_in_flight;
 mod error_os_code;
 mod integrations;
+mod inventory;
 mod load_dead_peers;
 mod load_listener;
 mod middlebox_conntrack;
