@@ -77,6 +77,9 @@ mod readback;
 pub mod socket;
 pub mod status;
 mod sys;
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub mod watch;
 #[doc(hidden)] // Raw get/setsockopt for this workspace's tests and benches; not an API.
 pub use sys::sockopt as __sockopt;
 
