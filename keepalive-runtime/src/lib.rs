@@ -442,7 +442,8 @@ pub mod __private;
     feature = "reqwest",
     feature = "tokio-postgres",
     feature = "deadpool-postgres",
-    feature = "redis"
+    feature = "redis",
+    feature = "watch"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
