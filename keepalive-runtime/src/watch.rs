@@ -372,7 +372,7 @@ impl fmt::Debug for Watch {
 static GLOBAL: OnceLock<Watch> = OnceLock::new();
 
 /// A process-wide number for connections where the OS gives no kernel identity.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(target_os = "linux"))]
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Watch {
@@ -521,15 +521,15 @@ fn read(raw: Raw) -> Option<Status> {
     crate::sys::conn_info::read_status(&socket2::SockRef::from(&handle)).ok()
 }
 
-/// The socket's kernel identity: `SO_COOKIE` on Linux, else a number unique in the process.
+/// The socket's kernel identity: `SO_COOKIE` on Linux (Android's libc does not name it), else a number unique in the process.
 fn kernel_id(sock: &socket2::SockRef<'_>) -> io::Result<u64> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(target_os = "linux")]
     {
         let (cookie, _) =
             crate::sys::sockopt::get::<u64>(&**sock, libc::SOL_SOCKET, libc::SO_COOKIE)?;
         Ok(cookie)
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(target_os = "linux"))]
     {
         let _ = sock;
         Ok(NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
