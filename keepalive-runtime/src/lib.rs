@@ -80,6 +80,9 @@ mod readback;
 pub mod socket;
 pub mod status;
 mod sys;
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub mod watch;
 #[doc(hidden)] // Raw get/setsockopt for this workspace's tests and benches; not an API.
 pub use sys::sockopt as __sockopt;
 
@@ -443,7 +446,8 @@ pub mod __private;
     feature = "tokio-postgres",
     feature = "deadpool-postgres",
     feature = "redis",
-    feature = "inventory"
+    feature = "inventory",
+    feature = "watch"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

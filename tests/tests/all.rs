@@ -32,5 +32,6 @@ mod runtime_faults;
 mod status_dead_peer;
 mod status_held_policy;
 mod status_states;
+mod watch_axum;
 mod windows_apply;
 mod windows_harness;

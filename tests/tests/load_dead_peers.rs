@@ -33,7 +33,7 @@ struct Peer {
 }
 
 /// Raises the soft RLIMIT_NOFILE to `want` (at most the hard limit).
-fn raise_nofile(want: u64) {
+pub(crate) fn raise_nofile(want: u64) {
     let mut rl = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

@@ -177,6 +177,59 @@ impl<P: ListenPolicy + ?Sized + 'static> ::axum::serve::Listener for Listener<P>
     }
 }
 
+/// An axum listener whose accepted connections are registered in a
+/// [`Watch`](crate::watch::Watch) (feature `watch`), from [`Listener::watched`].
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub struct WatchedListener<P: ?Sized> {
+    inner: Listener<P>,
+    watch: crate::watch::Watch,
+}
+
+#[cfg(feature = "watch")]
+impl<P: ListenPolicy + ?Sized> Listener<P> {
+    /// Registers every connection it accepts in `watch`, with the listener's policy and
+    /// the policy type's name, until axum drops it.
+    pub fn watched(self, watch: &crate::watch::Watch) -> WatchedListener<P> {
+        WatchedListener {
+            inner: self,
+            watch: watch.clone(),
+        }
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P: ListenPolicy + ?Sized> fmt::Debug for WatchedListener<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchedListener")
+            .field("inner", &self.inner)
+            .field("watch", &self.watch)
+            .finish()
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P: ListenPolicy + ?Sized + 'static> ::axum::serve::Listener for WatchedListener<P> {
+    type Io = crate::watch::Watched<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let policy = self.inner.inner.policy();
+        loop {
+            let (io, addr) = ::axum::serve::Listener::accept(&mut self.inner).await;
+            // Registering fails only where the socket is already unusable (its cookie
+            // cannot be read): it is closed, as a connection that failed before accept is.
+            if let Ok(watched) = self.watch.watch_as(io, policy, core::any::type_name::<P>()) {
+                return (watched, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
 fn is_connection_error(e: &io::Error) -> bool {
     matches!(
         e.kind(),

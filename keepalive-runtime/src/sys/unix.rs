@@ -151,6 +151,8 @@ pub mod sockopt {
     // SAFETY: as above.
     unsafe impl Plain for u8 {}
     // SAFETY: as above.
+    unsafe impl Plain for u64 {}
+    // SAFETY: as above.
     unsafe impl Plain for libc::linger {}
     // SAFETY: as above.
     #[cfg(target_os = "linux")]

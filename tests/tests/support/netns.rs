@@ -132,6 +132,22 @@ impl Peer {
         .expect("the listener thread")
     }
 
+    /// Runs `f` on a thread inside the peer's namespace: the sockets it creates stay there
+    /// (clients whose side vanishes with the peer).
+    pub fn within<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let path = format!("/proc/{}/ns/net", self.holder.id());
+        std::thread::spawn(move || {
+            use std::os::fd::AsRawFd;
+            let ns = std::fs::File::open(path).expect("open the peer's namespace");
+            // SAFETY: `ns` is an open namespace descriptor; setns changes this thread only.
+            let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+            f()
+        })
+        .join()
+        .expect("the thread in the peer's namespace")
+    }
+
     /// The peer vanishes: from now on it drops everything it would send.
     pub fn vanish(&self) {
         self.run(&[
