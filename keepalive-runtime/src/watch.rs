@@ -35,6 +35,10 @@
 //! process), so reports name a connection in a way that a reused handle number cannot
 //! confuse.
 //!
+//! The crate's connect paths and listeners register what they make in one call:
+//! [`Watch::connect`], [`Watch::connect_timeout`], [`Watch::accept`] (and with feature
+//! `tokio`, `connect_async`, `connect_timeout_async`, `accept_async`).
+//!
 //! # Cost
 //!
 //! A poll makes one status call per connection ([`status()`](crate::status()): one
@@ -689,3 +693,6 @@ mod tokio_io {
         }
     }
 }
+
+// The crate's connect paths and listeners, registering what they make.
+mod paths;
