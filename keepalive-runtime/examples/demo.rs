@@ -2,12 +2,12 @@
 //!
 //! Starts a local server whose listener carries a policy type, connects an annotated
 //! connection type, prints its policy, what the kernel holds on both ends (read back with
-//! getsockopt) and the worst-case detection time. Where
-//! it may create a private network namespace (root, `unshare`, `ip`), it then makes the
-//! peer vanish, prints the connection's keep-alive status once a second (the probes
-//! counting up) and then the cause of death and the measured detection time next to the
-//! bound. With feature `inventory`, `-- --keepalive-inventory` prints the table of its
-//! connection types instead.
+//! getsockopt) and the worst-case detection time. With feature `watch`, a watch over three
+//! accepted connections then sees one of them reset by its client. Where it may create a
+//! private network namespace (root, `unshare`, `ip`), it then makes the peer vanish, prints
+//! the connection's keep-alive status once a second (the probes counting up) and then the
+//! cause of death and the measured detection time next to the bound. With feature
+//! `inventory`, `-- --keepalive-inventory` prints the table of its connection types instead.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -102,6 +102,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show_policy("\nServerPolicy", &ServerPolicy::POLICY);
     let accepted = read_back(&accepted, &server.policy())?;
     println!("the accepted socket (getsockopt):\n{accepted}");
+    #[cfg(feature = "watch")]
+    watch_on_loopback(&server)?;
 
     println!("\n--- dead peer ---");
     match cannot_unshare() {
@@ -119,6 +121,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    Ok(())
+}
+
+/// With feature `watch`: three accepted connections watched as one, one of them reset by
+/// its client, and the polls that see it die.
+#[cfg(feature = "watch")]
+fn watch_on_loopback(server: &Listener<ServerPolicy>) -> Result<(), Box<dyn std::error::Error>> {
+    use keepalive_runtime::watch::{Phase, Watch};
+
+    println!("\n--- the watch (feature watch) ---");
+    let watch = Watch::new();
+    let mut clients = Vec::new();
+    let mut accepted = Vec::new();
+    for _ in 0..3 {
+        clients.push(TcpStream::connect(server.local_addr()?)?);
+        accepted.push(watch.watch(server.accept()?.0, ServerPolicy::policy())?);
+    }
+    // The first poll reports each connection's first phase.
+    let counts = watch.poll(|change| println!("{change}"));
+    println!("poll: {counts}");
+    // With SO_LINGER 0, closing sends a reset instead of a FIN.
+    let reset = clients.pop().expect("three clients");
+    socket2::SockRef::from(&reset).set_linger(Some(Duration::ZERO))?;
+    drop(reset);
+    println!("one client closes with SO_LINGER 0: its end sends a reset");
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let mut died = false;
+        let counts = watch.poll(|change| {
+            println!("{change}");
+            died |= change.to == Phase::Dead;
+        });
+        if died || Instant::now() > deadline {
+            println!("poll: {counts}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(accepted);
+    println!("the server's sockets dropped: {} watched", watch.len());
     Ok(())
 }
 
