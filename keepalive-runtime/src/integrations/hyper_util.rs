@@ -59,6 +59,10 @@
 //! which hyper-util's client and tonic's channel carry as the source of their own error
 //! ([`ConnectError::find`] digs it out).
 //!
+//! With feature `watch`, [`Connector::watched`] also registers each connection in a
+//! [`Watch`](crate::watch::Watch) as it hands it to hyper: a pooled client's connections are
+//! watched for as long as its pool holds them, with the connector's policy type.
+//!
 //! The policy is applied as [`apply`] applies it: with `best_effort = true` a knob the OS
 //! lacks is left out, and the connection goes on without it; the connector has no way to
 //! hand the [`Applied`](crate::Applied) back with the connection, so call [`apply`] on a

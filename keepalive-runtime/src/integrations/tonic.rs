@@ -24,6 +24,12 @@
 //! (`Endpoint::local_address`) has no getter: set it on an `HttpConnector` and use
 //! [`Connector::wrap`].
 //!
+//! With feature `watch`, the channel's connections and the server's register in a
+//! [`Watch`](crate::watch::Watch): `connector(&endpoint, P::policy())?.watched(&watch)` (a
+//! [`WatchedConnector`](super::hyper_util::WatchedConnector), whose connections meet what
+//! `connect_with_connector` asks of them: hyper's `Read` and `Write`, `Send`, `Unpin`) and
+//! [`Incoming::watched`].
+//!
 //! A refused option fails the connect: `connect_with_connector` returns tonic's transport
 //! error with the [`ConnectError`](super::hyper_util::ConnectError) as its source
 //! (`ConnectError::find` digs out the typed error).
