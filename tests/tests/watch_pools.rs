@@ -238,6 +238,13 @@ mod tonic_channel {
             let found = support::accepted_on(server);
             assert_eq!(found.len(), 1, "{found:?}");
             assert_eq!(cookie(found[0].fd), change.id);
+            let served_kernel = Kernel {
+                idle_s: 41,
+                intvl_s: 3,
+                cnt: 6,
+                ..support::defaults_on()
+            };
+            assert_eq!(kernel(&found[0].fd), served_kernel);
 
             drop(channel);
             until_empty(&watch).await;
