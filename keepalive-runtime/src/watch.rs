@@ -415,10 +415,22 @@ impl Watch {
         policy: Policy,
         policy_type: &'static str,
     ) -> io::Result<Watched<S>> {
-        let registration = self.register(&socket, policy, policy_type)?;
+        self.watch_holding(socket, |socket| socket, policy, policy_type)
+    }
+
+    /// [`Watch::watch_as`] for a connection that holds its socket (hyper-util's
+    /// `TokioIo<TcpStream>`, say): the entry reads the socket `socket` finds in it.
+    pub(crate) fn watch_holding<T, S: KeepAliveSocket>(
+        &self,
+        connection: T,
+        socket: impl FnOnce(&T) -> &S,
+        policy: Policy,
+        policy_type: &'static str,
+    ) -> io::Result<Watched<T>> {
+        let registration = self.register(socket(&connection), policy, policy_type)?;
         Ok(Watched {
             registration,
-            socket,
+            socket: connection,
         })
     }
 

@@ -34,5 +34,6 @@ mod status_held_policy;
 mod status_states;
 mod watch_axum;
 mod watch_paths;
+mod watch_pools;
 mod windows_apply;
 mod windows_harness;

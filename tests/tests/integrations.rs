@@ -422,7 +422,7 @@ mod axum_serve {
 
 /// A gRPC service written by hand with tonic's codec (no protoc here): unary echo of raw
 /// bytes at `/keepalive.Echo/Echo`.
-mod echo {
+pub(crate) mod echo {
     use std::convert::Infallible;
     use std::future::Future;
     use std::pin::Pin;
@@ -432,11 +432,11 @@ mod echo {
     use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
     use tonic::{Request, Response, Status};
 
-    pub(super) const PATH: &str = "/keepalive.Echo/Echo";
+    pub(crate) const PATH: &str = "/keepalive.Echo/Echo";
 
     /// Messages are their bytes, as they are.
     #[derive(Debug, Clone, Copy, Default)]
-    pub(super) struct Raw;
+    pub(crate) struct Raw;
 
     impl Codec for Raw {
         type Encode = Vec<u8>;
@@ -479,7 +479,7 @@ mod echo {
     }
 
     #[derive(Debug, Clone, Copy)]
-    pub(super) struct Echo;
+    pub(crate) struct Echo;
 
     type Reply = http::Response<tonic::body::Body>;
 
@@ -503,7 +503,7 @@ mod echo {
     }
 
     /// One echo call over `channel`, which must come back as sent.
-    pub(super) async fn ping(channel: tonic::transport::Channel) {
+    pub(crate) async fn ping(channel: tonic::transport::Channel) {
         let mut grpc = tonic::client::Grpc::new(channel);
         grpc.ready().await.unwrap();
         let reply = grpc
@@ -518,7 +518,7 @@ mod echo {
     }
 
     /// A tonic server for [`Echo`] on loopback; its address.
-    pub(super) fn serve() -> std::net::SocketAddr {
+    pub(crate) fn serve() -> std::net::SocketAddr {
         let incoming =
             tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = incoming.local_addr().unwrap();

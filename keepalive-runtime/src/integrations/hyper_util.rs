@@ -59,6 +59,10 @@
 //! which hyper-util's client and tonic's channel carry as the source of their own error
 //! ([`ConnectError::find`] digs it out).
 //!
+//! With feature `watch`, [`Connector::watched`] also registers each connection in a
+//! [`Watch`](crate::watch::Watch) as it hands it to hyper: a pooled client's connections are
+//! watched for as long as its pool holds them, with the connector's policy type.
+//!
 //! The policy is applied as [`apply`] applies it: with `best_effort = true` a knob the OS
 //! lacks is left out, and the connection goes on without it; the connector has no way to
 //! hand the [`Applied`](crate::Applied) back with the connection, so call [`apply`] on a
@@ -292,6 +296,223 @@ impl StdError for ConnectError {
         match self {
             ConnectError::Connect(e) => Some(&**e),
             ConnectError::KeepAlive(e) => Some(e),
+        }
+    }
+}
+
+/// A [`Connector`] that also registers every connection it makes in a
+/// [`Watch`](crate::watch::Watch) (feature `watch`), from [`Connector::watched`].
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub struct WatchedConnector<P, C = HttpConnector> {
+    inner: Connector<P, C>,
+    watch: crate::watch::Watch,
+}
+
+#[cfg(feature = "watch")]
+impl<P: ConnectPolicy, C> Connector<P, C> {
+    /// Registers every connection it makes in `watch`, with the connector's policy and the
+    /// policy type's name, until the client drops it: a pooled client's connections are in
+    /// the watch for as long as they are in the pool, and no longer. Its connections are
+    /// [`Watched`](crate::watch::Watched), which hyper-util's client (and tonic's channel,
+    /// and a TLS connector wrapped around it) takes as it takes the inner connector's.
+    ///
+    /// ```
+    /// use hyper_util::client::legacy::Client;
+    /// use hyper_util::rt::TokioExecutor;
+    /// use keepalive_runtime::integrations::hyper_util::Connector;
+    /// use keepalive_runtime::prelude::*;
+    /// use keepalive_runtime::watch::Watch;
+    ///
+    /// #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+    /// struct Api;
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let watch = Watch::global();
+    /// let client: Client<_, String> = Client::builder(TokioExecutor::new())
+    ///     .build(Connector::new(Api::policy()).watched(watch));
+    /// let response = client.get("http://127.0.0.1:8080/".parse()?).await?;
+    /// // The pooled connection, under Api's policy, until the pool closes it.
+    /// let counts = watch.poll(|change| println!("{change}"));
+    /// # Ok(()) }
+    /// ```
+    pub fn watched(self, watch: &crate::watch::Watch) -> WatchedConnector<P, C> {
+        WatchedConnector {
+            inner: self,
+            watch: watch.clone(),
+        }
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P, C> WatchedConnector<P, C> {
+    /// The connector inside.
+    pub fn get_ref(&self) -> &Connector<P, C> {
+        &self.inner
+    }
+
+    /// The connector inside, to change its settings.
+    pub fn get_mut(&mut self) -> &mut Connector<P, C> {
+        &mut self.inner
+    }
+
+    /// The connector inside; connections it makes from now on are not watched.
+    pub fn into_inner(self) -> Connector<P, C> {
+        self.inner
+    }
+
+    /// The watch its connections are registered in.
+    pub fn watch(&self) -> &crate::watch::Watch {
+        &self.watch
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P, C: Clone> Clone for WatchedConnector<P, C> {
+    fn clone(&self) -> Self {
+        WatchedConnector {
+            inner: self.inner.clone(),
+            watch: self.watch.clone(),
+        }
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P, C: fmt::Debug> fmt::Debug for WatchedConnector<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchedConnector")
+            .field("inner", &self.inner)
+            .field("watch", &self.watch)
+            .finish()
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P, C> Service<Uri> for WatchedConnector<P, C>
+where
+    P: ConnectPolicy,
+    C: Service<Uri>,
+    C::Response: TcpConnection,
+    C::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    type Response = crate::watch::Watched<C::Response>;
+    type Error = ConnectError;
+    type Future = WatchedConnecting<P, C::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        WatchedConnecting {
+            policy: self.inner.policy,
+            inner: self.inner.call(uri),
+            watch: self.watch.clone(),
+        }
+    }
+}
+
+#[cfg(feature = "watch")]
+pin_project_lite::pin_project! {
+    /// The future of [`WatchedConnector`]'s `call`: [`Connecting`], then the registration.
+    #[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+    pub struct WatchedConnecting<P, F> {
+        #[pin]
+        inner: Connecting<P, F>,
+        policy: CheckedPolicy<P>,
+        watch: crate::watch::Watch,
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P, F> fmt::Debug for WatchedConnecting<P, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchedConnecting")
+            .field("policy", &core::any::type_name::<P>())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P, F, T, E> Future for WatchedConnecting<P, F>
+where
+    P: ConnectPolicy,
+    F: Future<Output = Result<T, E>>,
+    T: TcpConnection,
+    E: Into<Box<dyn StdError + Send + Sync>>,
+{
+    type Output = Result<crate::watch::Watched<T>, ConnectError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let connection = ready!(this.inner.poll(cx))?;
+        // Registering fails only where the socket is already unusable (its cookie cannot
+        // be read): the connection is closed here, as one whose connect failed.
+        let watched = this
+            .watch
+            .watch_holding(
+                connection,
+                T::tcp_stream,
+                *this.policy.as_policy(),
+                core::any::type_name::<P>(),
+            )
+            .map_err(|e| ConnectError::Connect(e.into()))?;
+        Poll::Ready(Ok(watched))
+    }
+}
+
+/// What hyper-util's client needs of a connection, passed through to the connection a
+/// [`Watched`](crate::watch::Watched) holds.
+#[cfg(feature = "watch")]
+mod watched_io {
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
+    use std::io;
+
+    use ::hyper_util::client::legacy::connect::{Connected, Connection};
+    use hyper::rt::{Read, ReadBufCursor, Write};
+
+    use crate::watch::Watched;
+
+    impl<T: Read + Unpin> Read for Watched<T> {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: ReadBufCursor<'_>,
+        ) -> Poll<io::Result<()>> {
+            Pin::new(Pin::into_inner(self).get_mut()).poll_read(cx, buf)
+        }
+    }
+
+    impl<T: Write + Unpin> Write for Watched<T> {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(Pin::into_inner(self).get_mut()).poll_write(cx, buf)
+        }
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(Pin::into_inner(self).get_mut()).poll_flush(cx)
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(Pin::into_inner(self).get_mut()).poll_shutdown(cx)
+        }
+        fn is_write_vectored(&self) -> bool {
+            self.get_ref().is_write_vectored()
+        }
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(Pin::into_inner(self).get_mut()).poll_write_vectored(cx, bufs)
+        }
+    }
+
+    impl<T: Connection> Connection for Watched<T> {
+        fn connected(&self) -> Connected {
+            self.get_ref().connected()
         }
     }
 }

@@ -9,6 +9,14 @@
 //! reqwest's default for every knob it leaves to the OS (the OS's value then stands) and
 //! names each in the returned [`Mapping`], and refuses what reqwest cannot express.
 //!
+//! A reqwest client's connections cannot be registered in a `watch::Watch` (feature
+//! `watch`): its one hook on them, `ClientBuilder::connector_layer`, must hand back
+//! reqwest's own `Conn`, which holds its socket in a private field and is not to be
+//! wrapped (reqwest 0.13.5, `src/async_impl/client.rs` at `connector_layer` and
+//! `src/connect.rs` at `mod sealed`); to watch a pool, make the requests with hyper-util's
+//! client on `integrations::hyper_util::Connector::watched`, or watch the connections
+//! where they are accepted.
+//!
 //! ```no_run
 //! use keepalive_runtime::integrations::reqwest::configure;
 //! use keepalive_runtime::prelude::*;

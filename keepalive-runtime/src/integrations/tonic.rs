@@ -24,6 +24,12 @@
 //! (`Endpoint::local_address`) has no getter: set it on an `HttpConnector` and use
 //! [`Connector::wrap`].
 //!
+//! With feature `watch`, the channel's connections and the server's register in a
+//! [`Watch`](crate::watch::Watch): `connector(&endpoint, P::policy())?.watched(&watch)` (a
+//! [`WatchedConnector`](super::hyper_util::WatchedConnector), whose connections meet what
+//! `connect_with_connector` asks of them: hyper's `Read` and `Write`, `Send`, `Unpin`) and
+//! [`Incoming::watched`].
+//!
 //! A refused option fails the connect: `connect_with_connector` returns tonic's transport
 //! error with the [`ConnectError`](super::hyper_util::ConnectError) as its source
 //! (`ConnectError::find` digs out the typed error).
@@ -170,3 +176,85 @@ impl fmt::Display for EndpointKeepAlive {
 }
 
 impl std::error::Error for EndpointKeepAlive {}
+
+/// An [`Incoming`] whose accepted connections are registered in a
+/// [`Watch`](crate::watch::Watch) (feature `watch`), from [`Incoming::watched`]: a
+/// `futures_core::Stream<Item = Result<Watched<tokio::net::TcpStream>, Error>>`.
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub struct WatchedIncoming<P: ?Sized> {
+    watch: crate::watch::Watch,
+    inner: Incoming<P>,
+}
+
+#[cfg(feature = "watch")]
+impl<P: ListenPolicy + ?Sized> Incoming<P> {
+    /// Registers every connection it accepts in `watch`, with the listener's policy and the
+    /// policy type's name, until tonic drops it.
+    ///
+    /// ```no_run
+    /// use keepalive_runtime::async_tokio::Listener;
+    /// use keepalive_runtime::integrations::tonic::incoming;
+    /// use keepalive_runtime::prelude::*;
+    /// use keepalive_runtime::watch::Watch;
+    ///
+    /// #[keepalive(timeout = "60s", interval = "10s", retries = 3)]
+    /// struct Clients;
+    ///
+    /// # async fn run(router: tonic::transport::server::Router) -> Result<(), Box<dyn std::error::Error>> {
+    /// let listener = Listener::bind("0.0.0.0:50051", Clients::policy()).await?;
+    /// router.serve_with_incoming(incoming(listener).watched(Watch::global())).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn watched(self, watch: &crate::watch::Watch) -> WatchedIncoming<P> {
+        WatchedIncoming {
+            watch: watch.clone(),
+            inner: self,
+        }
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P: ListenPolicy + ?Sized> fmt::Debug for WatchedIncoming<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WatchedIncoming")
+            .field("inner", &self.inner)
+            .field("watch", &self.watch)
+            .finish()
+    }
+}
+
+#[cfg(feature = "watch")]
+impl<P: ListenPolicy + ?Sized> futures_core::Stream for WatchedIncoming<P> {
+    type Item = Result<crate::watch::Watched<TcpStream>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let accepted = ready!(futures_core::Stream::poll_next(
+            Pin::new(&mut self.inner),
+            cx
+        ));
+        let policy = self.inner.listener.policy();
+        Poll::Ready(accepted.map(|accepted| {
+            accepted.and_then(|stream| {
+                // Registering fails only where the socket is already unusable (its cookie
+                // cannot be read): it is closed and yielded as the error tonic skips.
+                self.watch
+                    .watch_as(stream, policy, core::any::type_name::<P>())
+                    .map_err(Error::io("SO_COOKIE"))
+            })
+        }))
+    }
+}
+
+/// tonic's connect info of the connection a [`Watched`](crate::watch::Watched) holds
+/// (`TcpConnectInfo` for a `TcpStream`), for `Server::serve_with_incoming`.
+#[cfg(feature = "watch")]
+impl<T: ::tonic::transport::server::Connected> ::tonic::transport::server::Connected
+    for crate::watch::Watched<T>
+{
+    type ConnectInfo = T::ConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.get_ref().connect_info()
+    }
+}
