@@ -33,5 +33,6 @@ mod status_dead_peer;
 mod status_held_policy;
 mod status_states;
 mod watch_axum;
+mod watch_export;
 mod windows_apply;
 mod windows_harness;
