@@ -95,14 +95,17 @@ impl tracing::Subscriber for Collect {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
+/// A metric's name and its labels, sorted.
+type Series = (String, Vec<(String, String)>);
+
 /// What the recorder was given, by name and labels: each gauge's last value, each
 /// counter's total and every histogram value since the test began (a snapshot takes
 /// counters and histogram values out), and each name's unit.
 #[derive(Default)]
 struct Recorded {
-    gauges: BTreeMap<(String, Vec<(String, String)>), f64>,
-    counters: BTreeMap<(String, Vec<(String, String)>), u64>,
-    histograms: BTreeMap<(String, Vec<(String, String)>), Vec<f64>>,
+    gauges: BTreeMap<Series, f64>,
+    counters: BTreeMap<Series, u64>,
+    histograms: BTreeMap<Series, Vec<f64>>,
     units: BTreeMap<String, Option<metrics::Unit>>,
 }
 

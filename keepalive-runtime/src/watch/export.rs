@@ -37,7 +37,7 @@
 //! | [`CONNECTIONS`] `keepalive.connection.count` | gauge | connections | [`PHASE`], [`POLICY`] | connections in each phase at the last poll; every phase of every policy type seen is set at each poll, 0 when empty |
 //! | [`DEATHS`] `keepalive.connection.deaths` | counter | connections | [`CAUSE`], [`POLICY`] | deaths the watch saw; registered at 0 for each cause the watch reports as soon as a policy type is seen |
 //! | [`DETECTION`] `keepalive.detection.duration` | histogram | seconds | [`CAUSE`], [`POLICY`] | for each death, the time from the last segment received to the poll that saw it ([`Change::detection`]) |
-//! | [`DETECTION_RATIO`] `keepalive.detection.ratio` | histogram | 1 | [`CAUSE`], [`POLICY`] | that time over the policy's worst-case detection ([`Change::bound`]): above 1, the bound was missed |
+//! | [`DETECTION_RATIO`] `keepalive.detection.ratio` | histogram | 1 | [`CAUSE`], [`POLICY`] | that time over the policy's worst-case detection ([`Change::bound`]): above 1, the bound was missed (the time includes the wait for the poll, so allow for the poll's interval) |
 //! | [`PHASE`] `keepalive.phase` | label, field | | | [`Phase::NAMES`]: `idle`, `probing`, `paused_bounded`, `paused_unbounded`, `closing`, `dead`, `off`, `unreported` |
 //! | [`POLICY`] `keepalive.policy` | label, field | | | the policy type's name ([`Change::policy_type`]) |
 //! | [`CAUSE`] `keepalive.cause` | label, field | | | [`cause_name`]: `keepalive_unanswered`, `data_unacknowledged`, `timed_out`, `reset`, `closed`, ... |
@@ -55,7 +55,7 @@
 //! |---|---|
 //! | `INFO` | a connection starts probing: keep-alive probes go out and none is answered |
 //! | `WARN` | a connection is paused with data unacknowledged and nothing bounds the wait (no user timeout): a vanished peer is found only at the OS's retransmission limit, many minutes on |
-//! | `WARN` | a connection dies, with its cause |
+//! | `WARN` | a connection dies, with its cause (`INFO` for `closed`: after an orderly close) |
 //! | `DEBUG` | every other change: another unanswered probe, a bounded pause, back to idle, closing, a first poll |
 //!
 //! # Cost
@@ -306,6 +306,7 @@ mod tracing_export {
     use tracing::Level;
 
     use super::TARGET;
+    use crate::status::Cause;
     use crate::watch::{Change, Phase, cause_name};
 
     /// One event for `change` at `$level`, with every field that applies.
@@ -349,6 +350,11 @@ mod tracing_export {
     pub(super) fn emit(change: &Change) {
         match change.to {
             Phase::Probing { .. } if !matches!(change.from, Some(Phase::Probing { .. })) => {
+                change_event!(Level::INFO, change)
+            }
+            // An orderly close the kernel finished while the application held the socket
+            // is an end, not a failure.
+            Phase::Dead if change.cause == Some(Cause::Closed) => {
                 change_event!(Level::INFO, change)
             }
             Phase::Paused { bounded: false } | Phase::Dead => change_event!(Level::WARN, change),
