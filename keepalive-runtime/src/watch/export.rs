@@ -65,7 +65,9 @@
 //! of the gauges and counters are registered once per policy type, so a poll in which
 //! nothing dies allocates nothing once its policy types have been seen (a death registers
 //! its histograms). Events are emitted, and the caller's callback called, after the watch
-//! is unlocked: a slow subscriber does not hold up connections registering.
+//! is unlocked: a slow subscriber does not hold up connections registering. The gauges
+//! count the phases the poll left in the watch, read by [`Watch::for_each`] right after
+//! it: a connection dropped in between is already out of them.
 //!
 //! Handles belong to the recorder installed when a policy type is first seen: install the
 //! recorder before the first poll. One exporter serves one watch; the names carry no
