@@ -447,7 +447,9 @@ pub mod __private;
     feature = "deadpool-postgres",
     feature = "redis",
     feature = "inventory",
-    feature = "watch"
+    feature = "watch",
+    feature = "metrics",
+    feature = "tracing"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

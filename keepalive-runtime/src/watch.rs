@@ -71,6 +71,9 @@ use crate::CheckedPolicy;
 use crate::socket::KeepAliveSocket;
 use crate::status::{Cause, Outlook, Status, TcpState};
 
+#[cfg(any(feature = "metrics", feature = "tracing"))]
+pub mod export;
+
 /// What keep-alive is doing on a watched connection, as one poll saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -33,6 +33,7 @@ mod status_dead_peer;
 mod status_held_policy;
 mod status_states;
 mod watch_axum;
+mod watch_export;
 mod watch_paths;
 mod watch_pools;
 mod windows_apply;
