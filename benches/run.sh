@@ -4,7 +4,8 @@
 #      medians (target <= 1.02) and heap allocations of each (target 0)  -- cargo bench
 #   2. dead-peer detection, measured / bound, three policies, private netns -- cargo bench
 #   2b. keep-alive status vs a raw getsockopt(TCP_INFO): ratio of medians, heap
-#      allocations (target 0), 10 000 connections polled               -- cargo bench
+#      allocations (target 0), 10 000 connections polled, by hand, by a watch and by
+#      NETLINK_SOCK_DIAG dumps                                          -- cargo bench
 #   3. system calls per apply and per read-back under strace (target 4, 5 with user_timeout)
 #   4. compile cost: 1 / 100 / 1 000 structs, macro vs hand-written impls, cold and
 #      incremental (targets: macro adds <= 1 s cold, ratio at 1 000 <= 1.3)
@@ -28,7 +29,7 @@ cargo bench -q -p keepalive-benches --bench apply
 section "dead-peer detection: measured / bound"
 cargo bench -q -p keepalive-benches --bench dead_peer
 
-section "keep-alive status vs raw getsockopt(TCP_INFO); allocations; 10 000 connections"
+section "keep-alive status vs raw getsockopt(TCP_INFO); allocations; 10 000 connections; sock_diag"
 cargo bench -q -p keepalive-benches --bench status
 
 section "system calls per apply"
