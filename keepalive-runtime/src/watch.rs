@@ -146,7 +146,8 @@ impl Phase {
             Some(TcpState::Established) | None => {}
             Some(_) => return Phase::Closing,
         }
-        match *status.forecast(policy).outlook() {
+        // The outlook alone: a whole `Forecast` would copy the status once more.
+        match Outlook::of(status, policy) {
             Outlook::Off => Phase::Off,
             Outlook::NotOpen { .. } => Phase::Closing,
             Outlook::Idle { .. } | Outlook::IdleUnknown { .. } => Phase::Idle,

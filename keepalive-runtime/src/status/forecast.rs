@@ -188,7 +188,7 @@ pub(crate) fn timer_slack(armed: Duration, remaining: Duration, firings: u32) ->
 }
 
 impl Outlook {
-    fn of(status: &Status, policy: &Policy) -> Outlook {
+    pub(crate) fn of(status: &Status, policy: &Policy) -> Outlook {
         if !policy.is_enabled() {
             return Outlook::Off;
         }
