@@ -50,6 +50,9 @@
 //!
 //! Each poll puts each connection in a [`Phase`] from its status and its policy
 //! ([`Status::forecast`]), and hands every change to the caller once, as a [`Change`].
+//! Data in flight is [`Phase::Active`] until a retransmission timeout passes without its
+//! acknowledgement, and [`Phase::Paused`] from then on: every reply a server sends is in
+//! flight for a round trip, and reporting each as a pause would bury the stalled ones.
 //! A connection the kernel has ended (its state reads as closed while the application
 //! still holds it) is [`Phase::Dead`], reported once with its [`Cause`]; one dropped
 //! before a poll saw it dead (its owner read the error at once) is read one last time as
@@ -80,6 +83,10 @@ pub mod export;
 pub enum Phase {
     /// Open, no probe sent.
     Idle,
+    /// Data sent and awaiting its acknowledgement, no retransmission yet: a connection at
+    /// work. Keep-alive waits for the acknowledgement, as it should; once a
+    /// retransmission timeout passes without one, the connection is [`Phase::Paused`].
+    Active,
     /// Keep-alive probes are going out and none has been answered.
     Probing {
         /// Unanswered probes so far, where the OS counts them.
@@ -87,7 +94,8 @@ pub enum Phase {
         /// Probes before the connection is declared dead, where the policy says.
         of: Option<u32>,
     },
-    /// Data is unacknowledged or waits unsent, so keep-alive sends no probes.
+    /// Data is unacknowledged past a retransmission timeout, or waits unsent behind a
+    /// closed window, so keep-alive sends no probes.
     Paused {
         /// Whether something (a user timeout) bounds the wait; `false`: if the peer has
         /// vanished, only the OS's retransmission limit ends it, many minutes later.
@@ -105,11 +113,12 @@ pub enum Phase {
 
 impl Phase {
     /// How many [`Phase::name`]s there are: the length of [`Counts`].
-    pub const KINDS: usize = 8;
+    pub const KINDS: usize = 9;
 
     /// Every name, in [`Phase::index`] order.
     pub const NAMES: [&'static str; Phase::KINDS] = [
         "idle",
+        "active",
         "probing",
         "paused_bounded",
         "paused_unbounded",
@@ -119,7 +128,7 @@ impl Phase {
         "unreported",
     ];
 
-    /// A short name for metrics and logs: `idle`, `probing`, `paused_bounded`,
+    /// A short name for metrics and logs: `idle`, `active`, `probing`, `paused_bounded`,
     /// `paused_unbounded`, `closing`, `dead`, `off`, `unreported`.
     pub const fn name(self) -> &'static str {
         Phase::NAMES[self.index()]
@@ -129,13 +138,14 @@ impl Phase {
     pub const fn index(self) -> usize {
         match self {
             Phase::Idle => 0,
-            Phase::Probing { .. } => 1,
-            Phase::Paused { bounded: true } => 2,
-            Phase::Paused { bounded: false } => 3,
-            Phase::Closing => 4,
-            Phase::Dead => 5,
-            Phase::Off => 6,
-            Phase::Unreported => 7,
+            Phase::Active => 1,
+            Phase::Probing { .. } => 2,
+            Phase::Paused { bounded: true } => 3,
+            Phase::Paused { bounded: false } => 4,
+            Phase::Closing => 5,
+            Phase::Dead => 6,
+            Phase::Off => 7,
+            Phase::Unreported => 8,
         }
     }
 
@@ -157,6 +167,12 @@ impl Phase {
                 unanswered: None,
                 of: None,
             },
+            // Every response a server sends leaves data unacknowledged for a round trip:
+            // only data that has needed a retransmission is a pause worth reporting.
+            Outlook::Paused {
+                retransmits: Some(0),
+                ..
+            } => Phase::Active,
             Outlook::Paused { dead_within, .. } => Phase::Paused {
                 bounded: dead_within.is_some(),
             },

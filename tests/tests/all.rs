@@ -35,6 +35,7 @@ mod status_states;
 mod watch_axum;
 mod watch_export;
 mod watch_paths;
+mod watch_phases;
 mod watch_pools;
 mod windows_apply;
 mod windows_harness;

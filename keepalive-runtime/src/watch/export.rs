@@ -38,7 +38,7 @@
 //! | [`DEATHS`] `keepalive.connection.deaths` | counter | connections | [`CAUSE`], [`POLICY`] | deaths the watch saw; registered at 0 for each cause the watch reports as soon as a policy type is seen |
 //! | [`DETECTION`] `keepalive.detection.duration` | histogram | seconds | [`CAUSE`], [`POLICY`] | for each death, the time from the last segment received to the poll that saw it ([`Change::detection`]) |
 //! | [`DETECTION_RATIO`] `keepalive.detection.ratio` | histogram | 1 | [`CAUSE`], [`POLICY`] | that time over the policy's worst-case detection ([`Change::bound`]): above 1, the bound was missed (the time includes the wait for the poll, so allow for the poll's interval) |
-//! | [`PHASE`] `keepalive.phase` | label, field | | | [`Phase::NAMES`]: `idle`, `probing`, `paused_bounded`, `paused_unbounded`, `closing`, `dead`, `off`, `unreported` |
+//! | [`PHASE`] `keepalive.phase` | label, field | | | [`Phase::NAMES`]: `idle`, `active`, `probing`, `paused_bounded`, `paused_unbounded`, `closing`, `dead`, `off`, `unreported` |
 //! | [`POLICY`] `keepalive.policy` | label, field | | | the policy type's name ([`Change::policy_type`]) |
 //! | [`CAUSE`] `keepalive.cause` | label, field | | | [`cause_name`]: `keepalive_unanswered`, `data_unacknowledged`, `timed_out`, `reset`, `closed`, ... |
 //! | [`TARGET`] `keepalive` | event target | | | every event's target |
