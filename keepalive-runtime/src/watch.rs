@@ -278,7 +278,9 @@ impl fmt::Display for Counts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Change {
-    /// The connection's kernel identity (on Linux its `SO_COOKIE`).
+    /// The connection's kernel identity (on Linux its `SO_COOKIE`). `Display` and the
+    /// `tracing` events write it in hex, `0x44132`: `ss -e` prints the same number as
+    /// `sk:44132`.
     pub id: u64,
     /// The policy type's name (`core::any::type_name`).
     pub policy_type: &'static str,

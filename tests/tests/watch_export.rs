@@ -298,6 +298,17 @@ fn reset_peer_is_exported_as_a_death_of_reset() {
     assert_eq!(died.level, tracing::Level::WARN, "{died:?}");
     assert_eq!(died.field("keepalive.cause"), Some("reset"), "{died:?}");
     assert_eq!(died.field("keepalive.policy"), Some(policy), "{died:?}");
+    // The same number as the message's, in the same form.
+    let id = format!("{:#x}", death.id);
+    assert_eq!(
+        died.field("keepalive.connection"),
+        Some(id.as_str()),
+        "{died:?}"
+    );
+    assert!(
+        death.to_string().starts_with(&format!("connection {id} ")),
+        "{death}"
+    );
     assert_eq!(
         died.field("keepalive.peer"),
         Some(client_addr.to_string().as_str()),

@@ -42,7 +42,7 @@
 //! | [`POLICY`] `keepalive.policy` | label, field | | | the policy type's name ([`Change::policy_type`]) |
 //! | [`CAUSE`] `keepalive.cause` | label, field | | | [`cause_name`]: `keepalive_unanswered`, `data_unacknowledged`, `timed_out`, `reset`, `closed`, ... |
 //! | [`TARGET`] `keepalive` | event target | | | every event's target |
-//! | `keepalive.connection` | field | | | the connection's kernel identity ([`Change::id`]) |
+//! | `keepalive.connection` | field | | | the connection's kernel identity ([`Change::id`]), in hex as the message writes it |
 //! | `keepalive.peer` | field | | | the peer's address |
 //! | `keepalive.from` | field | | | the phase at the previous poll, if any |
 //! | `keepalive.probes.unanswered`, `keepalive.probes.limit` | fields | probes | | probes unanswered so far (n) and before the connection is declared dead (N), where known |
@@ -319,7 +319,7 @@ mod tracing_export {
             tracing::event!(
                 target: TARGET,
                 $level,
-                keepalive.connection = change.id,
+                keepalive.connection = %format_args!("{:#x}", change.id),
                 keepalive.policy = change.policy_type,
                 keepalive.peer = change.peer.map(tracing::field::display),
                 keepalive.from = change.from.map(Phase::name),
