@@ -876,3 +876,157 @@ mod tests {
         );
     }
 }
+
+/// What one expansion costs, run by hand: `cargo test -p keepalive-macros --lib --
+/// --ignored --nocapture expansion_cost` (unoptimised, as a user's dev build runs the macro,
+/// and proc-macro2's fallback, as outside the compiler).
+#[cfg(test)]
+mod cost {
+    use std::time::{Duration, Instant};
+
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::quote;
+
+    use crate::ctxt::Ctxt;
+
+    fn count(tokens: TokenStream) -> usize {
+        tokens
+            .into_iter()
+            .map(|t| match t {
+                TokenTree::Group(g) => 1 + count(g.stream()),
+                _ => 1,
+            })
+            .sum()
+    }
+
+    /// Mean time of `f` over `n` runs.
+    fn each(n: u32, mut f: impl FnMut()) -> Duration {
+        let start = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        start.elapsed() / n
+    }
+
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn expansion_cost() {
+        let n: u32 = std::env::var("EXPAND_REPEAT")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2000);
+        // One struct of benches/compile-cost.sh's literal crate, and of its const crate.
+        let literal = quote!(timeout = "61s", interval = "11s", retries = 5);
+        let consts = quote!(
+            timeout = IDLE,
+            interval = EVERY,
+            retries = 5,
+            max_detect = "3m",
+            detect_idle_only = true,
+            bounds = BOUNDS
+        );
+        let item = quote!(
+            pub struct Conn5 {
+                pub stream: std::net::TcpStream,
+            }
+        );
+        for (name, args) in [("literal", &literal), ("const", &consts)] {
+            let out = super::expand_with(args.clone(), item.clone(), false);
+            let whole = each(n, || {
+                super::expand_with(args.clone(), item.clone(), false);
+            });
+            println!(
+                "{name}: {:.1?} an expansion, {} tokens, {} bytes printed",
+                whole,
+                count(out.clone()),
+                out.to_string().len()
+            );
+        }
+        // The passes of the literal one, each alone.
+        let parse_item = each(n, || {
+            let _: syn::DeriveInput = syn::parse2(item.clone()).unwrap();
+        });
+        let parse_args = each(n, || {
+            let cx = Ctxt::new();
+            crate::attr::parse(&cx, literal.clone());
+            cx.check().unwrap();
+        });
+        let cx = Ctxt::new();
+        let attrs = crate::attr::parse(&cx, literal.clone());
+        cx.check().unwrap();
+        // With the item's parse (no `Clone` in syn's features here).
+        let markers = each(n, || {
+            let cx = Ctxt::new();
+            let mut input: syn::DeriveInput = syn::parse2(item.clone()).unwrap();
+            crate::attr::take_field_markers(&cx, &mut input);
+            cx.check().unwrap();
+        });
+        let mut input: syn::DeriveInput = syn::parse2(item.clone()).unwrap();
+        let cx = Ctxt::new();
+        let m = crate::attr::take_field_markers(&cx, &mut input);
+        cx.check().unwrap();
+        let from_syn = each(n, || {
+            let cx = Ctxt::new();
+            crate::ast::Input::from_syn(&cx, &input, &m);
+            cx.check().unwrap();
+        });
+        let plan = each(n, || {
+            let cx = Ctxt::new();
+            crate::plan::Plan::new(&cx, &attrs, None);
+            cx.check().unwrap();
+        });
+        let checks = each(n, || {
+            let cx = Ctxt::new();
+            let policy = crate::plan::literal_policy(&attrs);
+            crate::valid::check(&cx, &attrs, &policy, &[]);
+            cx.check().unwrap();
+        });
+        let cx = Ctxt::new();
+        let p = crate::plan::Plan::new(&cx, &attrs, None);
+        cx.check().unwrap();
+        let words = each(n, || {
+            crate::doc::in_words(&p);
+        });
+        let errors = each(n, || {
+            let pp = quote!(::keepalive_runtime::__private);
+            for e in &p.checks.cfg_errors {
+                super::cfg_error(e, &pp);
+            }
+        });
+        let texts = each(n, || {
+            for e in &p.checks.cfg_errors {
+                let _ = e.violation.to_string();
+            }
+        });
+        let text: Vec<String> = p
+            .checks
+            .cfg_errors
+            .iter()
+            .map(|e| e.violation.to_string())
+            .collect();
+        let strings = each(n, || {
+            for t in &text {
+                let _ = proc_macro2::Literal::string(t);
+            }
+        });
+        let pp = quote!(::keepalive_runtime::__private);
+        let e = &p.checks.cfg_errors[0];
+        let t_respan = each(n, || {
+            let _ = super::respan(quote!(#pp::compile_error), e.spot.first);
+        });
+        let t_cfg = each(n, || {
+            let _ = super::target_cfg(e.target_os);
+        });
+        let m = &text[0];
+        let t_body = each(n, || {
+            let _ = quote::quote_spanned!(e.spot.first=> #m);
+        });
+        println!("one OpenBSD error: path {t_respan:.1?}, cfg {t_cfg:.1?}, body {t_body:.1?}");
+        println!("OpenBSD messages: formatted {texts:.1?}, as string literals {strings:.1?}");
+        println!(
+            "literal, passes: item {parse_item:.1?}, attribute {parse_args:.1?}, markers (with the item) {markers:.1?}, \
+             socket field {from_syn:.1?}, plan {plan:.1?} (rules {checks:.1?}, words {words:.1?}), \
+             OpenBSD errors {errors:.1?}"
+        );
+    }
+}
