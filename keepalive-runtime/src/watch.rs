@@ -296,7 +296,11 @@ pub struct Change {
     pub cause: Option<Cause>,
     /// For a death: the time from the last segment received to the poll that saw it dead.
     pub detection: Option<Duration>,
-    /// The policy's worst-case detection time, where it has one.
+    /// The policy's worst-case detection time, where it has one
+    /// ([`Policy::worst_case_detection`]): the timers' nominal sum. The kernel fires them
+    /// a little late (PLATFORMS.md S-Slack) and `detection` runs on to the poll, so a
+    /// healthy death reads slightly past it: 4.1 s against 4.0 s for 1 s + 3 × 1 s in
+    /// `tests/tests/watch_axum.rs`.
     pub bound: Option<Duration>,
     /// The status read.
     pub status: Option<Status>,
