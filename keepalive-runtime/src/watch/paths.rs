@@ -12,7 +12,9 @@ use crate::{CheckedPolicy, Connected, Listener};
 
 impl Watch {
     /// [`connect()`](crate::connect()), with the stream registered in this watch under
-    /// `policy` (its type's name is the one changes report).
+    /// `policy` (its type's name is the one changes report). Registering reads the socket's
+    /// identity (`SO_COOKIE` on Linux), which fails only on a socket already unusable:
+    /// then the stream is closed and the error is [`Error::Io`] during `SO_COOKIE`.
     ///
     /// ```
     /// use keepalive_runtime::prelude::*;
@@ -62,7 +64,7 @@ impl Watch {
         let (stream, addr) = listener.accept()?;
         let watched = self
             .watch_as(stream, listener.policy(), type_name::<P>())
-            .map_err(Error::io("watch"))?;
+            .map_err(Error::io("SO_COOKIE"))?;
         Ok((watched, addr))
     }
 
@@ -76,7 +78,7 @@ impl Watch {
         let held = applied.effective(policy.as_policy());
         let stream = self
             .watch_as(stream, held, type_name::<C>())
-            .map_err(Error::io("watch"))?;
+            .map_err(Error::io("SO_COOKIE"))?;
         Ok(Connected { stream, applied })
     }
 }
@@ -146,7 +148,7 @@ mod async_paths {
             let (stream, addr) = listener.accept().await?;
             let watched = self
                 .watch_as(stream, listener.policy(), type_name::<P>())
-                .map_err(Error::io("watch"))?;
+                .map_err(Error::io("SO_COOKIE"))?;
             Ok((watched, addr))
         }
     }
