@@ -5,49 +5,17 @@
 //! entry, and a stream that gets a closed one's descriptor number is a new connection.
 #![cfg(target_os = "linux")]
 
+use crate::support;
+
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 
 use keepalive_runtime::prelude::*;
 use keepalive_runtime::watch::{Phase, Watch};
+use support::{cookie, kernel};
 
 #[keepalive(timeout = "25s", interval = "5s", retries = 3)]
 struct Api;
-
-/// The kernel's identity of the socket behind `fd`.
-fn cookie(fd: &impl AsRawFd) -> u64 {
-    let mut value = 0u64;
-    let mut len = size_of::<u64>() as libc::socklen_t;
-    // SAFETY: `value` and `len` are valid for the call; the fd is open.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_COOKIE,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
-    value
-}
-
-fn keepidle(fd: &impl AsRawFd) -> i32 {
-    let mut value = 0i32;
-    let mut len = size_of::<i32>() as libc::socklen_t;
-    // SAFETY: as in `cookie`.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_KEEPIDLE,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
-    value
-}
 
 /// Each change of one poll, by connection id.
 fn poll(watch: &Watch) -> HashMap<u64, (&'static str, Phase)> {
@@ -68,7 +36,10 @@ fn connect_and_accept_register_the_sockets_they_made() {
         .stream;
     let (accepted, _) = watch.accept(&listener).unwrap();
     assert_eq!(watch.len(), 2);
-    assert_eq!((keepidle(&*client), keepidle(&*accepted)), (25, 25));
+    assert_eq!(
+        (kernel(&*client).idle_s, kernel(&*accepted).idle_s),
+        (25, 25)
+    );
 
     let seen = poll(&watch);
     assert_eq!(seen.len(), 2, "{seen:?}");

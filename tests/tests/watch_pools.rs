@@ -44,12 +44,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn cookie(fd: std::os::fd::RawFd) -> u64 {
-    support::sockopt::get::<u64>(&fd, libc::SOL_SOCKET, libc::SO_COOKIE)
-        .expect("SO_COOKIE")
-        .0
-}
-
 /// The first poll's change of every watched connection (each is new to the poll), by its
 /// kernel identity.
 fn entries(watch: &Watch) -> HashMap<u64, Change> {
@@ -81,7 +75,7 @@ fn assert_watch_holds_the_clients_of(watch: &Watch, server: SocketAddr) -> HashS
         .into_iter()
         .filter(|s| s.peer == Some(server))
         .collect();
-    let cookies: HashSet<u64> = clients.iter().map(|s| cookie(s.fd)).collect();
+    let cookies: HashSet<u64> = clients.iter().map(|s| support::cookie(&s.fd)).collect();
     assert_eq!(
         cookies,
         entries.keys().copied().collect::<HashSet<u64>>(),
@@ -237,7 +231,7 @@ mod tonic_channel {
             );
             let found = support::accepted_on(server);
             assert_eq!(found.len(), 1, "{found:?}");
-            assert_eq!(cookie(found[0].fd), change.id);
+            assert_eq!(support::cookie(&found[0].fd), change.id);
             let served_kernel = Kernel {
                 idle_s: 41,
                 intvl_s: 3,

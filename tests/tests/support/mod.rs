@@ -35,6 +35,14 @@ pub fn getsockopt_int(
     sockopt::get::<libc::c_int>(fd, level, name).map(|(value, _)| value)
 }
 
+/// The socket's kernel identity (`SO_COOKIE`), the id a watch reports it by.
+#[cfg(target_os = "linux")]
+pub fn cookie(fd: &impl AsRawFd) -> u64 {
+    sockopt::get::<u64>(fd, libc::SOL_SOCKET, libc::SO_COOKIE)
+        .expect("SO_COOKIE")
+        .0
+}
+
 #[cfg(target_os = "linux")]
 pub fn kernel(fd: &impl AsRawFd) -> Kernel {
     let tcp = |name| getsockopt_int(fd, libc::IPPROTO_TCP, name).expect("getsockopt");
