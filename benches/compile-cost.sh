@@ -14,6 +14,9 @@
 # A fourth, `noop`, is the hand-written crate with every struct under an attribute macro
 # that returns its item unchanged (a proc-macro crate of its own, no dependencies): what
 # the compiler charges for invoking an attribute per struct at all, whatever the macro does.
+# A fifth, `floor`, is `noop` with the build-wide bounds' item that `#[keepalive]` emits
+# per type (ARCHITECTURE.md, "Build-wide bounds") written beside each struct: what any
+# attribute that keeps that item costs before it builds a single token of its own.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -55,7 +58,7 @@ RS
 members+=("\"cc-noop-attr\"")
 
 for n in $SIZES; do
-  for variant in macro hand const noop; do
+  for variant in macro hand const noop floor; do
     name="cc-$variant-$n"
     members+=("\"$name\"")
     mkdir -p "$root/ws/$name/src"
@@ -69,7 +72,7 @@ publish = false
 [dependencies]
 keepalive-runtime = { path = "$repo/keepalive-runtime" }
 TOML
-    if [ "$variant" = noop ]; then
+    if [ "$variant" = noop ] || [ "$variant" = floor ]; then
       echo 'cc-noop-attr = { path = "../cc-noop-attr" }' >>"$root/ws/$name/Cargo.toml"
     fi
     {
@@ -99,7 +102,7 @@ pub struct Conn$i {
 }
 RS
         else
-          if [ "$variant" = noop ]; then
+          if [ "$variant" = noop ] || [ "$variant" = floor ]; then
             echo "#[cc_noop_attr::noop]"
           fi
           cat <<RS
@@ -121,6 +124,16 @@ impl keepalive_runtime::KeepAlive for Conn$i {
     }
 }
 RS
+          if [ "$variant" = floor ]; then
+            cat <<RS
+#[allow(unused_qualifications, clippy::absolute_paths)]
+const _: () = ::keepalive_runtime::__private::build_checked::<Conn$i>(
+    ::keepalive_runtime::__private::option_env!("KEEPALIVE_BOUNDS"),
+    ::keepalive_runtime::__private::module_path!(),
+    "Conn$i",
+);
+RS
+          fi
         fi
       done
       echo "pub const EDIT: u32 = 0;"
@@ -174,26 +187,29 @@ build_ms() {
 # mc/hc/cc (cold) and mi/hi/ci (incremental) medians for n structs: macro, hand and const
 # alternating.
 measure() {
-  local n=$1 k mcs=() hcs=() ccs=() ncs=() mis=() his=() cis=() nis=()
+  local n=$1 k mcs=() hcs=() ccs=() ncs=() fcs=() mis=() his=() cis=() nis=() fis=()
   for ((k = 1; k <= ROUNDS; k++)); do
     mcs+=("$(build_ms "cc-macro-$n" cold "$k")")
     hcs+=("$(build_ms "cc-hand-$n" cold "$k")")
     ccs+=("$(build_ms "cc-const-$n" cold "$k")")
     ncs+=("$(build_ms "cc-noop-$n" cold "$k")")
+    fcs+=("$(build_ms "cc-floor-$n" cold "$k")")
   done
   # The first incremental build after a cold one is not measured: it settles the cache.
   build_ms "cc-macro-$n" incr 0 >/dev/null
   build_ms "cc-hand-$n" incr 0 >/dev/null
   build_ms "cc-const-$n" incr 0 >/dev/null
   build_ms "cc-noop-$n" incr 0 >/dev/null
+  build_ms "cc-floor-$n" incr 0 >/dev/null
   for ((k = 1; k <= ROUNDS; k++)); do
     mis+=("$(build_ms "cc-macro-$n" incr "$k")")
     his+=("$(build_ms "cc-hand-$n" incr "$k")")
     cis+=("$(build_ms "cc-const-$n" incr "$k")")
     nis+=("$(build_ms "cc-noop-$n" incr "$k")")
+    fis+=("$(build_ms "cc-floor-$n" incr "$k")")
   done
-  mc=$(median "${mcs[@]}") hc=$(median "${hcs[@]}") cc=$(median "${ccs[@]}") nc=$(median "${ncs[@]}")
-  mi=$(median "${mis[@]}") hi=$(median "${his[@]}") ci=$(median "${cis[@]}") ni=$(median "${nis[@]}")
+  mc=$(median "${mcs[@]}") hc=$(median "${hcs[@]}") cc=$(median "${ccs[@]}") nc=$(median "${ncs[@]}") flc=$(median "${fcs[@]}")
+  mi=$(median "${mis[@]}") hi=$(median "${his[@]}") ci=$(median "${cis[@]}") ni=$(median "${nis[@]}") fli=$(median "${fis[@]}")
   spreads+=("$n structs, min-max of the $ROUNDS runs (s): cold macro $(spread "${mcs[@]}"), hand $(spread "${hcs[@]}"), const $(spread "${ccs[@]}"); incremental macro $(spread "${mis[@]}"), hand $(spread "${his[@]}"), const $(spread "${cis[@]}")")
 }
 
@@ -204,7 +220,7 @@ echo
 echo "cargo build (dev profile) $CLOCK time of the generated crate alone, median of $ROUNDS; seconds"
 printf '%-8s | %-36s | %-36s\n' "" "cold" "incremental (one const changed)"
 printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' structs macro hand "+macro" ratio macro hand "+macro" ratio
-consts=() noops=() spreads=()
+consts=() noops=() floors=() spreads=()
 for n in $SIZES; do
   measure "$n"
   printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' "$n" \
@@ -216,6 +232,9 @@ for n in $SIZES; do
   noops+=("$(printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s' "$n" \
     "$(s "$nc")" "$(s "$hc")" "$(s $((nc - hc)))" "$(ratio "$nc" "$hc")" \
     "$(s "$ni")" "$(s "$hi")" "$(s $((ni - hi)))" "$(ratio "$ni" "$hi")")")
+  floors+=("$(printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s' "$n" \
+    "$(s "$flc")" "$(s "$hc")" "$(s $((flc - hc)))" "$(ratio "$flc" "$hc")" \
+    "$(s "$fli")" "$(s "$hi")" "$(s $((fli - hi)))" "$(ratio "$fli" "$hi")")")
 done
 echo "targets: +macro cold <= 1 s; incremental ratio at 1000 structs <= 1.15"
 echo
@@ -227,5 +246,9 @@ echo
 echo "the hand-written structs under an attribute that returns its item unchanged (noop) against the same without it (hand)"
 printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' structs noop hand "+noop" ratio noop hand "+noop" ratio
 printf '%s\n' "${noops[@]}"
+echo
+echo "noop with the build-wide bounds' item beside each struct (floor) against hand"
+printf '%-8s | %7s %7s %8s %7s | %7s %7s %8s %7s\n' structs floor hand "+floor" ratio floor hand "+floor" ratio
+printf '%s\n' "${floors[@]}"
 echo
 printf '%s\n' "${spreads[@]}"
