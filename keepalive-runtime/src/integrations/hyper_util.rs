@@ -245,6 +245,7 @@ where
 
 /// Why a [`Connector`] connect failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ConnectError {
     /// The wrapped connector failed (DNS, refused, timed out...); its error.
     Connect(Box<dyn StdError + Send + Sync>),
