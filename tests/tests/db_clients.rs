@@ -302,6 +302,105 @@ fn every_connection_of_a_deadpool_pool_carries_the_policy() {
     });
 }
 
+/// Each entry of `watch` after a poll: its id (the kernel's `SO_COOKIE`) and its policy type.
+fn watched(watch: &keepalive_runtime::watch::Watch) -> Vec<(u64, &'static str)> {
+    let mut seen = Vec::new();
+    watch.poll(|change| seen.push((change.id, change.policy_type)));
+    seen.sort_unstable();
+    seen
+}
+
+/// The `SO_COOKIE` of every socket this process has connected to `addr`, sorted.
+fn cookies_of_connections_to(addr: SocketAddr) -> Vec<u64> {
+    let mut cookies: Vec<u64> = support::inet_sockets()
+        .iter()
+        .filter(|s| s.peer == Some(addr))
+        .map(|s| support::cookie(&s.fd))
+        .collect();
+    cookies.sort_unstable();
+    cookies
+}
+
+#[test]
+fn a_watched_tokio_postgres_connection_is_the_librarys_own_socket() {
+    let Some(server) = start_postgres([127, 0, 0, 1].into(), free_port(), None) else {
+        return;
+    };
+    let watch = keepalive_runtime::watch::Watch::new();
+    runtime().block_on(async {
+        let (client, connection) =
+            keepalive_runtime::integrations::tokio_postgres::connect_watched(
+                &watch,
+                &pg_config(server.addr),
+                Db::policy(),
+                tokio_postgres::NoTls,
+            )
+            .await
+            .unwrap();
+        let task = tokio::spawn(connection);
+        let row = client.query_one("SELECT 1 + 1", &[]).await.unwrap();
+        assert_eq!(row.get::<_, i32>(0), 2);
+        assert_eq!(kernel_of_connection_to(server.addr), DB);
+        let entries = watched(&watch);
+        let cookies = cookies_of_connections_to(server.addr);
+        assert_eq!(
+            entries.iter().map(|e| e.0).collect::<Vec<_>>(),
+            cookies,
+            "{entries:?}"
+        );
+        assert!(entries[0].1.ends_with("::Db"), "{entries:?}");
+        // The session ends with its client; its stream leaves the watch with it.
+        drop(client);
+        task.await.unwrap().unwrap();
+        assert!(watch.is_empty(), "{:?}", watched(&watch));
+    });
+}
+
+#[test]
+fn every_connection_of_a_watched_deadpool_pool_is_in_the_watch() {
+    let Some(server) = start_postgres([127, 0, 0, 1].into(), free_port(), None) else {
+        return;
+    };
+    let watch = keepalive_runtime::watch::Watch::new();
+    runtime().block_on(async {
+        let manager = keepalive_runtime::integrations::deadpool_postgres::manager_watched(
+            &watch,
+            pg_config(server.addr),
+            Db::policy(),
+            tokio_postgres::NoTls,
+            deadpool_postgres::ManagerConfig::default(),
+        )
+        .unwrap();
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(3)
+            .build()
+            .unwrap();
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let client = pool.get().await.unwrap();
+            client.query_one("SELECT 1", &[]).await.unwrap();
+            held.push(client);
+        }
+        let cookies = cookies_of_connections_to(server.addr);
+        assert_eq!(cookies.len(), 3);
+        let entries = watched(&watch);
+        assert_eq!(
+            entries.iter().map(|e| e.0).collect::<Vec<_>>(),
+            cookies,
+            "{entries:?}"
+        );
+        // The pool dropped: each connection's task ends, and its stream leaves the watch.
+        drop(held);
+        drop(pool);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !watch.is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(watch.is_empty(), "{:?}", watched(&watch));
+        assert!(cookies_of_connections_to(server.addr).is_empty());
+    });
+}
+
 #[test]
 fn a_config_that_disagrees_with_the_policy_is_refused_before_any_connect() {
     use keepalive_runtime::integrations::tokio_postgres::{ConnectError, Setting};
@@ -680,5 +779,42 @@ fn a_redis_multiplexed_connection_over_the_crates_own_stream_carries_the_policy(
             .unwrap();
         assert_eq!(v, "v");
         assert_eq!(kernel_of_connection_to(server.addr), DB);
+    });
+}
+
+#[test]
+fn a_watched_redis_multiplexed_connection_is_in_the_watch_until_its_driver_ends() {
+    use redis::IntoConnectionInfo;
+    let Some(server) = start_redis([127, 0, 0, 1].into(), free_port(), None) else {
+        return;
+    };
+    let watch = keepalive_runtime::watch::Watch::new();
+    runtime().block_on(async {
+        let info = format!("redis://{}", server.addr)
+            .into_connection_info()
+            .unwrap();
+        let (mut conn, driver) =
+            keepalive_runtime::integrations::redis::connect_multiplexed_watched(
+                &watch,
+                &info,
+                Db::policy(),
+                redis::AsyncConnectionConfig::new(),
+            )
+            .await
+            .unwrap();
+        let driver = tokio::spawn(driver);
+        redis::cmd("PING").exec_async(&mut conn).await.unwrap();
+        assert_eq!(kernel_of_connection_to(server.addr), DB);
+        let entries = watched(&watch);
+        assert_eq!(
+            entries.iter().map(|e| e.0).collect::<Vec<_>>(),
+            cookies_of_connections_to(server.addr),
+            "{entries:?}"
+        );
+        assert!(entries[0].1.ends_with("::Db"), "{entries:?}");
+        // The last handle dropped, the driver ends, and the stream leaves the watch.
+        drop(conn);
+        driver.await.unwrap();
+        assert!(watch.is_empty(), "{:?}", watched(&watch));
     });
 }

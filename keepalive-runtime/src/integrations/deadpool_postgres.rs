@@ -26,6 +26,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! With feature `watch`, `manager_watched` makes the same pool with every connection it
+//! holds registered in a `watch::Watch`.
+//!
 //! **Errors.** The hook must answer a `tokio_postgres::Error`, which has no public
 //! constructor for an error of another crate: a failed connect reaches the pool
 //! (`PoolError::Backend`) as a `tokio_postgres::Error` whose source is an `io::Error` of
@@ -40,7 +43,7 @@ use ::deadpool_postgres::{Connect, Manager, ManagerConfig};
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ::tokio::net::TcpStream;
 use ::tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
-use ::tokio_postgres::{Client, Config, NoTls};
+use ::tokio_postgres::{Client, Config, Connection, NoTls};
 
 use super::tokio_postgres::{ConnectError, connect, validate};
 use crate::CheckedPolicy;
@@ -98,19 +101,106 @@ where
 {
     fn connect(&self, pg_config: &Config) -> Pin<Box<dyn Future<Output = Connected> + Send + '_>> {
         let (policy, tls, pg_config) = (self.policy, self.tls.clone(), pg_config.clone());
+        Box::pin(async move { spawned(connect(&pg_config, policy, tls).await).await })
+    }
+}
+
+/// A deadpool-postgres `Manager` as [`manager`] makes it, whose connections are made by
+/// [`tokio_postgres::connect_watched`](super::tokio_postgres::connect_watched): each is
+/// in `watch` while the pool holds it, and leaves it when the pool drops it (recycled
+/// as closed, or the pool dropped).
+///
+/// ```no_run
+/// use deadpool_postgres::{ManagerConfig, Pool};
+/// use keepalive_runtime::integrations::deadpool_postgres::manager_watched;
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::watch::Watch;
+/// use tokio_postgres::NoTls;
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+/// struct Db;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let watch = Watch::global();
+/// let config: tokio_postgres::Config = "host=db.internal user=app dbname=app".parse()?;
+/// let manager = manager_watched(watch, config, Db::policy(), NoTls, ManagerConfig::default())?;
+/// let pool = Pool::builder(manager).max_size(16).build()?;
+/// let client = pool.get().await?;
+/// assert_eq!(watch.len(), 1);
+/// # drop(client); Ok(()) }
+/// ```
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub fn manager_watched<P, T>(
+    watch: &crate::watch::Watch,
+    pg_config: Config,
+    policy: CheckedPolicy<P>,
+    tls: T,
+    config: ManagerConfig,
+) -> Result<Manager, ConnectError>
+where
+    P: ConnectPolicy + ?Sized + 'static,
+    T: MakeTlsConnect<Watched> + Clone + Send + Sync + 'static,
+    T::Stream: Send + Sync,
+    T::TlsConnect: Send + Sync,
+    <T::TlsConnect as TlsConnect<Watched>>::Future: Send,
+{
+    validate(&pg_config, policy)?;
+    let watch = watch.clone();
+    Ok(Manager::from_connect(
+        pg_config,
+        WatchedConnect { watch, policy, tls },
+        config,
+    ))
+}
+
+/// The stream of a watched pool's connections.
+#[cfg(feature = "watch")]
+type Watched = crate::watch::Watched<TcpStream>;
+
+/// deadpool-postgres' connect hook, through the policy, each connection in a watch.
+#[cfg(feature = "watch")]
+struct WatchedConnect<P: ?Sized, T> {
+    watch: crate::watch::Watch,
+    policy: CheckedPolicy<P>,
+    tls: T,
+}
+
+#[cfg(feature = "watch")]
+impl<P, T> Connect for WatchedConnect<P, T>
+where
+    P: ConnectPolicy + ?Sized + 'static,
+    T: MakeTlsConnect<Watched> + Clone + Send + Sync + 'static,
+    T::Stream: Send + Sync,
+    T::TlsConnect: Send + Sync,
+    <T::TlsConnect as TlsConnect<Watched>>::Future: Send,
+{
+    fn connect(&self, pg_config: &Config) -> Pin<Box<dyn Future<Output = Connected> + Send + '_>> {
+        let (policy, tls, pg_config) = (self.policy, self.tls.clone(), pg_config.clone());
         Box::pin(async move {
-            match connect(&pg_config, policy, tls).await {
-                Ok((client, connection)) => {
-                    // As deadpool-postgres' own hook: the connection runs on a task; its
-                    // end shows on the client (`is_closed`), which recycling checks.
-                    let task = ::tokio::spawn(async move {
-                        let _ = connection.await;
-                    });
-                    Ok((client, task))
-                }
-                Err(error) => Err(as_postgres_error(error).await),
-            }
+            let connected =
+                super::tokio_postgres::connect_watched(&self.watch, &pg_config, policy, tls).await;
+            spawned(connected).await
         })
+    }
+}
+
+/// What the hook answers for `connected`: the connection spawned on a task of its own, as
+/// deadpool-postgres' own hook does (its end shows on the client, `is_closed`, which
+/// recycling checks), or the error as a `tokio_postgres::Error`.
+async fn spawned<S, T>(connected: Result<(Client, Connection<S, T>), ConnectError>) -> Connected
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match connected {
+        Ok((client, connection)) => {
+            let task = ::tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            Ok((client, task))
+        }
+        Err(error) => Err(as_postgres_error(error).await),
     }
 }
 

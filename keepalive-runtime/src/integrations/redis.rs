@@ -102,16 +102,76 @@ pub async fn connect_multiplexed<P: ConnectPolicy + ?Sized>(
     ),
     ConnectError,
 > {
-    let ::redis::ConnectionAddr::Tcp(host, port) = info.addr() else {
-        return Err(ConnectError::Unsupported(info.addr().to_string()));
-    };
-    let stream = crate::async_tokio::connect((host.as_str(), *port), policy)
-        .await
-        .map_err(ConnectError::Connect)?
-        .stream;
+    let stream = tcp_stream(info, policy).await?;
     ::redis::aio::MultiplexedConnection::new_with_config(info.redis_settings(), stream, config)
         .await
         .map_err(ConnectError::Redis)
+}
+
+/// [`connect_multiplexed`], with the connection's stream registered in `watch` under
+/// `policy` until the returned driver ends (the connection is dropped, or its peer went
+/// away) or is dropped: each poll of the watch then sees this connection's phase, and
+/// its death.
+///
+/// ```no_run
+/// use keepalive_runtime::integrations::redis::connect_multiplexed_watched;
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::watch::Watch;
+/// use redis::IntoConnectionInfo;
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+/// struct Cache;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let watch = Watch::global();
+/// let info = "redis://cache.internal:6379".into_connection_info()?;
+/// let config = redis::AsyncConnectionConfig::new();
+/// let (mut connection, driver) =
+///     connect_multiplexed_watched(watch, &info, Cache::policy(), config).await?;
+/// tokio::spawn(driver);
+/// assert_eq!(watch.len(), 1);
+/// redis::cmd("PING").exec_async(&mut connection).await?;
+/// # Ok(()) }
+/// ```
+#[cfg(all(feature = "tokio", feature = "watch"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(feature = "redis", feature = "tokio", feature = "watch")))
+)]
+pub async fn connect_multiplexed_watched<P: ConnectPolicy + ?Sized>(
+    watch: &crate::watch::Watch,
+    info: &::redis::ConnectionInfo,
+    policy: CheckedPolicy<P>,
+    config: ::redis::AsyncConnectionConfig,
+) -> Result<
+    (
+        ::redis::aio::MultiplexedConnection,
+        impl Future<Output = ()> + Send + 'static,
+    ),
+    ConnectError,
+> {
+    let stream = tcp_stream(info, policy).await?;
+    let stream = watch
+        .watch(stream, policy)
+        .map_err(|e| ConnectError::Connect(crate::Error::io("SO_COOKIE")(e)))?;
+    ::redis::aio::MultiplexedConnection::new_with_config(info.redis_settings(), stream, config)
+        .await
+        .map_err(ConnectError::Redis)
+}
+
+/// The TCP stream to `info`'s address, through this crate's connect path with `policy`.
+#[cfg(feature = "tokio")]
+async fn tcp_stream<P: ConnectPolicy + ?Sized>(
+    info: &::redis::ConnectionInfo,
+    policy: CheckedPolicy<P>,
+) -> Result<::tokio::net::TcpStream, ConnectError> {
+    let ::redis::ConnectionAddr::Tcp(host, port) = info.addr() else {
+        return Err(ConnectError::Unsupported(info.addr().to_string()));
+    };
+    Ok(crate::async_tokio::connect((host.as_str(), *port), policy)
+        .await
+        .map_err(ConnectError::Connect)?
+        .stream)
 }
 
 /// Why [`connect_multiplexed`] did not connect.

@@ -28,6 +28,9 @@
 //! # drop(row); Ok(()) }
 //! ```
 //!
+//! With feature `watch`, `connect_watched` does the same with the connection's stream
+//! registered in a `watch::Watch` for as long as the session lasts.
+//!
 //! **TLS**: pass any `MakeTlsConnect<tokio::net::TcpStream>` instead of `NoTls`, as for
 //! `Config::connect`: `postgres_native_tls::MakeTlsConnector` or
 //! `tokio_postgres_rustls::MakeRustlsConnect`. The TLS session runs over the stream that
@@ -51,6 +54,7 @@ use core::fmt;
 use core::time::Duration;
 use std::net::IpAddr;
 
+use ::tokio::io::{AsyncRead, AsyncWrite};
 use ::tokio::net::TcpStream;
 use ::tokio_postgres::config::{Host, LoadBalanceHosts, TargetSessionAttrs};
 use ::tokio_postgres::tls::MakeTlsConnect;
@@ -76,16 +80,78 @@ const DEFAULT_PORT: u16 = 5432;
 pub async fn connect<P, T>(
     config: &Config,
     policy: CheckedPolicy<P>,
-    mut tls: T,
+    tls: T,
 ) -> Result<(Client, Connection<TcpStream, T::Stream>), ConnectError>
 where
     P: ConnectPolicy + ?Sized,
     T: MakeTlsConnect<TcpStream>,
 {
+    connect_with(config, policy, tls, Ok).await
+}
+
+/// [`connect`], with the connection's stream registered in `watch` under `policy` until
+/// the returned `Connection` is dropped (when the session ends, or the task it is spawned
+/// on does): each poll of the watch then sees this connection's phase, and its death.
+///
+/// ```no_run
+/// use keepalive_runtime::integrations::tokio_postgres::connect_watched;
+/// use keepalive_runtime::prelude::*;
+/// use keepalive_runtime::watch::Watch;
+/// use tokio_postgres::NoTls;
+///
+/// #[keepalive(timeout = "30s", interval = "5s", retries = 4, user_timeout = "50s")]
+/// struct Db;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let watch = Watch::global();
+/// let config: tokio_postgres::Config = "host=db.internal user=app dbname=app".parse()?;
+/// let (client, connection) = connect_watched(watch, &config, Db::policy(), NoTls).await?;
+/// tokio::spawn(connection);
+/// assert_eq!(watch.len(), 1);
+/// # drop(client); Ok(()) }
+/// ```
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub async fn connect_watched<P, T>(
+    watch: &crate::watch::Watch,
+    config: &Config,
+    policy: CheckedPolicy<P>,
+    tls: T,
+) -> Result<
+    (
+        Client,
+        Connection<crate::watch::Watched<TcpStream>, T::Stream>,
+    ),
+    ConnectError,
+>
+where
+    P: ConnectPolicy + ?Sized,
+    T: MakeTlsConnect<crate::watch::Watched<TcpStream>>,
+{
+    connect_with(config, policy, tls, |stream| {
+        watch
+            .watch(stream, policy)
+            .map_err(crate::Error::io("SO_COOKIE"))
+    })
+    .await
+}
+
+/// [`connect`] with `wrap` turning each connected stream into the one the session runs on.
+async fn connect_with<P, S, T>(
+    config: &Config,
+    policy: CheckedPolicy<P>,
+    mut tls: T,
+    wrap: impl Fn(TcpStream) -> Result<S, crate::Error>,
+) -> Result<(Client, Connection<S, T::Stream>), ConnectError>
+where
+    P: ConnectPolicy + ?Sized,
+    S: AsyncRead + AsyncWrite + Unpin,
+    T: MakeTlsConnect<S>,
+{
     let targets = validate(config, policy)?;
     let mut attempts = Vec::new();
     for target in targets {
-        match connect_one(config, policy, &mut tls, &target).await {
+        match connect_one(config, policy, &mut tls, &target, &wrap).await {
             Ok(connected) => return Ok(connected),
             Err(error) => attempts.push(HostAttempt {
                 host: target.host,
@@ -97,15 +163,17 @@ where
     Err(ConnectError::Attempts(attempts))
 }
 
-async fn connect_one<P, T>(
+async fn connect_one<P, S, T>(
     config: &Config,
     policy: CheckedPolicy<P>,
     tls: &mut T,
     target: &Target,
-) -> Result<(Client, Connection<TcpStream, T::Stream>), AttemptError>
+    wrap: impl Fn(TcpStream) -> Result<S, crate::Error>,
+) -> Result<(Client, Connection<S, T::Stream>), AttemptError>
 where
     P: ConnectPolicy + ?Sized,
-    T: MakeTlsConnect<TcpStream>,
+    S: AsyncRead + AsyncWrite + Unpin,
+    T: MakeTlsConnect<S>,
 {
     let stream = match (target.addr, config.get_connect_timeout()) {
         (Some(ip), None) => crate::async_tokio::connect((ip, target.port), policy).await,
@@ -119,6 +187,7 @@ where
     }
     .map_err(AttemptError::Connect)?
     .stream;
+    let stream = wrap(stream).map_err(AttemptError::Connect)?;
     let tls = tls
         .make_tls_connect(&target.host)
         .map_err(|e| AttemptError::Tls(e.into()))?;
