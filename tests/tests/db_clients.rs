@@ -262,6 +262,25 @@ fn a_tokio_postgres_connection_carries_the_policy() {
     });
 }
 
+/// A pool of at most `n` connections from `manager`, and `n` of its clients held at once,
+/// each having answered a query: `n` connections open.
+async fn pool_holding(
+    manager: deadpool_postgres::Manager,
+    n: usize,
+) -> (deadpool_postgres::Pool, Vec<deadpool_postgres::Client>) {
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(n)
+        .build()
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..n {
+        let client = pool.get().await.unwrap();
+        client.query_one("SELECT 1", &[]).await.unwrap();
+        held.push(client);
+    }
+    (pool, held)
+}
+
 #[test]
 fn every_connection_of_a_deadpool_pool_carries_the_policy() {
     let Some(server) = start_postgres([127, 0, 0, 1].into(), free_port(), None) else {
@@ -275,17 +294,8 @@ fn every_connection_of_a_deadpool_pool_carries_the_policy() {
             deadpool_postgres::ManagerConfig::default(),
         )
         .unwrap();
-        let pool = deadpool_postgres::Pool::builder(manager)
-            .max_size(4)
-            .build()
-            .unwrap();
         // Four held at once: four connections.
-        let mut held = Vec::new();
-        for _ in 0..4 {
-            let client = pool.get().await.unwrap();
-            client.query_one("SELECT 1", &[]).await.unwrap();
-            held.push(client);
-        }
+        let (pool, held) = pool_holding(manager, 4).await;
         let sockets: Vec<_> = support::inet_sockets()
             .into_iter()
             .filter(|s| s.peer == Some(server.addr))
@@ -371,16 +381,7 @@ fn every_connection_of_a_watched_deadpool_pool_is_in_the_watch() {
             deadpool_postgres::ManagerConfig::default(),
         )
         .unwrap();
-        let pool = deadpool_postgres::Pool::builder(manager)
-            .max_size(3)
-            .build()
-            .unwrap();
-        let mut held = Vec::new();
-        for _ in 0..3 {
-            let client = pool.get().await.unwrap();
-            client.query_one("SELECT 1", &[]).await.unwrap();
-            held.push(client);
-        }
+        let (pool, held) = pool_holding(manager, 3).await;
         let cookies = cookies_of_connections_to(server.addr);
         assert_eq!(cookies.len(), 3);
         let entries = watched(&watch);
