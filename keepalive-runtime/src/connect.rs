@@ -33,7 +33,8 @@ pub struct Connected<S> {
 pub struct Attempt {
     /// The address tried.
     pub addr: SocketAddr,
-    /// Why it failed: the connect itself ([`Error::Io`]), or setting the policy.
+    /// Why it failed: the connect itself ([`Error::Io`], or [`Error::Handshake`] where the
+    /// policy's user timeout ended it), or setting the policy.
     pub error: Error,
 }
 
@@ -179,21 +180,20 @@ impl<'a, C: crate::KeepAlivePolicy + ?Sized> From<&'a CheckedPolicy<C>> for Plan
 
 /// The error of a handshake that failed with the OS's own ETIMEDOUT: where the policy's
 /// user timeout was set before the connect, it is what ended the handshake (Linux applies
-/// TCP_USER_TIMEOUT to SYN retransmissions), so the error says so.
-fn handshake_timed_out(e: io::Error, plan: Plan<'_>) -> io::Error {
+/// TCP_USER_TIMEOUT to SYN retransmissions), so the error says so, keeping the OS error.
+fn handshake_error(e: io::Error, plan: Plan<'_>) -> Error {
     match plan.policy.user_timeout() {
         Some(user_timeout)
             if plan.when == ApplyAt::BeforeConnect
                 && e.kind() == io::ErrorKind::TimedOut
                 && e.raw_os_error().is_some() =>
         {
-            let text = format!(
-                "no handshake within the policy's user timeout of {} ({e}); with apply = \"before_connect\" the user timeout bounds the handshake too",
-                keepalive_core::format_duration(user_timeout)
-            );
-            io::Error::new(io::ErrorKind::TimedOut, text)
+            Error::Handshake {
+                user_timeout,
+                source: e,
+            }
         }
-        _ => e,
+        _ => Error::io("connect")(e),
     }
 }
 
@@ -238,8 +238,7 @@ fn connect_one(
         }
         None => socket.connect(&addr.into()),
     }
-    .map_err(|e| handshake_timed_out(e, plan))
-    .map_err(Error::io("connect"))?;
+    .map_err(|e| handshake_error(e, plan))?;
     if plan.when == ApplyAt::AfterConnect {
         applied = apply_connected(SockRef::from(&socket), plan.policy, plan.best_effort)?;
     }
@@ -259,7 +258,7 @@ pub(crate) mod async_tokio {
     use ::tokio::net::{TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
     use socket2::SockRef;
 
-    use super::{Attempt, Connected, Plan, handshake_timed_out, out_of_time};
+    use super::{Attempt, Connected, Plan, handshake_error, out_of_time};
     use crate::error::Error;
     use crate::outcome::Applied;
     use crate::socket::ConnectPolicy;
@@ -358,8 +357,7 @@ pub(crate) mod async_tokio {
                 .and_then(|done| done),
             None => connecting.await,
         }
-        .map_err(|e| handshake_timed_out(e, plan))
-        .map_err(Error::io("connect"))?;
+        .map_err(|e| handshake_error(e, plan))?;
         if plan.when == ApplyAt::AfterConnect {
             applied =
                 super::apply_connected(SockRef::from(&stream), plan.policy, plan.best_effort)?;

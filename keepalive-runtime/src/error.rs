@@ -125,6 +125,16 @@ pub enum Error {
         /// Each address tried and its error.
         attempts: Vec<crate::error::Attempt>,
     },
+    /// A connect's handshake ended with the OS's own ETIMEDOUT while the policy's user
+    /// timeout, set before the connect (`apply = "before_connect"`), bounded it: Linux
+    /// applies TCP_USER_TIMEOUT to SYN retransmissions, so the user timeout is what ended
+    /// it. `source` is the OS error itself, with its code.
+    Handshake {
+        /// The policy's user timeout.
+        user_timeout: core::time::Duration,
+        /// The OS error (ETIMEDOUT).
+        source: io::Error,
+    },
     /// Resolving a name, creating, binding, connecting or accepting a socket failed.
     Io {
         /// What was being done (`socket`, `connect`, `accept`).
@@ -162,6 +172,7 @@ impl Error {
             Error::Set { source, .. }
             | Error::Get { source, .. }
             | Error::Io { source, .. }
+            | Error::Handshake { source, .. }
             | Error::Unavailable { source, .. } => Some(source),
             _ => None,
         }
@@ -247,6 +258,13 @@ impl fmt::Display for Error {
             }
             Error::Get { option, source } => write!(f, "reading {option} failed: {source}"),
             Error::Io { during, source } => write!(f, "{during} failed: {source}"),
+            Error::Handshake {
+                user_timeout,
+                source,
+            } => {
+                f.write_str("connect failed: ")?;
+                write_handshake(f, *user_timeout, source)
+            }
             Error::Override(e) => write!(f, "{e}"),
             Error::Connect { attempts } if attempts.is_empty() => {
                 f.write_str("connect failed: the name resolved to no address")
@@ -265,6 +283,13 @@ impl fmt::Display for Error {
                             during: "connect",
                             source,
                         } => write!(f, "{}: {source}", attempt.addr)?,
+                        Error::Handshake {
+                            user_timeout,
+                            source,
+                        } => {
+                            write!(f, "{}: ", attempt.addr)?;
+                            write_handshake(f, *user_timeout, source)?;
+                        }
                         other => write!(f, "{}: {other}", attempt.addr)?,
                     }
                 }
@@ -286,6 +311,7 @@ impl std::error::Error for Error {
             Error::Set { source, .. }
             | Error::Get { source, .. }
             | Error::Io { source, .. }
+            | Error::Handshake { source, .. }
             | Error::Unavailable { source, .. } => Some(source),
             Error::Override(e) => Some(e),
             Error::Connect { attempts } => attempts.last().map(|a| &a.error as _),
@@ -309,7 +335,10 @@ impl From<OverrideError> for Error {
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         match e {
-            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. }
+            Error::Set { source, .. }
+            | Error::Get { source, .. }
+            | Error::Io { source, .. }
+            | Error::Handshake { source, .. }
                 if source.raw_os_error().is_some() =>
             {
                 return source;
@@ -329,9 +358,10 @@ impl From<Error> for io::Error {
             _ => {}
         }
         let kind = match &e {
-            Error::Set { source, .. } | Error::Get { source, .. } | Error::Io { source, .. } => {
-                source.kind()
-            }
+            Error::Set { source, .. }
+            | Error::Get { source, .. }
+            | Error::Io { source, .. }
+            | Error::Handshake { source, .. } => source.kind(),
             Error::Invalid(_) | Error::NotStream { .. } | Error::Override(_) => {
                 io::ErrorKind::InvalidInput
             }
@@ -347,9 +377,49 @@ impl From<Error> for io::Error {
     }
 }
 
+/// [`Error::Handshake`] without its "connect failed: ", which [`Error::Connect`] says once
+/// for all its attempts.
+fn write_handshake(
+    f: &mut fmt::Formatter<'_>,
+    user_timeout: core::time::Duration,
+    source: &io::Error,
+) -> fmt::Result {
+    write!(
+        f,
+        "no handshake within the policy's user timeout of {} ({source}); with apply = \
+         \"before_connect\" the user timeout bounds the handshake too",
+        keepalive_core::format_duration(user_timeout)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A handshake the user timeout ended: said once as "connect failed" among the
+    /// attempts, and its OS error (code included) is what `?` into an io::Error gives.
+    #[cfg(unix)]
+    #[test]
+    fn a_handshake_error_keeps_its_os_error() {
+        let error = Error::Connect {
+            attempts: vec![crate::error::Attempt {
+                addr: std::net::SocketAddr::from(([192, 0, 2, 1], 80)),
+                error: Error::Handshake {
+                    user_timeout: core::time::Duration::from_secs(2),
+                    source: io::Error::from_raw_os_error(libc::ETIMEDOUT),
+                },
+            }],
+        };
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "connect failed: 192.0.2.1:80: no handshake within the policy's user timeout of 2s ("
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("connect failed").count(), 1, "{text}");
+        assert_eq!(io::Error::from(error).raw_os_error(), Some(libc::ETIMEDOUT));
+    }
 
     /// A name that resolved to a thousand addresses, none of which connected: the message
     /// lists eight and counts the rest.

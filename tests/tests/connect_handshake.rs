@@ -25,12 +25,11 @@ struct Before;
 )]
 struct After;
 
-/// The one attempt's error and how long the connect took, against a peer that answers
-/// nothing.
+/// The one attempt and how long the connect took, against a peer that answers nothing.
 fn unanswered<P: keepalive_runtime::socket::ConnectPolicy>(
     policy: keepalive_runtime::CheckedPolicy<P>,
     timeout: Duration,
-) -> (Duration, String) {
+) -> (Duration, keepalive_runtime::error::Attempt) {
     let peer = Peer::new();
     let listener = peer.listen();
     // The peer's link-layer address pinned: once it vanishes it answers no neighbour
@@ -63,10 +62,10 @@ fn unanswered<P: keepalive_runtime::socket::ConnectPolicy>(
     let start = Instant::now();
     let err = connect_timeout(listener.local_addr().unwrap(), policy, timeout).unwrap_err();
     let elapsed = start.elapsed();
-    let Error::Connect { attempts } = err else {
+    let Error::Connect { mut attempts } = err else {
         panic!("{err:?}")
     };
-    (elapsed, attempts[0].to_string())
+    (elapsed, attempts.remove(0))
 }
 
 #[test]
@@ -75,7 +74,8 @@ fn before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so() {
         module_path!(),
         "before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so",
         || {
-            let (elapsed, error) = unanswered(Before::policy(), Duration::from_secs(20));
+            let (elapsed, attempt) = unanswered(Before::policy(), Duration::from_secs(20));
+            let error = attempt.to_string();
             println!(
                 "before_connect: {error} after {:.2} s",
                 elapsed.as_secs_f64()
@@ -88,6 +88,14 @@ fn before_connect_the_user_timeout_ends_an_unanswered_handshake_and_says_so() {
                 elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(10),
                 "{elapsed:?}"
             );
+            // The OS's own ETIMEDOUT is kept, and survives `?` into an io::Error.
+            assert!(
+                matches!(attempt.error, Error::Handshake { .. }),
+                "{:?}",
+                attempt.error
+            );
+            let os = std::io::Error::from(attempt.error);
+            assert_eq!(os.raw_os_error(), Some(libc::ETIMEDOUT), "{os:?}");
         },
     );
 }
@@ -98,7 +106,8 @@ fn after_connect_the_connect_timeout_ends_it() {
         module_path!(),
         "after_connect_the_connect_timeout_ends_it",
         || {
-            let (elapsed, error) = unanswered(After::policy(), Duration::from_secs(4));
+            let (elapsed, attempt) = unanswered(After::policy(), Duration::from_secs(4));
+            let error = attempt.to_string();
             println!(
                 "after_connect: {error} after {:.2} s",
                 elapsed.as_secs_f64()
