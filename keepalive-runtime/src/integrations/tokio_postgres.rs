@@ -488,7 +488,16 @@ impl fmt::Display for ConnectError {
             ConnectError::Attempts(attempts) => {
                 f.write_str("no host connected")?;
                 for a in attempts {
-                    write!(f, "; {}:{}: {}", a.host, a.port, a.error)?;
+                    match &a.error {
+                        // A host written as the address it was tried at is said once.
+                        AttemptError::Connect(crate::Error::Connect { attempts: tried })
+                            if matches!(tried.as_slice(), [one] if a.host.parse() == Ok(one.addr.ip())
+                                && one.addr.port() == a.port) =>
+                        {
+                            write!(f, "; {}", tried[0])?;
+                        }
+                        error => write!(f, "; {}:{}: {error}", a.host, a.port)?,
+                    }
                 }
                 Ok(())
             }
@@ -527,6 +536,39 @@ mod tests {
 
     fn checked(s: &str) -> Result<(), ConnectError> {
         check(&s.parse::<Config>().unwrap(), Db::policy())
+    }
+
+    /// A refused connect to `addr`, as the connect path reports it for host `host`.
+    fn refused_at(host: &str, addr: std::net::SocketAddr) -> HostAttempt {
+        HostAttempt {
+            host: host.into(),
+            port: addr.port(),
+            error: AttemptError::Connect(crate::Error::Connect {
+                attempts: vec![crate::error::Attempt {
+                    addr,
+                    error: crate::Error::Io {
+                        during: "connect",
+                        source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+                    },
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_host_written_as_its_address_is_named_once() {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
+        let by_address = ConnectError::Attempts(vec![refused_at("127.0.0.1", addr)]);
+        assert_eq!(
+            by_address.to_string(),
+            "no host connected; 127.0.0.1:1: connect failed: connection refused"
+        );
+        // A name keeps the address it resolved to beside it.
+        let by_name = ConnectError::Attempts(vec![refused_at("db.internal", addr)]);
+        assert_eq!(
+            by_name.to_string(),
+            "no host connected; db.internal:1: connect failed: 127.0.0.1:1: connection refused"
+        );
     }
 
     fn refused(s: &str) -> Disagreement {
