@@ -102,7 +102,7 @@ pub async fn connect_multiplexed<P: ConnectPolicy + ?Sized>(
     ),
     ConnectError,
 > {
-    let stream = tcp_stream(info, policy).await?;
+    let stream = tcp_stream(info, policy).await?.stream;
     ::redis::aio::MultiplexedConnection::new_with_config(info.redis_settings(), stream, config)
         .await
         .map_err(ConnectError::Redis)
@@ -150,28 +150,29 @@ pub async fn connect_multiplexed_watched<P: ConnectPolicy + ?Sized>(
     ),
     ConnectError,
 > {
-    let stream = tcp_stream(info, policy).await?;
+    let done = tcp_stream(info, policy).await?;
     let stream = watch
-        .watch(stream, policy)
-        .map_err(|e| ConnectError::Connect(crate::Error::io("SO_COOKIE")(e)))?;
+        .register_connected(done, policy)
+        .map_err(ConnectError::Connect)?
+        .stream;
     ::redis::aio::MultiplexedConnection::new_with_config(info.redis_settings(), stream, config)
         .await
         .map_err(ConnectError::Redis)
 }
 
-/// The TCP stream to `info`'s address, through this crate's connect path with `policy`.
+/// The TCP stream to `info`'s address, through this crate's connect path with `policy`,
+/// and what was applied to it.
 #[cfg(feature = "tokio")]
 async fn tcp_stream<P: ConnectPolicy + ?Sized>(
     info: &::redis::ConnectionInfo,
     policy: CheckedPolicy<P>,
-) -> Result<::tokio::net::TcpStream, ConnectError> {
+) -> Result<crate::Connected<::tokio::net::TcpStream>, ConnectError> {
     let ::redis::ConnectionAddr::Tcp(host, port) = info.addr() else {
         return Err(ConnectError::Unsupported(info.addr().to_string()));
     };
-    Ok(crate::async_tokio::connect((host.as_str(), *port), policy)
+    crate::async_tokio::connect((host.as_str(), *port), policy)
         .await
-        .map_err(ConnectError::Connect)?
-        .stream)
+        .map_err(ConnectError::Connect)
 }
 
 /// Why [`connect_multiplexed`] did not connect.

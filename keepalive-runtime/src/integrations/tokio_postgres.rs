@@ -61,8 +61,8 @@ use ::tokio_postgres::tls::MakeTlsConnect;
 use ::tokio_postgres::{Client, Config, Connection};
 use keepalive_core::{Policy, format_duration};
 
-use crate::CheckedPolicy;
 use crate::socket::ConnectPolicy;
+use crate::{CheckedPolicy, Connected};
 
 /// tokio-postgres' defaults (`Config::new`, read in its source, 0.7.18).
 const DEFAULT_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
@@ -86,7 +86,7 @@ where
     P: ConnectPolicy + ?Sized,
     T: MakeTlsConnect<TcpStream>,
 {
-    connect_with(config, policy, tls, Ok).await
+    connect_with(config, policy, tls, |done| Ok(done.stream)).await
 }
 
 /// [`connect`], with the connection's stream registered in `watch` under `policy` until
@@ -128,10 +128,8 @@ where
     P: ConnectPolicy + ?Sized,
     T: MakeTlsConnect<crate::watch::Watched<TcpStream>>,
 {
-    connect_with(config, policy, tls, |stream| {
-        watch
-            .watch(stream, policy)
-            .map_err(crate::Error::io("SO_COOKIE"))
+    connect_with(config, policy, tls, |done| {
+        Ok(watch.register_connected(done, policy)?.stream)
     })
     .await
 }
@@ -141,7 +139,7 @@ async fn connect_with<P, S, T>(
     config: &Config,
     policy: CheckedPolicy<P>,
     mut tls: T,
-    wrap: impl Fn(TcpStream) -> Result<S, crate::Error>,
+    wrap: impl Fn(Connected<TcpStream>) -> Result<S, crate::Error>,
 ) -> Result<(Client, Connection<S, T::Stream>), ConnectError>
 where
     P: ConnectPolicy + ?Sized,
@@ -168,7 +166,7 @@ async fn connect_one<P, S, T>(
     policy: CheckedPolicy<P>,
     tls: &mut T,
     target: &Target,
-    wrap: impl Fn(TcpStream) -> Result<S, crate::Error>,
+    wrap: impl Fn(Connected<TcpStream>) -> Result<S, crate::Error>,
 ) -> Result<(Client, Connection<S, T::Stream>), AttemptError>
 where
     P: ConnectPolicy + ?Sized,
@@ -185,8 +183,7 @@ where
             crate::async_tokio::connect_timeout((&*target.host, target.port), policy, t).await
         }
     }
-    .map_err(AttemptError::Connect)?
-    .stream;
+    .map_err(AttemptError::Connect)?;
     let stream = wrap(stream).map_err(AttemptError::Connect)?;
     let tls = tls
         .make_tls_connect(&target.host)

@@ -68,7 +68,9 @@ impl Watch {
         Ok((watched, addr))
     }
 
-    fn register_connected<S: crate::socket::KeepAliveSocket, C: ?Sized>(
+    /// `done`'s stream registered under what it holds: `policy` less the knobs
+    /// `best_effort` left out. Every connect path's watched form goes through here.
+    pub(crate) fn register_connected<S: crate::socket::KeepAliveSocket, C: ?Sized>(
         &self,
         done: Connected<S>,
         policy: CheckedPolicy<C>,
